@@ -1,0 +1,494 @@
+//! The hall's configuration: what exists in the hall and who may do what.
+//!
+//! Parsed from TOML (`config/hall.toml` is compiled into the binary as the
+//! demo hall). Every struct denies unknown fields so that a typo is an error,
+//! and [`HallConfig::validate`] checks cross references, naming the bad field
+//! by its path (`windows[3].queues[0].queue`).
+
+use std::collections::HashSet;
+
+use chrono::NaiveTime;
+use serde::{Deserialize, Serialize};
+
+use crate::core::hours::ServiceHours;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Parse(String),
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+}
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HallConfig {
+    pub hall: HallInfo,
+    #[serde(default)]
+    pub areas: Vec<Area>,
+    #[serde(default)]
+    pub departments: Vec<Department>,
+    pub queues: Vec<QueueConfig>,
+    pub items: Vec<ItemConfig>,
+    pub windows: Vec<WindowConfig>,
+    #[serde(default)]
+    pub staff: Vec<StaffConfig>,
+    #[serde(default)]
+    pub devices: Vec<DeviceConfig>,
+    #[serde(default)]
+    pub screens: Vec<ScreenConfig>,
+    #[serde(default)]
+    pub kiosks: Vec<KioskConfig>,
+    #[serde(default)]
+    pub supervisors: Vec<SupervisorConfig>,
+    #[serde(default)]
+    pub estimate: EstimateConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HallInfo {
+    /// Short id used in MQTT topics (`tingwu/v1/{id}/…`) and storage.
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    /// IANA time zone of the hall; the hall's day and service hours are in it.
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    /// Local time at which ticket numbers start again from 001.
+    #[serde(default = "default_day_start")]
+    pub day_start: String,
+}
+
+fn default_timezone() -> String {
+    "Asia/Shanghai".into()
+}
+fn default_day_start() -> String {
+    "00:00".into()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Area {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Department {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueConfig {
+    pub id: String,
+    /// Letters in front of the number: `A` gives `A001`.
+    pub prefix: String,
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    pub area: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemConfig {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    pub department: String,
+    pub queue: String,
+    /// Promise time limit in working days; 0 is an immediate case (即办件).
+    #[serde(default)]
+    pub promise_days: u32,
+    /// Service hours as `HH:MM-HH:MM` ranges in the hall's time zone.
+    #[serde(default = "all_day")]
+    pub hours: Vec<String>,
+    /// Materials to bring, printed on the ticket.
+    #[serde(default)]
+    pub materials: Vec<String>,
+}
+
+fn all_day() -> Vec<String> {
+    vec!["00:00-24:00".into()]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueRole {
+    Primary,
+    Secondary,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowQueue {
+    pub queue: String,
+    #[serde(default = "primary")]
+    pub role: QueueRole,
+}
+
+fn primary() -> QueueRole {
+    QueueRole::Primary
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowConfig {
+    /// Topic-safe id (`window/{id}/cmd`).
+    pub id: String,
+    /// The number called out and shown: "请 A001 号到 5 号窗口".
+    pub number: u32,
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    pub area: String,
+    pub queues: Vec<WindowQueue>,
+    /// Device id of this window's call terminal (its MQTT username).
+    #[serde(default)]
+    pub terminal: Option<String>,
+    /// Shown on the window screen while the window is paused.
+    #[serde(default = "default_pause_message")]
+    pub pause_message: String,
+}
+
+fn default_pause_message() -> String {
+    "暂停服务，请稍候 / Service paused, please wait".into()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffConfig {
+    pub id: String,
+    pub name: String,
+    /// Demo only: real halls keep PINs out of the config file.
+    pub pin: String,
+    /// Windows this person may log in at; empty means any.
+    #[serde(default)]
+    pub windows: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    Terminal,
+    Kiosk,
+    Screen,
+    Evaluator,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceConfig {
+    /// MQTT username and client id.
+    pub id: String,
+    pub kind: DeviceKind,
+    /// Demo only: MQTT password of the device.
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScreenKind {
+    Hall,
+    Window,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenConfig {
+    pub id: String,
+    pub kind: ScreenKind,
+    pub name: String,
+    /// Hall screens: the areas shown; empty means the whole hall.
+    #[serde(default)]
+    pub areas: Vec<String>,
+    /// Window screens: the windows shown (two for 一屏双号).
+    #[serde(default)]
+    pub windows: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KioskConfig {
+    pub id: String,
+    pub name: String,
+    pub area: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupervisorConfig {
+    pub user: String,
+    pub name: String,
+    /// Demo only.
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EstimateConfig {
+    /// Service time assumed before any has been observed, in seconds.
+    #[serde(default = "default_service_s")]
+    pub default_service_s: u32,
+}
+
+fn default_service_s() -> u32 {
+    300
+}
+
+impl Default for EstimateConfig {
+    fn default() -> Self {
+        Self {
+            default_service_s: default_service_s(),
+        }
+    }
+}
+
+/// The demo hall, compiled into the binary.
+pub const DEMO_HALL_TOML: &str = include_str!("../../config/hall.toml");
+
+impl HallConfig {
+    /// Parses and validates a hall configuration.
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let cfg: HallConfig =
+            toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    pub fn demo() -> Result<Self, ConfigError> {
+        Self::from_toml(DEMO_HALL_TOML)
+    }
+
+    pub fn tz(&self) -> chrono_tz::Tz {
+        // validate() has checked that this parses.
+        self.hall
+            .timezone
+            .parse()
+            .unwrap_or(chrono_tz::Asia::Shanghai)
+    }
+
+    pub fn day_start(&self) -> NaiveTime {
+        parse_hhmm(&self.hall.day_start).unwrap_or(NaiveTime::MIN)
+    }
+
+    pub fn queue(&self, id: &str) -> Option<&QueueConfig> {
+        self.queues.iter().find(|q| q.id == id)
+    }
+    pub fn item(&self, id: &str) -> Option<&ItemConfig> {
+        self.items.iter().find(|i| i.id == id)
+    }
+    pub fn window(&self, id: &str) -> Option<&WindowConfig> {
+        self.windows.iter().find(|w| w.id == id)
+    }
+    pub fn device(&self, id: &str) -> Option<&DeviceConfig> {
+        self.devices.iter().find(|d| d.id == id)
+    }
+    pub fn screen(&self, id: &str) -> Option<&ScreenConfig> {
+        self.screens.iter().find(|s| s.id == id)
+    }
+    /// The window whose terminal is this device.
+    pub fn window_of_terminal(&self, device: &str) -> Option<&WindowConfig> {
+        self.windows
+            .iter()
+            .find(|w| w.terminal.as_deref() == Some(device))
+    }
+    /// Windows that serve a queue in any role.
+    pub fn windows_serving(&self, queue: &str) -> impl Iterator<Item = &WindowConfig> {
+        let queue = queue.to_string();
+        self.windows
+            .iter()
+            .filter(move |w| w.queues.iter().any(|q| q.queue == queue))
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check_id("hall.id", &self.hall.id)?;
+        if self.hall.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(invalid(
+                "hall.timezone",
+                format!("unknown time zone {:?}", self.hall.timezone),
+            ));
+        }
+        if parse_hhmm(&self.hall.day_start).is_none() {
+            return Err(invalid("hall.day_start", "expected HH:MM"));
+        }
+        let areas = unique_ids("areas", self.areas.iter().map(|a| a.id.as_str()))?;
+        let departments = unique_ids(
+            "departments",
+            self.departments.iter().map(|d| d.id.as_str()),
+        )?;
+        let queues = unique_ids("queues", self.queues.iter().map(|q| q.id.as_str()))?;
+        if self.queues.is_empty() {
+            return Err(invalid("queues", "at least one queue is needed"));
+        }
+        let mut prefixes = HashSet::new();
+        for (i, q) in self.queues.iter().enumerate() {
+            if q.prefix.is_empty()
+                || q.prefix.len() > 3
+                || !q.prefix.chars().all(|c| c.is_ascii_uppercase())
+            {
+                return Err(invalid(
+                    format!("queues[{i}].prefix"),
+                    "one to three capital letters",
+                ));
+            }
+            if !prefixes.insert(q.prefix.as_str()) {
+                return Err(invalid(
+                    format!("queues[{i}].prefix"),
+                    format!("prefix {:?} is used twice", q.prefix),
+                ));
+            }
+            check_ref(&format!("queues[{i}].area"), &q.area, &areas, "area")?;
+        }
+        unique_ids("items", self.items.iter().map(|i| i.id.as_str()))?;
+        for (i, item) in self.items.iter().enumerate() {
+            check_ref(
+                &format!("items[{i}].department"),
+                &item.department,
+                &departments,
+                "department",
+            )?;
+            check_ref(&format!("items[{i}].queue"), &item.queue, &queues, "queue")?;
+            for (h, range) in item.hours.iter().enumerate() {
+                if ServiceHours::parse(std::slice::from_ref(range)).is_err() {
+                    return Err(invalid(
+                        format!("items[{i}].hours[{h}]"),
+                        format!("expected HH:MM-HH:MM, got {range:?}"),
+                    ));
+                }
+            }
+        }
+        let devices = unique_ids("devices", self.devices.iter().map(|d| d.id.as_str()))?;
+        let windows = unique_ids("windows", self.windows.iter().map(|w| w.id.as_str()))?;
+        let mut numbers = HashSet::new();
+        let mut terminals = HashSet::new();
+        for (i, w) in self.windows.iter().enumerate() {
+            if !numbers.insert(w.number) {
+                return Err(invalid(
+                    format!("windows[{i}].number"),
+                    format!("window number {} is used twice", w.number),
+                ));
+            }
+            check_ref(&format!("windows[{i}].area"), &w.area, &areas, "area")?;
+            if w.queues.is_empty() {
+                return Err(invalid(
+                    format!("windows[{i}].queues"),
+                    "a window serves at least one queue",
+                ));
+            }
+            for (j, wq) in w.queues.iter().enumerate() {
+                check_ref(
+                    &format!("windows[{i}].queues[{j}].queue"),
+                    &wq.queue,
+                    &queues,
+                    "queue",
+                )?;
+            }
+            if let Some(t) = &w.terminal {
+                check_ref(&format!("windows[{i}].terminal"), t, &devices, "device")?;
+                if !terminals.insert(t.as_str()) {
+                    return Err(invalid(
+                        format!("windows[{i}].terminal"),
+                        format!("terminal {t:?} already belongs to another window"),
+                    ));
+                }
+            }
+        }
+        unique_ids("staff", self.staff.iter().map(|s| s.id.as_str()))?;
+        for (i, s) in self.staff.iter().enumerate() {
+            for (j, w) in s.windows.iter().enumerate() {
+                check_ref(&format!("staff[{i}].windows[{j}]"), w, &windows, "window")?;
+            }
+        }
+        unique_ids("screens", self.screens.iter().map(|s| s.id.as_str()))?;
+        for (i, s) in self.screens.iter().enumerate() {
+            for (j, a) in s.areas.iter().enumerate() {
+                check_ref(&format!("screens[{i}].areas[{j}]"), a, &areas, "area")?;
+            }
+            for (j, w) in s.windows.iter().enumerate() {
+                check_ref(&format!("screens[{i}].windows[{j}]"), w, &windows, "window")?;
+            }
+            if s.kind == ScreenKind::Window && !(1..=2).contains(&s.windows.len()) {
+                return Err(invalid(
+                    format!("screens[{i}].windows"),
+                    "a window screen shows one or two windows",
+                ));
+            }
+        }
+        unique_ids("kiosks", self.kiosks.iter().map(|k| k.id.as_str()))?;
+        for (i, k) in self.kiosks.iter().enumerate() {
+            check_ref(&format!("kiosks[{i}].area"), &k.area, &areas, "area")?;
+        }
+        unique_ids(
+            "supervisors",
+            self.supervisors.iter().map(|s| s.user.as_str()),
+        )?;
+        if self.estimate.default_service_s == 0 {
+            return Err(invalid("estimate.default_service_s", "must be above zero"));
+        }
+        Ok(())
+    }
+}
+
+/// Parses `HH:MM` (00:00 to 23:59).
+pub fn parse_hhmm(s: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(s, "%H:%M").ok()
+}
+
+fn check_id(field: &str, id: &str) -> Result<(), ConfigError> {
+    let ok = !id.is_empty()
+        && id.len() <= 32
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            format!("{id:?} is not a valid id (1-32 of A-Z a-z 0-9 - _)"),
+        ))
+    }
+}
+
+fn unique_ids<'a>(
+    list: &str,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<HashSet<&'a str>, ConfigError> {
+    let mut seen = HashSet::new();
+    for (i, id) in ids.enumerate() {
+        check_id(&format!("{list}[{i}].id"), id)?;
+        if !seen.insert(id) {
+            return Err(invalid(
+                format!("{list}[{i}].id"),
+                format!("{id:?} is used twice"),
+            ));
+        }
+    }
+    Ok(seen)
+}
+
+fn check_ref(field: &str, id: &str, known: &HashSet<&str>, what: &str) -> Result<(), ConfigError> {
+    if known.contains(id) {
+        Ok(())
+    } else {
+        Err(invalid(field, format!("unknown {what} {id:?}")))
+    }
+}

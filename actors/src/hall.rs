@@ -1,0 +1,428 @@
+//! The hall actor (大厅): owns the configuration and the wiring. It starts
+//! one actor per queue, window and screen, admits ticket requests (item
+//! known, within service hours, some window open) and passes supervisor
+//! changes to windows.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use actix::prelude::*;
+use tingwu_protocols::terminal::Reply;
+use tracing::info;
+
+use crate::clock::HallClock;
+use crate::config::HallConfig;
+use crate::core::hours::ServiceHours;
+use crate::core::ticket::{Channel, Personal, Priority, TicketStatus};
+use crate::queue::{Issue, Issued, QueueActor};
+use crate::records::{Recovered, WindowRecord};
+use crate::screen::{ScreenActor, ScreenScope};
+use crate::store::{Store, StoreError};
+use crate::views::{QueueView, WindowView};
+use crate::window::{SetEnabled, WindowActor};
+
+/// Addresses of every actor of the hall, for the transports.
+#[derive(Clone)]
+pub struct Directory {
+    pub config: Arc<HallConfig>,
+    pub clock: HallClock,
+    pub store: Store,
+    pub hall: Addr<HallActor>,
+    pub queues: HashMap<String, Addr<QueueActor>>,
+    pub windows: HashMap<String, Addr<WindowActor>>,
+    pub screens: HashMap<String, Addr<ScreenActor>>,
+    pub dashboard: Addr<ScreenActor>,
+}
+
+impl Directory {
+    /// Starts every actor of the hall from what storage recovered. Must run
+    /// inside an actix system.
+    pub fn start(config: Arc<HallConfig>, store: Store, recovered: Recovered) -> Self {
+        let clock = HallClock::of(&config);
+        let day = recovered.day.clone();
+        let staff = Arc::new(config.staff.clone());
+        let mut idem_by_queue: HashMap<String, Vec<_>> = HashMap::new();
+        let tickets_by_id: HashMap<&str, _> = recovered
+            .tickets
+            .iter()
+            .map(|t| (t.id.as_str(), t))
+            .collect();
+        for (key, ticket_id) in &recovered.idempotency {
+            if let Some(t) = tickets_by_id.get(ticket_id.as_str()) {
+                idem_by_queue
+                    .entry(t.queue.clone())
+                    .or_default()
+                    .push((key.clone(), (*t).clone()));
+            }
+        }
+        let mut queues = HashMap::new();
+        let mut queue_views = Vec::new();
+        for q in &config.queues {
+            let serving = config.windows_serving(&q.id).count();
+            let actor = QueueActor::new(
+                q.clone(),
+                clock,
+                store.clone(),
+                day.clone(),
+                &recovered.tickets,
+                idem_by_queue.remove(&q.id).unwrap_or_default(),
+                config.estimate.default_service_s,
+                serving,
+            );
+            queue_views.push(actor.view_now());
+            queues.insert(q.id.clone(), actor.start());
+        }
+        let mut windows = HashMap::new();
+        let mut window_views = Vec::new();
+        for w in &config.windows {
+            let record = recovered
+                .windows
+                .get(&w.id)
+                .cloned()
+                .unwrap_or_else(WindowRecord::fresh);
+            let ticket = record
+                .ticket
+                .as_deref()
+                .and_then(|id| tickets_by_id.get(id))
+                .map(|t| (*t).clone())
+                .filter(|t| matches!(t.status, TicketStatus::Called | TicketStatus::Serving));
+            let replies: Vec<(String, Reply)> = recovered
+                .commands
+                .get(&w.id)
+                .map(|list| {
+                    list.iter()
+                        .filter_map(|(id, bytes)| {
+                            serde_json::from_slice(bytes).ok().map(|r| (id.clone(), r))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let window_queues = w
+                .queues
+                .iter()
+                .filter_map(|wq| {
+                    queues
+                        .get(&wq.queue)
+                        .map(|a| (wq.queue.clone(), wq.role, a.clone()))
+                })
+                .collect();
+            let actor = WindowActor::new(
+                w.clone(),
+                clock,
+                store.clone(),
+                staff.clone(),
+                window_queues,
+                record,
+                ticket,
+                day.clone(),
+                replies,
+            );
+            window_views.push(actor.view_now());
+            windows.insert(w.id.clone(), actor.start());
+        }
+        let last_seq = recovered.last_seq;
+        let recent = &recovered.recent_events;
+        let mut screens = HashMap::new();
+        for s in &config.screens {
+            let scope = ScreenScope::of(s, &config);
+            let actor = ScreenActor::new(
+                scope,
+                window_views.clone(),
+                queue_views.clone(),
+                last_seq,
+                recent,
+                store.subscribe(),
+            );
+            screens.insert(s.id.clone(), actor.start());
+        }
+        let dashboard = ScreenActor::new(
+            ScreenScope::everything("dashboard", "dashboard", "值班看板 / Supervisor dashboard"),
+            window_views.clone(),
+            queue_views,
+            last_seq,
+            recent,
+            store.subscribe(),
+        )
+        .start();
+        let enabled = window_views
+            .iter()
+            .map(|w| (w.id.clone(), w.enabled))
+            .collect();
+        let hall = HallActor::new(
+            config.clone(),
+            clock,
+            queues.clone(),
+            windows.clone(),
+            enabled,
+        )
+        .start();
+        info!(
+            hall = %config.hall.id,
+            day = %day,
+            queues = queues.len(),
+            windows = windows.len(),
+            screens = screens.len(),
+            tickets_recovered = recovered.tickets.len(),
+            last_seq,
+            "hall started"
+        );
+        Self {
+            config,
+            clock,
+            store,
+            hall,
+            queues,
+            windows,
+            screens,
+            dashboard,
+        }
+    }
+}
+
+pub struct HallActor {
+    config: Arc<HallConfig>,
+    clock: HallClock,
+    hours: HashMap<String, ServiceHours>,
+    queues: HashMap<String, Addr<QueueActor>>,
+    windows: HashMap<String, Addr<WindowActor>>,
+    /// Mirror of each window's enabled flag (the window owns the truth).
+    enabled: HashMap<String, bool>,
+}
+
+impl HallActor {
+    fn new(
+        config: Arc<HallConfig>,
+        clock: HallClock,
+        queues: HashMap<String, Addr<QueueActor>>,
+        windows: HashMap<String, Addr<WindowActor>>,
+        enabled: HashMap<String, bool>,
+    ) -> Self {
+        let hours = config
+            .items
+            .iter()
+            .filter_map(|i| {
+                ServiceHours::parse(&i.hours)
+                    .ok()
+                    .map(|h| (i.id.clone(), h))
+            })
+            .collect();
+        Self {
+            config,
+            clock,
+            hours,
+            queues,
+            windows,
+            enabled,
+        }
+    }
+
+    fn open_windows(&self, queue: &str) -> usize {
+        self.config
+            .windows_serving(queue)
+            .filter(|w| self.enabled.get(&w.id).copied().unwrap_or(true))
+            .count()
+    }
+
+    /// Whether an item takes tickets now, and why not.
+    pub fn admit_item(&self, item: &str) -> Result<String, IssueError> {
+        let Some(cfg) = self.config.item(item) else {
+            return Err(IssueError::UnknownItem(item.to_string()));
+        };
+        let now = self.clock.now();
+        if let Some(h) = self.hours.get(item) {
+            if !h.is_open(self.clock.local_time(now)) {
+                return Err(IssueError::ItemClosed {
+                    item: cfg.name.clone(),
+                    hours: cfg.hours.join(", "),
+                });
+            }
+        }
+        if self.open_windows(&cfg.queue) == 0 {
+            return Err(IssueError::NoOpenWindow {
+                item: cfg.name.clone(),
+            });
+        }
+        Ok(cfg.queue.clone())
+    }
+}
+
+impl Actor for HallActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(1024);
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    #[error("unknown service item {0:?} (事项不存在)")]
+    UnknownItem(String),
+    #[error("unknown queue {0:?} (队列不存在)")]
+    UnknownQueue(String),
+    #[error("{item} is not served at this time; service hours are {hours} (不在办理时间)")]
+    ItemClosed { item: String, hours: String },
+    #[error("every window for {item} is closed (该事项窗口均已停用)")]
+    NoOpenWindow { item: String },
+    #[error("give either \"item\" or \"queue\", not both or neither")]
+    ItemOrQueue,
+    #[error(transparent)]
+    Storage(#[from] StoreError),
+    #[error("the hall is shutting down")]
+    Unavailable,
+}
+
+impl IssueError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            IssueError::UnknownItem(_) => "unknown_item",
+            IssueError::UnknownQueue(_) => "unknown_queue",
+            IssueError::ItemClosed { .. } => "item_closed",
+            IssueError::NoOpenWindow { .. } => "no_open_window",
+            IssueError::ItemOrQueue => "bad_request",
+            IssueError::Storage(StoreError::Busy) => "busy",
+            IssueError::Storage(_) | IssueError::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// A request for a ticket, already validated at the edge.
+#[derive(Message)]
+#[rtype(result = "Result<Issued, IssueError>")]
+pub struct IssueTicket {
+    pub item: Option<String>,
+    pub queue: Option<String>,
+    pub channel: Channel,
+    pub priority: Priority,
+    pub personal: Personal,
+    pub idempotency_key: Option<String>,
+}
+
+impl Handler<IssueTicket> for HallActor {
+    type Result = ResponseFuture<Result<Issued, IssueError>>;
+
+    fn handle(&mut self, msg: IssueTicket, _: &mut Self::Context) -> Self::Result {
+        let queue_id = match (&msg.item, &msg.queue) {
+            (Some(item), None) => self.admit_item(item),
+            (None, Some(q)) if self.queues.contains_key(q) => {
+                if self.open_windows(q) == 0 {
+                    Err(IssueError::NoOpenWindow { item: q.clone() })
+                } else {
+                    Ok(q.clone())
+                }
+            }
+            (None, Some(q)) => Err(IssueError::UnknownQueue(q.clone())),
+            _ => Err(IssueError::ItemOrQueue),
+        };
+        let queue = queue_id.and_then(|q| {
+            self.queues
+                .get(&q)
+                .cloned()
+                .ok_or(IssueError::UnknownQueue(q))
+        });
+        Box::pin(async move {
+            let queue = queue?;
+            let issued = queue
+                .send(Issue {
+                    item: msg.item,
+                    channel: msg.channel,
+                    priority: msg.priority,
+                    personal: msg.personal,
+                    idempotency_key: msg.idempotency_key,
+                })
+                .await
+                .map_err(|_| IssueError::Unavailable)??;
+            Ok(issued)
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WindowAdminError {
+    #[error("unknown window {0:?}")]
+    UnknownWindow(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// A supervisor opens or closes (停用) a window.
+#[derive(Message)]
+#[rtype(result = "Result<WindowView, WindowAdminError>")]
+pub struct SetWindowEnabled {
+    pub window: String,
+    pub enabled: bool,
+    pub reason: Option<String>,
+    pub by: String,
+}
+
+impl Handler<SetWindowEnabled> for HallActor {
+    type Result = AtomicResponse<Self, Result<WindowView, WindowAdminError>>;
+
+    fn handle(&mut self, msg: SetWindowEnabled, _: &mut Self::Context) -> Self::Result {
+        let Some(addr) = self.windows.get(&msg.window).cloned() else {
+            return AtomicResponse::new(Box::pin(fut::ready(Err(
+                WindowAdminError::UnknownWindow(msg.window),
+            ))));
+        };
+        let window = msg.window.clone();
+        let send = addr.send(SetEnabled {
+            enabled: msg.enabled,
+            reason: msg.reason,
+            by: msg.by,
+        });
+        AtomicResponse::new(Box::pin(send.into_actor(self).map(
+            move |res, act, _| match res {
+                Ok(Ok(view)) => {
+                    act.enabled.insert(window, view.enabled);
+                    Ok(view)
+                }
+                Ok(Err(e)) => Err(WindowAdminError::Failed(e)),
+                Err(e) => Err(WindowAdminError::Failed(e.to_string())),
+            },
+        )))
+    }
+}
+
+/// Snapshot helpers for the API.
+pub async fn all_windows(dir: &Directory) -> Vec<WindowView> {
+    let mut out = Vec::new();
+    for w in &dir.config.windows {
+        if let Some(addr) = dir.windows.get(&w.id) {
+            if let Ok(v) = addr.send(crate::window::GetWindow).await {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+pub async fn all_queues(dir: &Directory) -> Vec<QueueView> {
+    let mut out = Vec::new();
+    for q in &dir.config.queues {
+        if let Some(addr) = dir.queues.get(&q.id) {
+            if let Ok(v) = addr.send(crate::queue::GetQueue).await {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+/// Whether each item takes tickets right now, for kiosks.
+#[derive(Message)]
+#[rtype(result = "HashMap<String, bool>")]
+pub struct ItemsOpen;
+
+impl Handler<ItemsOpen> for HallActor {
+    type Result = MessageResult<ItemsOpen>;
+
+    fn handle(&mut self, _: ItemsOpen, _: &mut Self::Context) -> Self::Result {
+        MessageResult(
+            self.config
+                .items
+                .iter()
+                .map(|i| (i.id.clone(), self.admit_item(&i.id).is_ok()))
+                .collect(),
+        )
+    }
+}

@@ -1,0 +1,331 @@
+//! The queue actor (队列): issues numbers and holds the waiting line of one
+//! queue. Windows take tickets from it; a taken ticket becomes the window's.
+
+use std::collections::HashMap;
+
+use actix::prelude::*;
+use tracing::info;
+
+use crate::clock::HallClock;
+use crate::config::QueueConfig;
+use crate::core::dispatch::Line;
+use crate::core::estimate::{estimated_wait_s, ServiceTime};
+use crate::core::ticket::{
+    format_number, ticket_id, Channel, OrderKey, Personal, Priority, Ticket, TicketStatus,
+};
+use crate::events::EventBody;
+use crate::keys;
+use crate::store::{Commit, Store, StoreError};
+use crate::views::{QueueView, TicketView};
+
+pub struct QueueActor {
+    cfg: QueueConfig,
+    clock: HallClock,
+    store: Store,
+    day: String,
+    next_seq: u32,
+    line: Line,
+    version: u64,
+    /// Idempotency key → the ticket it produced (today).
+    idempotency: HashMap<String, Ticket>,
+    service: ServiceTime,
+    /// Windows able to serve this queue, for the wait estimate.
+    windows: usize,
+    /// Last arrival stamp handed out, so arrival order is strict.
+    last_arrival: i64,
+}
+
+impl QueueActor {
+    /// Builds the queue from recovered tickets of `day` (any status).
+    pub fn new(
+        cfg: QueueConfig,
+        clock: HallClock,
+        store: Store,
+        day: String,
+        tickets: &[Ticket],
+        idempotency: Vec<(String, Ticket)>,
+        default_service_s: u32,
+        windows: usize,
+    ) -> Self {
+        let mut line = Line::default();
+        let mut next_seq = 1;
+        let mut last_arrival = 0;
+        for t in tickets.iter().filter(|t| t.queue == cfg.id && t.day == day) {
+            next_seq = next_seq.max(t.seq + 1);
+            last_arrival = last_arrival.max(t.arrival);
+            if t.status == TicketStatus::Waiting {
+                line.push(t.clone());
+            }
+        }
+        Self {
+            cfg,
+            clock,
+            store,
+            day,
+            next_seq,
+            line,
+            version: 0,
+            idempotency: idempotency.into_iter().collect(),
+            service: ServiceTime::new(default_service_s),
+            windows,
+            last_arrival,
+        }
+    }
+
+    /// The queue's counts now.
+    pub fn view_now(&self) -> QueueView {
+        self.view()
+    }
+
+    fn view(&self) -> QueueView {
+        QueueView {
+            id: self.cfg.id.clone(),
+            prefix: self.cfg.prefix.clone(),
+            name: self.cfg.name.clone(),
+            name_en: self.cfg.name_en.clone(),
+            area: self.cfg.area.clone(),
+            waiting: self.line.len() as u64,
+            issued: u64::from(self.next_seq.saturating_sub(1)),
+            version: self.version,
+        }
+    }
+
+    fn ticket_view(&self, t: &Ticket) -> TicketView {
+        if t.status == TicketStatus::Waiting && t.day == self.day {
+            let ahead = self.line.people_ahead(&t.order_key());
+            let wait = estimated_wait_s(ahead, self.windows, self.service.mean_s());
+            TicketView::of(t, ahead as u64, wait)
+        } else {
+            TicketView::of(t, 0, 0)
+        }
+    }
+
+    /// Starts a new day when the hall's day has turned: numbers from 001,
+    /// yesterday's line dropped (those tickets stay in storage as they were).
+    fn roll_day(&mut self) {
+        let today = self.clock.day(self.clock.now());
+        if today != self.day {
+            info!(queue = %self.cfg.id, from = %self.day, to = %today, waiting_dropped = self.line.len(), "new hall day");
+            self.day = today;
+            self.next_seq = 1;
+            self.line.clear();
+            self.idempotency.clear();
+            self.version += 1;
+        }
+    }
+
+    fn publish_gauge(&self) {
+        metrics::gauge!("tingwu_queue_waiting", "queue" => self.cfg.id.clone())
+            .set(self.line.len() as f64);
+    }
+}
+
+impl Actor for QueueActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(256);
+        self.publish_gauge();
+    }
+}
+
+/// Take a number.
+#[derive(Message)]
+#[rtype(result = "Result<Issued, StoreError>")]
+pub struct Issue {
+    pub item: Option<String>,
+    pub channel: Channel,
+    pub priority: Priority,
+    pub personal: Personal,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub ticket: TicketView,
+    /// True when an Idempotency-Key matched an earlier request.
+    pub replayed: bool,
+}
+
+impl Handler<Issue> for QueueActor {
+    type Result = ResponseFuture<Result<Issued, StoreError>>;
+
+    fn handle(&mut self, msg: Issue, _ctx: &mut Self::Context) -> Self::Result {
+        self.roll_day();
+        if let Some(key) = &msg.idempotency_key {
+            if let Some(t) = self.idempotency.get(key) {
+                let ticket = self.ticket_view(t);
+                // The first request may still be committing: answer only once it is durable.
+                let barrier = self.store.barrier();
+                return Box::pin(async move {
+                    barrier?.await?;
+                    Ok(Issued {
+                        ticket,
+                        replayed: true,
+                    })
+                });
+            }
+        }
+        let now = self.clock.now();
+        let seq = self.next_seq;
+        let number = format_number(&self.cfg.prefix, seq);
+        let arrival = now.timestamp_micros().max(self.last_arrival + 1);
+        let ticket = Ticket {
+            id: ticket_id(&self.day, &number),
+            day: self.day.clone(),
+            queue: self.cfg.id.clone(),
+            seq,
+            number,
+            item: msg.item,
+            channel: msg.channel,
+            priority: msg.priority,
+            status: TicketStatus::Waiting,
+            issued_at: now,
+            arrival,
+            window: None,
+            called_at: None,
+            started_at: None,
+            finished_at: None,
+            personal: msg.personal,
+        };
+        let mut commit = Commit::default();
+        commit.put_json(keys::ticket(&self.day, &self.cfg.id, seq), &ticket);
+        if let Some(key) = &msg.idempotency_key {
+            commit.put(
+                keys::idempotency(&self.day, key),
+                ticket.id.clone().into_bytes(),
+            );
+        }
+        self.line.push(ticket.clone());
+        let ahead = self.line.people_ahead(&ticket.order_key());
+        let view = TicketView::of(
+            &ticket,
+            ahead as u64,
+            estimated_wait_s(ahead, self.windows, self.service.mean_s()),
+        );
+        let mut queue_view = self.view();
+        queue_view.issued = u64::from(seq);
+        queue_view.version = self.version + 1;
+        commit
+            .event(EventBody::Ticket(view.clone()))
+            .event(EventBody::Queue(queue_view));
+        let durable = match self.store.enqueue(commit) {
+            Ok(f) => f,
+            Err(e) => {
+                // Refused before it reached the writer: no trace, number unused.
+                self.line.remove(&ticket.order_key());
+                return Box::pin(async move { Err(e) });
+            }
+        };
+        self.next_seq += 1;
+        self.last_arrival = arrival;
+        self.version += 1;
+        if let Some(key) = msg.idempotency_key {
+            self.idempotency.insert(key, ticket);
+        }
+        self.publish_gauge();
+        let queue = self.cfg.id.clone();
+        Box::pin(async move {
+            durable.await?;
+            metrics::counter!("tingwu_tickets_issued_total", "queue" => queue).increment(1);
+            Ok(Issued {
+                ticket: view,
+                replayed: false,
+            })
+        })
+    }
+}
+
+/// The head of the line, for a window choosing between its queues.
+#[derive(Message)]
+#[rtype(result = "Option<OrderKey>")]
+pub struct Head;
+
+impl Handler<Head> for QueueActor {
+    type Result = Option<OrderKey>;
+
+    fn handle(&mut self, _: Head, _: &mut Self::Context) -> Self::Result {
+        self.roll_day();
+        self.line.head()
+    }
+}
+
+/// Take the head of the line if it is still `expect`.
+#[derive(Message)]
+#[rtype(result = "Taken")]
+pub struct Take {
+    pub expect: OrderKey,
+}
+
+#[derive(Debug)]
+pub enum Taken {
+    /// The ticket, now out of the line, and the queue after it left.
+    Ticket(Box<Ticket>, QueueView),
+    /// Someone else was faster: this is the head now.
+    Changed(Option<OrderKey>),
+}
+
+impl Handler<Take> for QueueActor {
+    type Result = MessageResult<Take>;
+
+    fn handle(&mut self, msg: Take, _: &mut Self::Context) -> Self::Result {
+        self.roll_day();
+        if self.line.head() != Some(msg.expect) {
+            return MessageResult(Taken::Changed(self.line.head()));
+        }
+        match self.line.pop() {
+            Some(t) => {
+                self.version += 1;
+                self.publish_gauge();
+                MessageResult(Taken::Ticket(Box::new(t), self.view()))
+            }
+            None => MessageResult(Taken::Changed(None)),
+        }
+    }
+}
+
+/// The queue's counts.
+#[derive(Message)]
+#[rtype(result = "QueueView")]
+pub struct GetQueue;
+
+impl Handler<GetQueue> for QueueActor {
+    type Result = MessageResult<GetQueue>;
+
+    fn handle(&mut self, _: GetQueue, _: &mut Self::Context) -> Self::Result {
+        self.roll_day();
+        MessageResult(self.view())
+    }
+}
+
+/// Where a waiting ticket stands now: (people ahead, estimated wait).
+#[derive(Message)]
+#[rtype(result = "Option<(u64, u64)>")]
+pub struct Position {
+    pub ticket: Box<Ticket>,
+}
+
+impl Handler<Position> for QueueActor {
+    type Result = Option<(u64, u64)>;
+
+    fn handle(&mut self, msg: Position, _: &mut Self::Context) -> Self::Result {
+        let v = self.ticket_view(&msg.ticket);
+        (msg.ticket.status == TicketStatus::Waiting && msg.ticket.day == self.day)
+            .then_some((v.people_ahead, v.estimated_wait_s))
+    }
+}
+
+/// A service finished; feeds the wait estimate.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ServiceObserved {
+    pub seconds: f64,
+}
+
+impl Handler<ServiceObserved> for QueueActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: ServiceObserved, _: &mut Self::Context) {
+        self.service.observe(msg.seconds);
+    }
+}

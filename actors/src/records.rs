@@ -1,0 +1,51 @@
+//! Durable records that are not tickets, and what start-up recovers.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::ticket::Ticket;
+use crate::core::window_state::WindowState;
+use crate::events::CommittedEvent;
+use crate::views::StaffView;
+
+/// A window's durable state (`w/{id}`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WindowRecord {
+    pub state: WindowState,
+    pub staff: Option<StaffView>,
+    /// The ticket called or being served, by id.
+    pub ticket: Option<String>,
+    pub enabled: bool,
+    pub pause_reason: Option<String>,
+    /// Why a supervisor disabled the window (停用).
+    #[serde(default)]
+    pub disabled_reason: Option<String>,
+}
+
+impl WindowRecord {
+    pub fn fresh() -> Self {
+        Self {
+            enabled: true,
+            ..Self::default()
+        }
+    }
+}
+
+/// Everything start-up reads back from storage.
+#[derive(Debug, Default)]
+pub struct Recovered {
+    /// The current hall day (`20261126`) the rest belongs to.
+    pub day: String,
+    /// Today's tickets, any status.
+    pub tickets: Vec<Ticket>,
+    pub windows: HashMap<String, WindowRecord>,
+    /// Today's replies to commands that took effect, by window.
+    pub commands: HashMap<String, Vec<(String, Vec<u8>)>>,
+    /// Today's idempotency keys and the ticket each produced.
+    pub idempotency: HashMap<String, String>,
+    pub last_seq: u64,
+    /// The newest events, oldest first, so screens can resume across a restart.
+    pub recent_events: Vec<Arc<CommittedEvent>>,
+}

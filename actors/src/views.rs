@@ -1,0 +1,102 @@
+//! What the outside sees: the JSON shapes of tickets, windows, queues and
+//! calls on the API, the screens and the terminals. Views never carry
+//! personal data in the clear.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::WindowQueue;
+use crate::core::ticket::{Channel, Priority, Ticket, TicketStatus};
+use crate::core::window_state::WindowState;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketView {
+    pub id: String,
+    pub number: String,
+    pub queue: String,
+    pub item: Option<String>,
+    pub status: TicketStatus,
+    pub channel: Channel,
+    pub priority: Priority,
+    pub issued_at: DateTime<Utc>,
+    pub people_ahead: u64,
+    pub estimated_wait_s: u64,
+    pub window: Option<String>,
+    pub phone: Option<String>,
+    pub id_number: Option<String>,
+}
+
+impl TicketView {
+    /// The view of a ticket; position fields are zero unless it is waiting
+    /// and the caller knows its position.
+    pub fn of(t: &Ticket, people_ahead: u64, estimated_wait_s: u64) -> Self {
+        Self {
+            id: t.id.clone(),
+            number: t.number.clone(),
+            queue: t.queue.clone(),
+            item: t.item.clone(),
+            status: t.status,
+            channel: t.channel,
+            priority: t.priority,
+            issued_at: t.issued_at,
+            people_ahead,
+            estimated_wait_s,
+            window: t.window.clone(),
+            phone: t.personal.phone_masked.clone(),
+            id_number: t.personal.id_masked.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffView {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketRef {
+    pub id: String,
+    pub number: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowView {
+    pub id: String,
+    pub number: u32,
+    pub name: String,
+    pub name_en: String,
+    pub area: String,
+    pub state: WindowState,
+    pub state_zh: String,
+    pub enabled: bool,
+    pub staff: Option<StaffView>,
+    pub ticket: Option<TicketRef>,
+    pub queues: Vec<WindowQueue>,
+    /// Shown on the window screen while paused or disabled.
+    pub pause_message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueView {
+    pub id: String,
+    pub prefix: String,
+    pub name: String,
+    pub name_en: String,
+    pub area: String,
+    pub waiting: u64,
+    pub issued: u64,
+    /// Grows with every change, so that a reader can drop stale updates.
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallView {
+    pub ticket: String,
+    pub number: String,
+    pub window: String,
+    pub window_number: u32,
+    pub window_name: String,
+    pub queue: String,
+    pub recall: bool,
+}

@@ -1,0 +1,496 @@
+//! The window actor (窗口): one per service window. It owns the window's
+//! state machine, its logged-in staff and the ticket it is serving, takes
+//! tickets from its queues, and answers every terminal command exactly once.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix::prelude::*;
+use chrono::Utc;
+use tingwu_protocols::terminal::{Action, Reply, TerminalCommand};
+use tracing::{info, warn};
+
+use crate::clock::HallClock;
+use crate::config::{QueueRole, StaffConfig, WindowConfig};
+use crate::core::dispatch::{choose, Candidate};
+use crate::core::ticket::{Ticket, TicketStatus};
+use crate::core::window_state::{next_state, WindowState};
+use crate::events::EventBody;
+use crate::keys;
+use crate::queue::{Head, QueueActor, ServiceObserved, Take, Taken};
+use crate::records::WindowRecord;
+use crate::store::{Commit, Store};
+use crate::views::{CallView, QueueView, StaffView, TicketRef, TicketView, WindowView};
+
+/// How many command replies a window remembers in memory for duplicates.
+const REMEMBERED_REPLIES: usize = 4096;
+/// Attempts at taking a head that other windows keep taking first.
+const TAKE_ATTEMPTS: usize = 32;
+
+pub struct WindowActor {
+    cfg: WindowConfig,
+    clock: HallClock,
+    store: Store,
+    staff: Arc<Vec<StaffConfig>>,
+    queues: Vec<(QueueRole, Addr<QueueActor>)>,
+    /// Queue id → address, to report service times.
+    queue_by_id: HashMap<String, Addr<QueueActor>>,
+    record: WindowRecord,
+    ticket: Option<Ticket>,
+    day: String,
+    replies: HashMap<String, Reply>,
+    reply_order: VecDeque<String>,
+}
+
+/// Everything a command changes, applied only after it is durable.
+struct Change {
+    record: WindowRecord,
+    ticket: Option<Ticket>,
+    /// The ticket record to write, if the command changed one.
+    write_ticket: Option<Ticket>,
+    events: Vec<EventBody>,
+    reply: Reply,
+    observed_service: Option<(String, f64)>,
+    is_call: bool,
+}
+
+impl WindowActor {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        cfg: WindowConfig,
+        clock: HallClock,
+        store: Store,
+        staff: Arc<Vec<StaffConfig>>,
+        queues: Vec<(String, QueueRole, Addr<QueueActor>)>,
+        record: WindowRecord,
+        ticket: Option<Ticket>,
+        day: String,
+        replies: Vec<(String, Reply)>,
+    ) -> Self {
+        let queue_by_id = queues
+            .iter()
+            .map(|(id, _, a)| (id.clone(), a.clone()))
+            .collect();
+        let mut actor = Self {
+            cfg,
+            clock,
+            store,
+            staff,
+            queues: queues.into_iter().map(|(_, r, a)| (r, a)).collect(),
+            queue_by_id,
+            record,
+            ticket,
+            day,
+            replies: HashMap::new(),
+            reply_order: VecDeque::new(),
+        };
+        for (id, reply) in replies {
+            actor.remember(id, reply);
+        }
+        actor
+    }
+
+    fn remember(&mut self, id: String, reply: Reply) {
+        if self.replies.insert(id.clone(), reply).is_none() {
+            self.reply_order.push_back(id);
+        }
+        while self.reply_order.len() > REMEMBERED_REPLIES {
+            if let Some(old) = self.reply_order.pop_front() {
+                self.replies.remove(&old);
+            }
+        }
+    }
+
+    fn roll_day(&mut self) {
+        let today = self.clock.day(self.clock.now());
+        if today != self.day {
+            self.day = today;
+            self.replies.clear();
+            self.reply_order.clear();
+        }
+    }
+
+    pub fn view_of(&self, record: &WindowRecord, ticket: Option<&Ticket>) -> WindowView {
+        let pause_message = if !record.enabled {
+            Some("窗口停用 / Window closed".to_string())
+        } else if record.state == WindowState::Paused {
+            Some(self.cfg.pause_message.clone())
+        } else {
+            None
+        };
+        WindowView {
+            id: self.cfg.id.clone(),
+            number: self.cfg.number,
+            name: self.cfg.name.clone(),
+            name_en: self.cfg.name_en.clone(),
+            area: self.cfg.area.clone(),
+            state: record.state,
+            state_zh: record.state.label_zh().to_string(),
+            enabled: record.enabled,
+            staff: record.staff.clone(),
+            ticket: ticket.map(|t| TicketRef {
+                id: t.id.clone(),
+                number: t.number.clone(),
+            }),
+            queues: self.cfg.queues.clone(),
+            pause_message,
+        }
+    }
+
+    /// The window as shown now.
+    pub fn view_now(&self) -> WindowView {
+        self.view()
+    }
+
+    fn view(&self) -> WindowView {
+        self.view_of(&self.record, self.ticket.as_ref())
+    }
+
+    fn call_view(&self, t: &Ticket, recall: bool) -> CallView {
+        CallView {
+            ticket: t.id.clone(),
+            number: t.number.clone(),
+            window: self.cfg.id.clone(),
+            window_number: self.cfg.number,
+            window_name: self.cfg.name.clone(),
+            queue: t.queue.clone(),
+            recall,
+        }
+    }
+
+    fn ticket_json(t: &Ticket) -> Option<serde_json::Value> {
+        serde_json::to_value(TicketView::of(t, 0, 0)).ok()
+    }
+
+    /// Works out a command that needs no other actor.
+    fn plan(&self, cmd: &TerminalCommand, to: WindowState) -> Result<Change, Reply> {
+        let id = Some(cmd.id.clone());
+        let mut record = self.record.clone();
+        record.state = to;
+        let mut ticket = self.ticket.clone();
+        let mut write_ticket = None;
+        let mut events = Vec::new();
+        let mut observed_service = None;
+        let now = Utc::now();
+        match cmd.action {
+            Action::Login => {
+                let staff_id = cmd.staff.as_deref().unwrap_or_default();
+                let pin = cmd.pin.as_deref().unwrap_or_default();
+                let person = self.staff.iter().find(|s| s.id == staff_id);
+                let Some(person) = person.filter(|s| s.pin == pin) else {
+                    return Err(Reply::error(
+                        id,
+                        "bad_login",
+                        "unknown staff id or wrong PIN (工号或密码错误)",
+                    ));
+                };
+                if !person.windows.is_empty() && !person.windows.contains(&self.cfg.id) {
+                    return Err(Reply::error(
+                        id,
+                        "bad_login",
+                        format!(
+                            "staff {} may not log in at window {} (无权在此窗口登录)",
+                            person.id, self.cfg.id
+                        ),
+                    ));
+                }
+                record.staff = Some(StaffView {
+                    id: person.id.clone(),
+                    name: person.name.clone(),
+                });
+            }
+            Action::Logout => record.staff = None,
+            Action::Pause => record.pause_reason = cmd.reason.clone(),
+            Action::Resume => record.pause_reason = None,
+            Action::Recall => {
+                if let Some(t) = &ticket {
+                    events.push(EventBody::Call(self.call_view(t, true)));
+                }
+            }
+            Action::Start | Action::Finish | Action::Skip => {
+                let Some(mut t) = ticket.take() else {
+                    return Err(Reply::error(id, "bad_state", "no ticket at this window"));
+                };
+                match cmd.action {
+                    Action::Start => {
+                        t.status = TicketStatus::Serving;
+                        t.started_at = Some(now);
+                        ticket = Some(t.clone());
+                    }
+                    Action::Finish => {
+                        t.status = TicketStatus::Done;
+                        t.finished_at = Some(now);
+                        if let Some(started) = t.started_at {
+                            let secs = (now - started).num_milliseconds() as f64 / 1000.0;
+                            observed_service = Some((t.queue.clone(), secs));
+                        }
+                    }
+                    _ => {
+                        t.status = TicketStatus::NoShow;
+                        t.finished_at = Some(now);
+                    }
+                }
+                record.ticket = ticket.as_ref().map(|t| t.id.clone());
+                events.push(EventBody::Ticket(TicketView::of(&t, 0, 0)));
+                write_ticket = Some(t);
+            }
+            Action::CallNext => {}
+        }
+        let reply = Reply::ok(
+            id,
+            write_ticket
+                .as_ref()
+                .or(ticket.as_ref())
+                .and_then(Self::ticket_json),
+        );
+        Ok(Change {
+            record,
+            ticket,
+            write_ticket,
+            events,
+            reply,
+            observed_service,
+            is_call: false,
+        })
+    }
+
+    /// The change for a ticket just taken from a queue.
+    fn called(&self, cmd_id: &str, mut t: Ticket, queue: QueueView) -> Change {
+        t.status = TicketStatus::Called;
+        t.window = Some(self.cfg.id.clone());
+        t.called_at = Some(Utc::now());
+        let mut record = self.record.clone();
+        record.state = WindowState::Called;
+        record.ticket = Some(t.id.clone());
+        Change {
+            events: vec![
+                EventBody::Ticket(TicketView::of(&t, 0, 0)),
+                EventBody::Queue(queue),
+                EventBody::Call(self.call_view(&t, false)),
+            ],
+            reply: Reply::ok(Some(cmd_id.to_string()), Self::ticket_json(&t)),
+            record,
+            write_ticket: Some(t.clone()),
+            ticket: Some(t),
+            observed_service: None,
+            is_call: true,
+        }
+    }
+
+    /// Queues the change's commit now; the returned future applies it to
+    /// the actor once durable and yields the reply.
+    fn commit(
+        &mut self,
+        cmd_id: String,
+        change: Change,
+        received: Instant,
+    ) -> ResponseActFuture<Self, Reply> {
+        let mut commit = Commit::default();
+        commit.put_json(keys::window(&self.cfg.id), &change.record);
+        if let Some(t) = &change.write_ticket {
+            commit.put_json(keys::ticket(&t.day, &t.queue, t.seq), t);
+        }
+        commit.put_json(
+            keys::command(&self.day, &self.cfg.id, &cmd_id),
+            &change.reply,
+        );
+        for e in &change.events {
+            commit.event(e.clone());
+        }
+        commit.event(EventBody::Window(
+            self.view_of(&change.record, change.ticket.as_ref()),
+        ));
+        let durable = match self.store.enqueue(commit) {
+            Ok(f) => f,
+            Err(e) => {
+                warn!(window = %self.cfg.id, error = %e, "command not committed");
+                let reply = Reply::error(Some(cmd_id), "unavailable", e.to_string());
+                return Box::pin(fut::ready(reply));
+            }
+        };
+        Box::pin(durable.into_actor(self).map(move |res, act, _| match res {
+            Ok(_) => {
+                if change.is_call {
+                    metrics::counter!("tingwu_calls_total", "window" => act.cfg.id.clone())
+                        .increment(1);
+                    metrics::histogram!("tingwu_call_latency_seconds")
+                        .record(received.elapsed().as_secs_f64());
+                }
+                if let Some((queue, secs)) = &change.observed_service {
+                    if let Some(q) = act.queue_by_id.get(queue) {
+                        // Only feeds an estimate: dropping it under load is fine.
+                        let _ = q.try_send(ServiceObserved { seconds: *secs });
+                    }
+                }
+                act.record = change.record;
+                act.ticket = change.ticket;
+                act.remember(cmd_id, change.reply.clone());
+                change.reply
+            }
+            Err(e) => {
+                warn!(window = %act.cfg.id, error = %e, "command not committed");
+                Reply::error(Some(cmd_id), "unavailable", e.to_string())
+            }
+        }))
+    }
+}
+
+impl Actor for WindowActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(64);
+    }
+}
+
+/// A command from this window's terminal (or its web caller), already
+/// parsed and checked to come from this window's own device.
+#[derive(Message)]
+#[rtype(result = "Reply")]
+pub struct Command {
+    pub cmd: TerminalCommand,
+    pub received: Instant,
+}
+
+impl Handler<Command> for WindowActor {
+    type Result = AtomicResponse<Self, Reply>;
+
+    fn handle(&mut self, msg: Command, _ctx: &mut Self::Context) -> Self::Result {
+        self.roll_day();
+        let cmd = msg.cmd;
+        if let Some(reply) = self.replies.get(&cmd.id) {
+            metrics::counter!("tingwu_duplicate_commands_total").increment(1);
+            info!(window = %self.cfg.id, command = %cmd.id, "duplicate command answered again");
+            return AtomicResponse::new(Box::pin(fut::ready(reply.clone())));
+        }
+        let id = Some(cmd.id.clone());
+        if !self.record.enabled && matches!(cmd.action, Action::Login | Action::CallNext) {
+            let reply = Reply::error(
+                id,
+                "window_disabled",
+                "this window is disabled by a supervisor (窗口已停用)",
+            );
+            return AtomicResponse::new(Box::pin(fut::ready(reply)));
+        }
+        let to = match next_state(self.record.state, cmd.action) {
+            Ok(to) => to,
+            Err(e) => {
+                return AtomicResponse::new(Box::pin(fut::ready(Reply::error(
+                    id,
+                    "bad_state",
+                    e.to_string(),
+                ))))
+            }
+        };
+        if cmd.action != Action::CallNext {
+            return match self.plan(&cmd, to) {
+                Ok(change) => AtomicResponse::new(self.commit(cmd.id, change, msg.received)),
+                Err(reply) => AtomicResponse::new(Box::pin(fut::ready(reply))),
+            };
+        }
+        let queues = self.queues.clone();
+        let cmd_id = cmd.id;
+        let received = msg.received;
+        let take = async move {
+            for _ in 0..TAKE_ATTEMPTS {
+                let heads =
+                    futures::future::join_all(queues.iter().map(|(_, q)| q.send(Head))).await;
+                let candidates: Vec<Candidate> = queues
+                    .iter()
+                    .zip(heads)
+                    .map(|((role, _), head)| Candidate {
+                        role: *role,
+                        head: head.ok().flatten(),
+                    })
+                    .collect();
+                let Some(i) = choose(&candidates) else {
+                    return Ok(None);
+                };
+                let (Some((_, queue)), Some(expect)) = (queues.get(i), candidates[i].head) else {
+                    return Ok(None);
+                };
+                match queue.send(Take { expect }).await {
+                    Ok(Taken::Ticket(t, view)) => return Ok(Some((*t, view))),
+                    Ok(Taken::Changed(_)) => continue,
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+            Err("too many windows are calling at once, try again".to_string())
+        };
+        let fut =
+            take.into_actor(self)
+                .then(move |res, act, _| -> ResponseActFuture<Self, Reply> {
+                    match res {
+                        Ok(Some((ticket, queue))) => {
+                            let change = act.called(&cmd_id, ticket, queue);
+                            act.commit(cmd_id, change, received)
+                        }
+                        Ok(None) => Box::pin(fut::ready(Reply::error(
+                            Some(cmd_id),
+                            "queue_empty",
+                            "no one is waiting in this window's queues (当前无人等候)",
+                        ))),
+                        Err(e) => {
+                            Box::pin(fut::ready(Reply::error(Some(cmd_id), "unavailable", e)))
+                        }
+                    }
+                });
+        AtomicResponse::new(Box::pin(fut))
+    }
+}
+
+/// The window as the API and screens show it.
+#[derive(Message)]
+#[rtype(result = "WindowView")]
+pub struct GetWindow;
+
+impl Handler<GetWindow> for WindowActor {
+    type Result = MessageResult<GetWindow>;
+
+    fn handle(&mut self, _: GetWindow, _: &mut Self::Context) -> Self::Result {
+        MessageResult(self.view())
+    }
+}
+
+/// A supervisor enables or disables (停用) the window.
+#[derive(Message)]
+#[rtype(result = "Result<WindowView, String>")]
+pub struct SetEnabled {
+    pub enabled: bool,
+    pub reason: Option<String>,
+    pub by: String,
+}
+
+impl Handler<SetEnabled> for WindowActor {
+    type Result = AtomicResponse<Self, Result<WindowView, String>>;
+
+    fn handle(&mut self, msg: SetEnabled, _: &mut Self::Context) -> Self::Result {
+        let mut record = self.record.clone();
+        record.enabled = msg.enabled;
+        record.disabled_reason = if msg.enabled {
+            None
+        } else {
+            msg.reason.clone()
+        };
+        let view = self.view_of(&record, self.ticket.as_ref());
+        let mut commit = Commit::default();
+        commit
+            .put_json(keys::window(&self.cfg.id), &record)
+            .event(EventBody::Window(view.clone()));
+        let durable = match self.store.enqueue(commit) {
+            Ok(f) => f,
+            Err(e) => return AtomicResponse::new(Box::pin(fut::ready(Err(e.to_string())))),
+        };
+        info!(window = %self.cfg.id, enabled = msg.enabled, by = %msg.by, reason = ?msg.reason, "window enabled changed");
+        AtomicResponse::new(Box::pin(durable.into_actor(self).map(
+            move |res, act, _| match res {
+                Ok(_) => {
+                    act.record = record;
+                    Ok(view)
+                }
+                Err(e) => Err(e.to_string()),
+            },
+        )))
+    }
+}

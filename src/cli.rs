@@ -1,0 +1,84 @@
+//! The command line.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use tingwu_actors::config::HallConfig;
+
+#[derive(Parser)]
+#[command(
+    name = "tingwu",
+    version,
+    about = "厅务 Tingwu: real-time server of a government service hall"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the hall: HTTP + WebSocket, MQTT, storage.
+    Serve(ServeArgs),
+    /// Validate a hall configuration file and name the first bad field.
+    CheckConfig {
+        /// The TOML file to check.
+        file: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Hall configuration (TOML); default: the demo hall built in from config/hall.toml.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Data directory (database and keys).
+    #[arg(long, default_value = "./data")]
+    pub data: PathBuf,
+    /// HTTP + WebSocket listen address (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub http: SocketAddr,
+    /// Listen address of the embedded MQTT broker for devices (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:1883")]
+    pub mqtt: SocketAddr,
+    /// Use an external broker instead of the embedded one,
+    /// e.g. mqtt://tingwu:secret@127.0.0.1:1883 (it must enforce the device ACLs).
+    #[arg(long)]
+    pub mqtt_broker: Option<String>,
+}
+
+/// Reads and validates a hall configuration file.
+pub fn load_config(path: Option<&Path>) -> Result<HallConfig, String> {
+    match path {
+        None => HallConfig::demo().map_err(|e| format!("built-in demo hall: {e}")),
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            HallConfig::from_toml(&text).map_err(|e| e.to_string())
+        }
+    }
+}
+
+pub fn check_config(file: &Path) -> ExitCode {
+    match load_config(Some(file)) {
+        Ok(cfg) => {
+            println!(
+                "ok: hall {:?} ({}): {} areas, {} queues, {} items, {} windows, {} screens",
+                cfg.hall.id,
+                cfg.hall.name,
+                cfg.areas.len(),
+                cfg.queues.len(),
+                cfg.items.len(),
+                cfg.windows.len(),
+                cfg.screens.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Queues, items, windows and screens; supervisors enable and disable windows.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tingwu_actors::hall::{all_queues, all_windows, ItemsOpen, SetWindowEnabled, WindowAdminError};
+use tingwu_actors::views::WindowView;
+
+use super::auth::supervisor;
+use super::error::json_body;
+use super::{ApiError, AppState};
+
+pub async fn queues(State(s): State<AppState>) -> Json<Value> {
+    Json(json!({"queues": all_queues(&s.dir).await}))
+}
+
+pub async fn windows_json(s: &AppState) -> Vec<WindowView> {
+    all_windows(&s.dir).await
+}
+
+pub async fn list(State(s): State<AppState>) -> Json<Value> {
+    Json(json!({"windows": windows_json(&s).await}))
+}
+
+pub async fn items(State(s): State<AppState>) -> Json<Value> {
+    let open = s.dir.hall.send(ItemsOpen).await.unwrap_or_default();
+    let items: Vec<Value> = s
+        .dir
+        .config
+        .items
+        .iter()
+        .map(|i| {
+            json!({
+                "id": i.id,
+                "name": i.name,
+                "name_en": i.name_en,
+                "department": i.department,
+                "queue": i.queue,
+                "promise_days": i.promise_days,
+                "hours": i.hours,
+                "materials": i.materials,
+                "open": open.get(&i.id).copied().unwrap_or(false),
+            })
+        })
+        .collect();
+    Json(json!({"items": items}))
+}
+
+pub async fn screens(State(s): State<AppState>) -> Json<Value> {
+    let screens: Vec<Value> = s
+        .dir
+        .config
+        .screens
+        .iter()
+        .map(|sc| json!({"id": sc.id, "kind": sc.kind, "name": sc.name, "windows": sc.windows, "areas": sc.areas}))
+        .collect();
+    Json(json!({"screens": screens}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnabledRequest {
+    enabled: bool,
+    reason: Option<String>,
+}
+
+pub async fn set_enabled(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Result<Json<WindowView>, ApiError> {
+    let by = supervisor(&s, &headers, None)?;
+    let req: EnabledRequest = json_body(body, 4096).await?;
+    let view = s
+        .dir
+        .hall
+        .send(SetWindowEnabled {
+            window: id,
+            enabled: req.enabled,
+            reason: req.reason,
+            by,
+        })
+        .await
+        .map_err(|_| ApiError::unavailable("the hall is shutting down"))?
+        .map_err(|e| match e {
+            WindowAdminError::UnknownWindow(w) => {
+                ApiError::not_found(format!("no window {w:?} (窗口不存在)"))
+            }
+            WindowAdminError::Failed(m) => ApiError::unavailable(m),
+        })?;
+    Ok(Json(view))
+}

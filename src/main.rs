@@ -1,0 +1,20 @@
+//! `tingwu`: the real-time operations server of a government service hall.
+
+mod cli;
+mod http;
+mod mqtt;
+mod serve;
+mod storage;
+mod telemetry;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cli.command {
+        cli::Command::Serve(args) => serve::run(args),
+        cli::Command::CheckConfig { file } => cli::check_config(&file),
+    }
+}

@@ -1,0 +1,311 @@
+//! The server's own MQTT client: terminal commands in, replies and retained
+//! window states out.
+//!
+//! Three tasks, so that nothing blocks the broker connection: the poller
+//! only polls rumqttc's event loop (with backoff on errors — rumqttc has
+//! none) and hands packets over; the dispatcher parses commands at the edge
+//! and sends them to window actors; the publisher drains a bounded outbox.
+//! Nobody publishes from the poller: a full request channel there would
+//! deadlock the event loop.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
+use serde_json::json;
+use tingwu_actors::events::{CommittedEvent, EventBody};
+use tingwu_actors::hall::{all_windows, Directory};
+use tingwu_actors::views::WindowView;
+use tingwu_actors::window::Command;
+use tingwu_protocols::terminal::{parse_command, Reply, Topics};
+use tokio::sync::{broadcast, mpsc};
+use tracing::{debug, info, warn};
+
+use super::gate::Violation;
+use crate::telemetry;
+
+const OUTBOX: usize = 4096;
+const INBOX: usize = 1024;
+
+/// Where the server's client connects.
+pub struct BrokerTarget {
+    pub host: String,
+    pub port: u16,
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+impl BrokerTarget {
+    /// `mqtt://user:pass@host:port`.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let rest = url
+            .strip_prefix("mqtt://")
+            .or_else(|| url.strip_prefix("tcp://"))
+            .ok_or_else(|| format!("broker URL must start with mqtt:// (got {url:?})"))?;
+        let (creds, hostport) = match rest.rsplit_once('@') {
+            Some((c, h)) => (Some(c), h),
+            None => (None, rest),
+        };
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) => (
+                h.to_string(),
+                p.trim_end_matches('/')
+                    .parse()
+                    .map_err(|_| format!("bad port in broker URL {url:?}"))?,
+            ),
+            None => (hostport.trim_end_matches('/').to_string(), 1883),
+        };
+        if host.is_empty() {
+            return Err(format!("no host in broker URL {url:?}"));
+        }
+        let (user, password) = match creds.map(|c| c.split_once(':')) {
+            Some(Some((u, p))) => (Some(u.to_string()), Some(p.to_string())),
+            Some(None) => (creds.map(str::to_string), None),
+            None => (None, None),
+        };
+        Ok(Self {
+            host,
+            port,
+            user,
+            password,
+        })
+    }
+}
+
+struct Out {
+    topic: String,
+    payload: Vec<u8>,
+    retain: bool,
+}
+
+/// Bounded outbox shared by everything that publishes.
+#[derive(Clone)]
+struct Outbox(mpsc::Sender<Out>);
+
+impl Outbox {
+    fn publish(&self, topic: String, payload: Vec<u8>, retain: bool) {
+        if let Err(e) = self.0.try_send(Out {
+            topic,
+            payload,
+            retain,
+        }) {
+            metrics::counter!("tingwu_mqtt_outbox_dropped_total").increment(1);
+            warn!(error = %e, "MQTT outbox full; message dropped");
+        }
+    }
+}
+
+pub fn start(dir: Directory, target: BrokerTarget, violations: mpsc::Receiver<Violation>) {
+    let hall = dir.config.hall.id.clone();
+    let mut opts = MqttOptions::new(format!("tingwu-server-{hall}"), target.host, target.port);
+    opts.set_keep_alive(Duration::from_secs(15));
+    opts.set_clean_session(true);
+    opts.set_max_packet_size(64 * 1024, 64 * 1024);
+    if let (Some(u), Some(p)) = (target.user, target.password) {
+        opts.set_credentials(u, p);
+    }
+    let (client, eventloop) = AsyncClient::new(opts, 256);
+    let (out_tx, out_rx) = mpsc::channel(OUTBOX);
+    let outbox = Outbox(out_tx);
+    let (in_tx, in_rx) = mpsc::channel(INBOX);
+    let (connected_tx, connected_rx) = mpsc::channel(4);
+    let topics = Arc::new(Topics::new(hall));
+    tokio::spawn(poll(eventloop, in_tx, connected_tx));
+    tokio::spawn(publisher(client.clone(), out_rx));
+    tokio::spawn(on_connect(
+        client,
+        dir.clone(),
+        topics.clone(),
+        outbox.clone(),
+        connected_rx,
+    ));
+    tokio::spawn(dispatch(dir.clone(), topics.clone(), outbox.clone(), in_rx));
+    tokio::spawn(states(
+        dir.store.subscribe(),
+        topics.clone(),
+        outbox.clone(),
+    ));
+    tokio::spawn(refuse(violations, topics, outbox));
+}
+
+/// Polls the event loop; backs off on errors (rumqttc reconnects on the
+/// next poll, immediately, unless we wait).
+async fn poll(
+    mut eventloop: EventLoop,
+    inbox: mpsc::Sender<rumqttc::Publish>,
+    connected: mpsc::Sender<()>,
+) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match eventloop.poll().await {
+            Ok(Event::Incoming(Packet::Publish(p))) => {
+                // Waiting here slows the broker down instead of dropping commands.
+                if inbox.send(p).await.is_err() {
+                    return;
+                }
+            }
+            Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                backoff = Duration::from_millis(100);
+                info!("server MQTT client connected");
+                let _ = connected.try_send(());
+            }
+            Ok(_) => {}
+            Err(e) => {
+                warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "server MQTT connection lost");
+                metrics::counter!("tingwu_mqtt_reconnects_total").increment(1);
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+async fn publisher(client: AsyncClient, mut outbox: mpsc::Receiver<Out>) {
+    while let Some(m) = outbox.recv().await {
+        if let Err(e) = client
+            .publish(m.topic, QoS::AtLeastOnce, m.retain, m.payload)
+            .await
+        {
+            warn!(error = %e, "MQTT publish failed");
+        }
+    }
+}
+
+/// After every (re)connect: subscribe again and publish every window's
+/// state again (the embedded broker keeps retained messages in memory only).
+async fn on_connect(
+    client: AsyncClient,
+    dir: Directory,
+    topics: Arc<Topics>,
+    outbox: Outbox,
+    mut connected: mpsc::Receiver<()>,
+) {
+    while connected.recv().await.is_some() {
+        for filter in [topics.cmd_filter(), topics.device_status_filter()] {
+            if let Err(e) = client.subscribe(filter.clone(), QoS::AtLeastOnce).await {
+                warn!(error = %e, %filter, "MQTT subscribe failed");
+            }
+        }
+        for w in all_windows(&dir).await {
+            publish_state(&topics, &outbox, &w);
+        }
+    }
+}
+
+fn publish_state(topics: &Topics, outbox: &Outbox, w: &WindowView) {
+    let payload = json!({
+        "window": w.id,
+        "state": w.state,
+        "staff": w.staff,
+        "ticket": w.ticket,
+        "enabled": w.enabled,
+        "pause_message": w.pause_message,
+    });
+    outbox.publish(topics.state(&w.id), payload.to_string().into_bytes(), true);
+}
+
+fn reply(topics: &Topics, outbox: &Outbox, window: &str, r: &Reply) {
+    outbox.publish(topics.reply(window), r.to_json().into_bytes(), false);
+}
+
+/// Parses each command once, here, and hands it to its window.
+async fn dispatch(
+    dir: Directory,
+    topics: Arc<Topics>,
+    outbox: Outbox,
+    mut inbox: mpsc::Receiver<rumqttc::Publish>,
+) {
+    let mut online: HashMap<String, bool> = HashMap::new();
+    while let Some(p) = inbox.recv().await {
+        let received = Instant::now();
+        if let Some(device) = topics.parse_device_status_topic(&p.topic) {
+            let up = p.payload.as_ref() == b"online";
+            online.insert(device.to_string(), up);
+            info!(device, online = up, "device status");
+            metrics::gauge!("tingwu_devices_online")
+                .set(online.values().filter(|v| **v).count() as f64);
+            continue;
+        }
+        let Some(window) = topics.parse_cmd_topic(&p.topic) else {
+            debug!(topic = %p.topic, "ignored MQTT message");
+            continue;
+        };
+        let Some(addr) = dir.windows.get(window).cloned() else {
+            telemetry::rejected("mqtt", "unknown_window");
+            // Nobody listens on an unknown window's reply topic; log only.
+            warn!(window, "command for an unknown window");
+            continue;
+        };
+        let cmd = match parse_command(&p.payload) {
+            Ok(c) => c,
+            Err(e) => {
+                telemetry::rejected("mqtt", e.code());
+                warn!(window, error = %e, "bad terminal command");
+                reply(
+                    &topics,
+                    &outbox,
+                    window,
+                    &Reply::for_command_error(&p.payload, &e),
+                );
+                continue;
+            }
+        };
+        debug!(window, command = %cmd.id, action = %cmd.action, "terminal command");
+        let window = window.to_string();
+        // Enqueued now, in arrival order; the answer is awaited elsewhere.
+        let answer = addr.send(Command { cmd, received });
+        let topics = topics.clone();
+        let outbox = outbox.clone();
+        tokio::spawn(async move {
+            match answer.await {
+                Ok(r) => {
+                    if !r.ok {
+                        if let Some(e) = &r.error {
+                            telemetry::rejected("mqtt", &e.code);
+                        }
+                    }
+                    reply(&topics, &outbox, &window, &r)
+                }
+                Err(e) => warn!(window = %window, error = %e, "window did not answer"),
+            }
+        });
+    }
+}
+
+/// Publishes the retained state of each window as it changes.
+async fn states(
+    mut events: broadcast::Receiver<Arc<CommittedEvent>>,
+    topics: Arc<Topics>,
+    outbox: Outbox,
+) {
+    loop {
+        match events.recv().await {
+            Ok(e) => {
+                if let EventBody::Window(w) = &e.body {
+                    publish_state(&topics, &outbox, w);
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                warn!(skipped = n, "window state publisher lagged");
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// Tells a device that tried to act for another window why nothing happened.
+async fn refuse(mut violations: mpsc::Receiver<Violation>, topics: Arc<Topics>, outbox: Outbox) {
+    while let Some(v) = violations.recv().await {
+        let Some(own) = v.own_window else { continue };
+        let r = Reply::error(
+            v.command_id,
+            "forbidden",
+            format!(
+                "device {} may act only for its own window {own}; {} refused (无权操作其他窗口)",
+                v.device, v.topic
+            ),
+        );
+        reply(&topics, &outbox, &own, &r);
+    }
+}

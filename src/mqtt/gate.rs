@@ -1,0 +1,345 @@
+//! The ACL gate: the device-facing MQTT port. It reads each client's
+//! CONNECT and checks the device's credentials, client id and will topic,
+//! then relays packets to the embedded broker, letting through only what the
+//! device may do: publish its own window's commands and its own status, and
+//! subscribe under its own window. rumqttd has no ACLs of its own; this gate
+//! is what makes "terminal B cannot act for window A" hold.
+//!
+//! MQTT 3.1.1 cannot refuse a single PUBLISH, so a forbidden one is
+//! acknowledged to the device (or it would resend for ever), dropped, counted,
+//! and answered with an error on the device's own window reply topic.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use tingwu_actors::config::{DeviceKind, HallConfig};
+use tingwu_protocols::mqtt_packet::{self as mp, Connect};
+use tingwu_protocols::terminal::{command_id_of, Topics};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
+
+use crate::telemetry;
+
+/// Largest packet a device may send or receive through the gate.
+const MAX_PACKET: usize = 64 * 1024;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const MAX_CONNECTIONS: usize = 2048;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GateError {
+    #[error("connection closed")]
+    Closed,
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("malformed packet: {0}")]
+    Packet(#[from] mp::PacketError),
+    #[error("no CONNECT within {0:?}")]
+    Timeout(Duration),
+    #[error("first packet was not CONNECT")]
+    NotConnect,
+    #[error("refused: {0}")]
+    Refused(&'static str),
+}
+
+struct Device {
+    password: String,
+    window: Option<String>,
+    kind: DeviceKind,
+}
+
+/// Who may connect and what each device may touch.
+pub struct Policy {
+    topics: Topics,
+    devices: HashMap<String, Device>,
+}
+
+/// A device tried to act outside its own window.
+#[derive(Debug, Clone)]
+pub struct Violation {
+    pub device: String,
+    /// The device's own window, where the error reply goes.
+    pub own_window: Option<String>,
+    pub topic: String,
+    pub command_id: Option<String>,
+}
+
+impl Policy {
+    pub fn of(cfg: &HallConfig) -> Self {
+        let devices = cfg
+            .devices
+            .iter()
+            .map(|d| {
+                (
+                    d.id.clone(),
+                    Device {
+                        password: d.password.clone(),
+                        window: cfg.window_of_terminal(&d.id).map(|w| w.id.clone()),
+                        kind: d.kind,
+                    },
+                )
+            })
+            .collect();
+        Self {
+            topics: Topics::new(cfg.hall.id.clone()),
+            devices,
+        }
+    }
+
+    /// The device id, or the CONNACK code refusing it.
+    fn authenticate(&self, c: &Connect) -> Result<String, (u8, &'static str)> {
+        let user = c
+            .username
+            .as_deref()
+            .ok_or((mp::CONNACK_NOT_AUTHORIZED, "no username"))?;
+        let device = self
+            .devices
+            .get(user)
+            .ok_or((mp::CONNACK_BAD_CREDENTIALS, "unknown device"))?;
+        if c.password.as_deref() != Some(device.password.as_bytes()) {
+            return Err((mp::CONNACK_BAD_CREDENTIALS, "wrong password"));
+        }
+        if c.client_id != user {
+            return Err((
+                mp::CONNACK_IDENTIFIER_REJECTED,
+                "client id differs from username",
+            ));
+        }
+        if let Some(will) = &c.will {
+            if will.topic != self.topics.device_status(user) {
+                return Err((
+                    mp::CONNACK_NOT_AUTHORIZED,
+                    "will topic is not the device's status topic",
+                ));
+            }
+        }
+        Ok(user.to_string())
+    }
+
+    fn window_prefix(&self, window: &str) -> String {
+        format!("tingwu/v1/{}/window/{window}/", self.topics.hall())
+    }
+
+    pub fn may_publish(&self, device: &str, topic: &str) -> bool {
+        if topic == self.topics.device_status(device) {
+            return true;
+        }
+        let Some(d) = self.devices.get(device) else {
+            return false;
+        };
+        d.kind == DeviceKind::Terminal
+            && d.window
+                .as_deref()
+                .is_some_and(|w| topic == self.topics.cmd(w))
+    }
+
+    pub fn may_subscribe(&self, device: &str, filter: &str) -> bool {
+        if filter == self.topics.device_status(device) {
+            return true;
+        }
+        self.devices
+            .get(device)
+            .and_then(|d| d.window.as_deref())
+            .is_some_and(|w| filter.starts_with(&self.window_prefix(w)))
+    }
+}
+
+/// Accepts device connections until the listener fails.
+pub async fn run(
+    listener: TcpListener,
+    broker: SocketAddr,
+    policy: Arc<Policy>,
+    violations: mpsc::Sender<Violation>,
+) {
+    let limit = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                warn!(error = %e, "MQTT accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = limit.clone().try_acquire_owned() else {
+            warn!(%peer, "too many MQTT connections; refusing");
+            continue;
+        };
+        let policy = policy.clone();
+        let violations = violations.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            match connection(stream, broker, &policy, &violations).await {
+                Ok(()) | Err(GateError::Closed) => debug!(%peer, "MQTT connection closed"),
+                Err(e) => {
+                    debug!(%peer, error = %e, "MQTT connection ended");
+                }
+            }
+        });
+    }
+}
+
+/// Reads one whole packet, or None at a clean end of stream.
+async fn read_packet(
+    r: &mut OwnedReadHalf,
+    buf: &mut BytesMut,
+) -> Result<Option<(mp::FrameHeader, Bytes)>, GateError> {
+    loop {
+        if let Some(h) = mp::frame_len(buf, MAX_PACKET)? {
+            if buf.len() >= h.total_len() {
+                return Ok(Some((h, buf.split_to(h.total_len()).freeze())));
+            }
+        }
+        if r.read_buf(buf).await? == 0 {
+            return if buf.is_empty() {
+                Ok(None)
+            } else {
+                Err(GateError::Closed)
+            };
+        }
+    }
+}
+
+async fn connection(
+    client: TcpStream,
+    broker: SocketAddr,
+    policy: &Policy,
+    violations: &mpsc::Sender<Violation>,
+) -> Result<(), GateError> {
+    let _ = client.set_nodelay(true);
+    let (mut cr, mut cw) = client.into_split();
+    let mut buf = BytesMut::with_capacity(1024);
+    let first = tokio::time::timeout(CONNECT_TIMEOUT, read_packet(&mut cr, &mut buf))
+        .await
+        .map_err(|_| GateError::Timeout(CONNECT_TIMEOUT))??;
+    let Some((header, packet)) = first else {
+        return Err(GateError::Closed);
+    };
+    if header.packet_type != mp::CONNECT {
+        telemetry::rejected("mqtt", "not_connect");
+        return Err(GateError::NotConnect);
+    }
+    let body = packet.get(header.header_len..).unwrap_or_default();
+    let connect = match mp::parse_connect(body) {
+        Ok(c) => c,
+        Err(e) => {
+            telemetry::rejected("mqtt", "bad_connect");
+            if let Some(code) = e.connack_code() {
+                let _ = cw.write_all(&mp::connack(false, code)).await;
+            }
+            return Err(e.into());
+        }
+    };
+    let device = match policy.authenticate(&connect) {
+        Ok(d) => d,
+        Err((code, why)) => {
+            telemetry::rejected("mqtt", "bad_credentials");
+            warn!(client_id = %connect.client_id, user = ?connect.username, reason = why, "MQTT connection refused");
+            let _ = cw.write_all(&mp::connack(false, code)).await;
+            return Err(GateError::Refused(why));
+        }
+    };
+    let upstream = TcpStream::connect(broker).await?;
+    let _ = upstream.set_nodelay(true);
+    let (mut br, mut bw) = upstream.into_split();
+    bw.write_all(&packet).await?;
+    info!(device = %device, "device connected");
+    let (to_client, mut outgoing) = mpsc::channel::<Bytes>(256);
+    let writer = async move {
+        while let Some(p) = outgoing.recv().await {
+            cw.write_all(&p).await?;
+        }
+        Ok::<(), GateError>(())
+    };
+    let downstream = {
+        let to_client = to_client.clone();
+        async move {
+            let mut buf = BytesMut::with_capacity(4096);
+            while let Some((_, p)) = read_packet(&mut br, &mut buf).await? {
+                if to_client.send(p).await.is_err() {
+                    break;
+                }
+            }
+            Ok::<(), GateError>(())
+        }
+    };
+    let up = relay_up(
+        &mut cr, &mut buf, &mut bw, &to_client, &device, policy, violations,
+    );
+    let result = tokio::select! {
+        r = up => r,
+        r = downstream => r,
+        r = writer => r,
+    };
+    info!(device = %device, "device disconnected");
+    result
+}
+
+/// Client → broker, packet by packet, with the device's ACL applied.
+async fn relay_up(
+    cr: &mut OwnedReadHalf,
+    buf: &mut BytesMut,
+    bw: &mut OwnedWriteHalf,
+    to_client: &mpsc::Sender<Bytes>,
+    device: &str,
+    policy: &Policy,
+    violations: &mpsc::Sender<Violation>,
+) -> Result<(), GateError> {
+    while let Some((h, packet)) = read_packet(cr, buf).await? {
+        let body = packet.get(h.header_len..).unwrap_or_default();
+        match h.packet_type {
+            mp::CONNECT => {
+                telemetry::rejected("mqtt", "second_connect");
+                return Err(GateError::Refused("second CONNECT"));
+            }
+            mp::PUBLISH => {
+                let p = mp::parse_publish(h.flags, body)?;
+                if !policy.may_publish(device, &p.topic) {
+                    telemetry::rejected("mqtt", "forbidden");
+                    let payload = body.get(p.payload_offset..).unwrap_or_default();
+                    warn!(device, topic = %p.topic, "device published outside its own window; dropped");
+                    let _ = violations.try_send(Violation {
+                        device: device.to_string(),
+                        own_window: policy.devices.get(device).and_then(|d| d.window.clone()),
+                        topic: p.topic.clone(),
+                        command_id: command_id_of(payload),
+                    });
+                    match (p.qos, p.packet_id) {
+                        (0, _) => {}
+                        (1, Some(pid)) => {
+                            let _ = to_client
+                                .send(Bytes::copy_from_slice(&mp::puback(pid)))
+                                .await;
+                        }
+                        _ => return Err(GateError::Refused("forbidden QoS 2 publish")),
+                    }
+                    continue;
+                }
+            }
+            mp::SUBSCRIBE => {
+                let s = mp::parse_subscribe(h.flags, body)?;
+                if !s
+                    .filters
+                    .iter()
+                    .all(|(f, _)| policy.may_subscribe(device, f))
+                {
+                    telemetry::rejected("mqtt", "forbidden_subscribe");
+                    warn!(device, filters = ?s.filters, "device subscribed outside its own window; refused");
+                    let codes = vec![mp::SUBACK_FAILURE; s.filters.len()];
+                    let _ = to_client
+                        .send(Bytes::from(mp::suback(s.packet_id, &codes)))
+                        .await;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        bw.write_all(&packet).await?;
+    }
+    Ok(())
+}

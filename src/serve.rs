@@ -1,0 +1,214 @@
+//! `tingwu serve`: wires storage, actors and transports together.
+//!
+//! Start-up order matters: metrics recorder first, then storage (open,
+//! recover), then the actors (on their own actix system thread), then the
+//! transports; the `tingwu ready …` line is printed only when every port is
+//! bound. Shutdown (SIGTERM/SIGINT, or a storage failure) stops accepting,
+//! waits for a durable barrier so that everything acknowledged is on disk,
+//! and exits.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tingwu_actors::clock::HallClock;
+use tingwu_actors::config::HallConfig;
+use tingwu_actors::hall::Directory;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+use tracing::{error, info};
+
+use crate::cli::{load_config, ServeArgs};
+use crate::http::{self, AppState, Sessions};
+use crate::mqtt::edge::BrokerTarget;
+use crate::mqtt::{broker, edge, gate};
+use crate::storage::{self, Sealer};
+use crate::telemetry;
+
+pub fn run(args: ServeArgs) -> ExitCode {
+    telemetry::init_logs();
+    let metrics = match telemetry::init_metrics() {
+        Ok(m) => m,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let config = match load_config(args.config.as_deref()) {
+        Ok(c) => Arc::new(c),
+        Err(e) => return fail(&format!("configuration: {e}")),
+    };
+    match serve(args, config, metrics) {
+        Ok(code) => code,
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    error!("{message}");
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}
+
+fn serve(
+    args: ServeArgs,
+    config: Arc<HallConfig>,
+    metrics: metrics_exporter_prometheus::PrometheusHandle,
+) -> Result<ExitCode, String> {
+    let data = args.data.clone();
+    let db = storage::open(&data).map_err(|e| e.to_string())?;
+    let sealer = Arc::new(Sealer::load_or_create(&data).map_err(|e| e.to_string())?);
+    let clock = HallClock::of(&config);
+    let recovered = storage::recover(&db, &clock).map_err(|e| e.to_string())?;
+    let writer =
+        storage::spawn_writer(db.clone(), &data, recovered.last_seq).map_err(|e| e.to_string())?;
+    let store = writer.store.clone();
+
+    // The actors live on their own actix system thread; transports reach
+    // them through addresses, which work across threads.
+    let (dir_tx, dir_rx) = std::sync::mpsc::channel::<(Directory, actix::System)>();
+    let actor_config = config.clone();
+    let actors = std::thread::Builder::new()
+        .name("actors".into())
+        .spawn(move || {
+            let system = actix::System::new();
+            let dir =
+                system.block_on(async move { Directory::start(actor_config, store, recovered) });
+            let _ = dir_tx.send((dir, actix::System::current()));
+            if let Err(e) = system.run() {
+                error!(error = %e, "actor system stopped with an error");
+            }
+        })
+        .map_err(|e| format!("cannot start the actor thread: {e}"))?;
+    let (dir, system) = dir_rx
+        .recv()
+        .map_err(|_| "the actor system did not start".to_string())?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("tingwu-io")
+        .build()
+        .map_err(|e| format!("cannot start the I/O runtime: {e}"))?;
+    let code = runtime.block_on(transports(
+        args,
+        dir.clone(),
+        db.clone(),
+        sealer,
+        metrics,
+        writer.failed,
+    ))?;
+
+    // Everything acknowledged is already durable; this barrier makes sure
+    // that whatever was queued is too before we go.
+    let barrier = runtime.block_on(async {
+        match dir.store.barrier() {
+            Ok(f) => tokio::time::timeout(Duration::from_secs(5), f)
+                .await
+                .is_ok(),
+            Err(_) => false,
+        }
+    });
+    info!(durable = barrier, "storage flushed; stopping");
+    system.stop();
+    let _ = actors.join();
+    drop(dir);
+    if let Err(e) = db.flush() {
+        error!(error = %e, "final flush failed");
+    }
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    Ok(code)
+}
+
+async fn transports(
+    args: ServeArgs,
+    dir: Directory,
+    db: sled::Db,
+    sealer: Arc<Sealer>,
+    metrics: metrics_exporter_prometheus::PrometheusHandle,
+    mut failed: tokio::sync::watch::Receiver<bool>,
+) -> Result<ExitCode, String> {
+    let healthy = Arc::new(AtomicBool::new(true));
+    // MQTT: embedded broker behind the ACL gate, or an external broker.
+    let (violations_tx, violations_rx) = mpsc::channel(256);
+    let (mqtt_addr, target) = match &args.mqtt_broker {
+        Some(url) => {
+            let target = BrokerTarget::parse(url)?;
+            (format!("{}:{}", target.host, target.port), target)
+        }
+        None => {
+            let internal = broker::start(&dir.config).map_err(|e| e.to_string())?;
+            let listener = TcpListener::bind(args.mqtt)
+                .await
+                .map_err(|e| format!("cannot listen for MQTT on {}: {e}", args.mqtt))?;
+            let bound = listener.local_addr().map_err(|e| e.to_string())?;
+            let policy = Arc::new(gate::Policy::of(&dir.config));
+            tokio::spawn(gate::run(listener, internal.addr, policy, violations_tx));
+            (
+                bound.to_string(),
+                BrokerTarget {
+                    host: internal.addr.ip().to_string(),
+                    port: internal.addr.port(),
+                    user: Some(internal.user),
+                    password: Some(internal.password),
+                },
+            )
+        }
+    };
+    edge::start(dir.clone(), target, violations_rx);
+
+    let state = AppState {
+        dir,
+        db,
+        sealer,
+        sessions: Arc::new(Sessions::default()),
+        metrics,
+        healthy: healthy.clone(),
+    };
+    let listener = TcpListener::bind(args.http)
+        .await
+        .map_err(|e| format!("cannot listen for HTTP on {}: {e}", args.http))?;
+    let http_addr: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let server = axum::serve(listener, http::router(state)).with_graceful_shutdown(async {
+        let _ = stop_rx.await;
+    });
+    let server = tokio::spawn(async move { server.await });
+    info!(http = %http_addr, mqtt = %mqtt_addr, data = %args.data.display(), "tingwu ready");
+    println!("tingwu ready http={http_addr} mqtt={mqtt_addr}");
+
+    let code = tokio::select! {
+        _ = shutdown_signal() => {
+            info!("shutdown requested");
+            ExitCode::SUCCESS
+        }
+        _ = failed.wait_for(|f| *f) => {
+            healthy.store(false, Ordering::Relaxed);
+            error!("storage failed; shutting down so that nothing more is acknowledged");
+            ExitCode::FAILURE
+        }
+    };
+    let _ = stop_tx.send(());
+    // Open WebSocket streams do not end by themselves; give requests a moment.
+    let _ = tokio::time::timeout(Duration::from_secs(3), server).await;
+    Ok(code)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,221 @@
+//! The storage writer: one thread that owns every write to sled.
+//!
+//! It takes whatever commits are waiting (up to a group's limit), applies
+//! them as one atomic sled batch together with their events (each given the
+//! next gap-free outbox sequence number), flushes sled and then fsyncs its
+//! data file — sled 0.34's `flush()` ends in `sync_file_range` on Linux,
+//! which does not reach the disk's cache, so it alone does not survive power
+//! loss. Only after that does it answer the commits and publish the events.
+//! A failed commit is fatal: every later commit is refused and the process
+//! shuts down, because memory may be ahead of disk.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tingwu_actors::events::CommittedEvent;
+use tingwu_actors::keys;
+use tingwu_actors::store::{CommitRequest, Op, Store, StoreError};
+use tokio::sync::{broadcast, mpsc, watch};
+use tracing::{error, info};
+
+/// Commits waiting beyond this are refused as busy (backpressure).
+const QUEUE_CAPACITY: usize = 8192;
+/// Most commits grouped into one fsync.
+const GROUP_LIMIT: usize = 1024;
+/// Committed events buffered for slow subscribers before they lag.
+const EVENT_BUFFER: usize = 16_384;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("cannot create data directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database in {path}: {source} (is another tingwu running on the same --data?)")]
+    Open { path: PathBuf, source: sled::Error },
+    #[error("cannot open sled's data file {path} for fsync: {source}")]
+    DataFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("database read failed: {0}")]
+    Read(#[from] sled::Error),
+}
+
+/// Opens (or creates) the hall database under `dir/db`.
+pub fn open(dir: &Path) -> Result<sled::Db, StorageError> {
+    std::fs::create_dir_all(dir).map_err(|source| StorageError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let path = dir.join("db");
+    let db = sled::Config::new()
+        .path(&path)
+        .mode(sled::Mode::LowSpace)
+        .open()
+        .map_err(|source| StorageError::Open {
+            path: path.clone(),
+            source,
+        })?;
+    info!(path = %path.display(), recovered = db.was_recovered(), "database open");
+    Ok(db)
+}
+
+/// What the rest of the server keeps of the writer.
+pub struct WriterHandle {
+    pub store: Store,
+    /// Turns true once a commit has failed; the server then shuts down.
+    pub failed: watch::Receiver<bool>,
+}
+
+/// Starts the writer thread. `last_seq` is the newest outbox sequence found
+/// at start-up.
+pub fn spawn_writer(db: sled::Db, dir: &Path, last_seq: u64) -> Result<WriterHandle, StorageError> {
+    let data_path = dir.join("db").join("db");
+    let data_file = File::open(&data_path).map_err(|source| StorageError::DataFile {
+        path: data_path.clone(),
+        source,
+    })?;
+    let (tx, rx) = mpsc::channel::<CommitRequest>(QUEUE_CAPACITY);
+    let (events, _) = broadcast::channel(EVENT_BUFFER);
+    let (failed_tx, failed) = watch::channel(false);
+    let publisher = events.clone();
+    std::thread::Builder::new()
+        .name("storage-writer".into())
+        .spawn(move || {
+            Writer {
+                db,
+                data_file,
+                seq: last_seq,
+                failed: None,
+            }
+            .run(rx, publisher, failed_tx)
+        })
+        .map_err(|source| StorageError::DataFile {
+            path: data_path,
+            source,
+        })?;
+    Ok(WriterHandle {
+        store: Store::new(tx, events),
+        failed,
+    })
+}
+
+struct Writer {
+    db: sled::Db,
+    data_file: File,
+    seq: u64,
+    failed: Option<String>,
+}
+
+impl Writer {
+    fn run(
+        mut self,
+        mut rx: mpsc::Receiver<CommitRequest>,
+        events: broadcast::Sender<Arc<CommittedEvent>>,
+        failed: watch::Sender<bool>,
+    ) {
+        let mut group = Vec::with_capacity(GROUP_LIMIT);
+        while let Some(first) = rx.blocking_recv() {
+            group.push(first);
+            while group.len() < GROUP_LIMIT {
+                match rx.try_recv() {
+                    Ok(req) => group.push(req),
+                    Err(_) => break,
+                }
+            }
+            self.commit_group(&mut group, &events);
+            if self.failed.is_some() {
+                let _ = failed.send(true);
+            }
+        }
+        if let Err(e) = self.sync() {
+            error!(error = %e, "final storage sync failed");
+        }
+        info!(last_seq = self.seq, "storage writer stopped");
+    }
+
+    fn commit_group(
+        &mut self,
+        group: &mut Vec<CommitRequest>,
+        events: &broadcast::Sender<Arc<CommittedEvent>>,
+    ) {
+        if let Some(why) = &self.failed {
+            for req in group.drain(..) {
+                let _ = req.done.send(Err(StoreError::Failed(why.clone())));
+            }
+            return;
+        }
+        let started = Instant::now();
+        let mut batch = sled::Batch::default();
+        let mut writes = 0usize;
+        let mut seq = self.seq;
+        let mut committed: Vec<Arc<CommittedEvent>> = Vec::new();
+        let mut answers: Vec<Vec<u64>> = Vec::with_capacity(group.len());
+        let now = chrono::Utc::now();
+        for req in group.iter_mut() {
+            for op in req.commit.ops.drain(..) {
+                writes += 1;
+                match op {
+                    Op::Put(k, v) => batch.insert(k, v),
+                    Op::Delete(k) => batch.remove(k),
+                }
+            }
+            let mut seqs = Vec::new();
+            for body in req.commit.events.drain(..) {
+                seq += 1;
+                let event = CommittedEvent { seq, ts: now, body };
+                match serde_json::to_vec(&event) {
+                    Ok(bytes) => batch.insert(keys::event(seq), bytes),
+                    Err(e) => error!(seq, error = %e, "event not serialisable"),
+                }
+                writes += 1;
+                seqs.push(seq);
+                committed.push(Arc::new(event));
+            }
+            answers.push(seqs);
+        }
+        let result = if writes == 0 {
+            Ok(())
+        } else {
+            self.db
+                .apply_batch(batch)
+                .map_err(|e| e.to_string())
+                .and_then(|_| self.sync().map_err(|e| e.to_string()))
+        };
+        match result {
+            Ok(()) => {
+                self.seq = seq;
+                for e in committed {
+                    // No subscriber is fine: nobody is looking.
+                    let _ = events.send(e);
+                }
+                for (req, seqs) in group.drain(..).zip(answers) {
+                    let _ = req.done.send(Ok(seqs));
+                }
+                if writes > 0 {
+                    metrics::histogram!("tingwu_storage_commit_seconds")
+                        .record(started.elapsed().as_secs_f64());
+                    metrics::histogram!("tingwu_storage_group_size").record(writes as f64);
+                }
+            }
+            Err(why) => {
+                error!(error = %why, "storage commit failed; refusing further commits");
+                metrics::counter!("tingwu_storage_failures_total").increment(1);
+                self.failed = Some(why.clone());
+                for req in group.drain(..) {
+                    let _ = req.done.send(Err(StoreError::Failed(why.clone())));
+                }
+            }
+        }
+    }
+
+    /// sled's flush writes and `sync_file_range`s; the fsync makes it durable.
+    fn sync(&self) -> Result<(), std::io::Error> {
+        self.db.flush().map_err(std::io::Error::other)?;
+        self.data_file.sync_data()
+    }
+}
