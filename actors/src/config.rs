@@ -492,3 +492,60 @@ fn check_ref(field: &str, id: &str, known: &HashSet<&str>, what: &str) -> Result
         Err(invalid(field, format!("unknown {what} {id:?}")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_hall_is_valid_and_realistic() {
+        let cfg = HallConfig::demo().unwrap();
+        assert!(cfg.windows.len() >= 20);
+        assert!(cfg.queues.len() >= 10);
+        assert!(cfg.items.len() >= 30);
+        assert!(!cfg.kiosks.is_empty() && !cfg.screens.is_empty());
+        // Every queue can be served somewhere, and some windows serve many.
+        for q in &cfg.queues {
+            assert!(
+                cfg.windows_serving(&q.id).count() >= 1,
+                "queue {} unserved",
+                q.id
+            );
+        }
+        assert!(cfg.windows.iter().any(|w| w.queues.len() >= 4));
+    }
+
+    fn broken(edit: impl Fn(&str) -> String) -> String {
+        match HallConfig::from_toml(&edit(DEMO_HALL_TOML)) {
+            Ok(_) => panic!("edited config was accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn errors_name_the_bad_field() {
+        let err = broken(|t| t.replacen("queue = \"A\", role", "queue = \"ZZ\", role", 1));
+        assert!(
+            err.contains("windows[") && err.contains("].queue") && err.contains("ZZ"),
+            "{err}"
+        );
+        let err = broken(|t| {
+            t.replacen(
+                "timezone = \"Asia/Shanghai\"",
+                "timezone = \"Mars/Base\"",
+                1,
+            )
+        });
+        assert!(err.starts_with("hall.timezone"), "{err}");
+        let err = broken(|t| t.replacen("[hall]", "[hall]\ncolour = \"red\"", 1));
+        assert!(err.contains("colour"), "{err}");
+        let err = broken(|t| {
+            t.replacen(
+                "\nhours = [\"00:00-24:00\"]",
+                "\nhours = [\"25:00-26:00\"]",
+                1,
+            )
+        });
+        assert!(err.contains("items[") && err.contains("hours[0]"), "{err}");
+    }
+}

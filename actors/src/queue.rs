@@ -7,8 +7,8 @@ use actix::prelude::*;
 use tracing::info;
 
 use crate::clock::HallClock;
-use crate::config::QueueConfig;
-use crate::core::dispatch::Line;
+use crate::config::{QueueConfig, QueueRole};
+use crate::core::dispatch::{rank, Line, Rank};
 use crate::core::estimate::{estimated_wait_s, ServiceTime};
 use crate::core::ticket::{
     format_number, ticket_id, Channel, OrderKey, Personal, Priority, Ticket, TicketStatus,
@@ -37,6 +37,7 @@ pub struct QueueActor {
 
 impl QueueActor {
     /// Builds the queue from recovered tickets of `day` (any status).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         cfg: QueueConfig,
         clock: HallClock,
@@ -250,18 +251,21 @@ impl Handler<Head> for QueueActor {
     }
 }
 
-/// Take the head of the line if it is still `expect`.
+/// Take the head of the line, provided it still ranks before `rival`, the
+/// best head of the window's other queues when it chose. One queue (the
+/// common case) never retries however many windows call at once.
 #[derive(Message)]
 #[rtype(result = "Taken")]
 pub struct Take {
-    pub expect: OrderKey,
+    pub role: QueueRole,
+    pub rival: Option<Rank>,
 }
 
 #[derive(Debug)]
 pub enum Taken {
     /// The ticket, now out of the line, and the queue after it left.
     Ticket(Box<Ticket>, QueueView),
-    /// Someone else was faster: this is the head now.
+    /// The line is empty now, or its head no longer beats the rival.
     Changed(Option<OrderKey>),
 }
 
@@ -270,8 +274,14 @@ impl Handler<Take> for QueueActor {
 
     fn handle(&mut self, msg: Take, _: &mut Self::Context) -> Self::Result {
         self.roll_day();
-        if self.line.head() != Some(msg.expect) {
-            return MessageResult(Taken::Changed(self.line.head()));
+        let head = self.line.head();
+        let beats = match (head, msg.rival) {
+            (Some(h), Some(r)) => rank(msg.role, h) <= r,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if !beats {
+            return MessageResult(Taken::Changed(head));
         }
         match self.line.pop() {
             Some(t) => {

@@ -13,7 +13,7 @@ use tracing::{info, warn};
 
 use crate::clock::HallClock;
 use crate::config::{QueueRole, StaffConfig, WindowConfig};
-use crate::core::dispatch::{choose, Candidate};
+use crate::core::dispatch::{choose, rival, Candidate};
 use crate::core::ticket::{Ticket, TicketStatus};
 use crate::core::window_state::{next_state, WindowState};
 use crate::events::EventBody;
@@ -407,10 +407,14 @@ impl Handler<Command> for WindowActor {
                 let Some(i) = choose(&candidates) else {
                     return Ok(None);
                 };
-                let (Some((_, queue)), Some(expect)) = (queues.get(i), candidates[i].head) else {
+                let Some((role, queue)) = queues.get(i) else {
                     return Ok(None);
                 };
-                match queue.send(Take { expect }).await {
+                let take = Take {
+                    role: *role,
+                    rival: rival(&candidates, i),
+                };
+                match queue.send(take).await {
                     Ok(Taken::Ticket(t, view)) => return Ok(Some((*t, view))),
                     Ok(Taken::Changed(_)) => continue,
                     Err(e) => return Err(e.to_string()),

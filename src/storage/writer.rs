@@ -219,3 +219,71 @@ impl Writer {
         self.data_file.sync_data()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use tingwu_actors::clock::HallClock;
+    use tingwu_actors::events::EventBody;
+    use tingwu_actors::store::Commit;
+    use tingwu_actors::views::QueueView;
+
+    fn queue_event(waiting: u64) -> EventBody {
+        EventBody::Queue(QueueView {
+            id: "A".into(),
+            prefix: "A".into(),
+            name: "综合".into(),
+            name_en: String::new(),
+            area: "A".into(),
+            waiting,
+            issued: waiting,
+            version: waiting,
+        })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_commits_get_gap_free_sequences_and_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(dir.path()).unwrap();
+        let handle = spawn_writer(db.clone(), dir.path(), 0).unwrap();
+        let mut events = handle.store.subscribe();
+        let mut tasks = Vec::new();
+        for i in 0..64u64 {
+            let store = handle.store.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut c = Commit::default();
+                c.put(format!("x/{i:03}").into_bytes(), b"v".to_vec());
+                c.event(queue_event(i)).event(queue_event(i));
+                store.commit(c).await.unwrap()
+            }));
+        }
+        let mut seqs = Vec::new();
+        for t in tasks {
+            let s = t.await.unwrap();
+            assert_eq!(s.len(), 2);
+            assert_eq!(s[1], s[0] + 1, "one commit's events are consecutive");
+            seqs.extend(s);
+        }
+        seqs.sort();
+        assert_eq!(seqs, (1..=128).collect::<Vec<_>>());
+        // Published in sequence order.
+        for expect in 1..=128 {
+            assert_eq!(events.recv().await.unwrap().seq, expect);
+        }
+        drop(handle);
+        drop(db);
+        // A second open sees everything and continues the sequence.
+        let db = loop {
+            match open(dir.path()) {
+                Ok(db) => break db,
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        };
+        let cfg = tingwu_actors::config::HallConfig::demo().unwrap();
+        let rec = crate::storage::recover(&db, &HallClock::of(&cfg)).unwrap();
+        assert_eq!(rec.last_seq, 128);
+        assert_eq!(rec.recent_events.len(), 128);
+        assert_eq!(db.scan_prefix(b"x/").count(), 64);
+    }
+}

@@ -70,6 +70,24 @@ fn role_rank(role: QueueRole) -> u8 {
     }
 }
 
+/// How a queue's head ranks against other queues' heads: lower is served first.
+pub type Rank = (u8, OrderKey);
+
+pub fn rank(role: QueueRole, head: OrderKey) -> Rank {
+    (role_rank(role), head)
+}
+
+/// The best rank among the candidates other than `except`: what the chosen
+/// queue's head must still beat when it is taken.
+pub fn rival(candidates: &[Candidate], except: usize) -> Option<Rank> {
+    candidates
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != except)
+        .filter_map(|(_, c)| c.head.map(|h| rank(c.role, h)))
+        .min()
+}
+
 /// The index of the queue to take from, or None when all are empty.
 /// Ties go to the queue listed first in the window's configuration.
 pub fn choose(candidates: &[Candidate]) -> Option<usize> {

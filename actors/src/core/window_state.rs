@@ -149,7 +149,7 @@ mod tests {
             .flat_map(|s| ALL_ACTIONS.iter().map(move |a| (*s, *a)))
             .filter(|(s, a)| next_state(*s, *a).is_ok())
             .count();
-        assert_eq!(allowed, 9);
+        assert_eq!(allowed, 10);
         let err = next_state(WindowState::Serving, Action::CallNext).unwrap_err();
         assert!(err.to_string().contains("正在办理"), "{err}");
         assert!(next_state(WindowState::Serving, Action::Logout).is_err());

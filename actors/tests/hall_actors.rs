@@ -1,0 +1,249 @@
+//! The actors together, over the in-memory store: dispatch across many
+//! windows, duplicate commands, refusals. (End-to-end tests over the real
+//! transports and sled live in the repository's tests/e2e.)
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tingwu_actors::config::HallConfig;
+use tingwu_actors::core::ticket::{Channel, Personal, Priority};
+use tingwu_actors::hall::{Directory, IssueError, IssueTicket, SetWindowEnabled};
+use tingwu_actors::records::Recovered;
+use tingwu_actors::store::memory_store;
+use tingwu_actors::window::Command;
+use tingwu_protocols::terminal::{Action, Reply, TerminalCommand};
+
+fn hall(windows: usize) -> Arc<HallConfig> {
+    let mut t = String::from(
+        r#"
+[hall]
+id = "t"
+name = "测试大厅"
+[[areas]]
+id = "A"
+name = "综合区"
+[[departments]]
+id = "d"
+name = "部门"
+[[queues]]
+id = "A"
+prefix = "A"
+name = "综合"
+area = "A"
+[[queues]]
+id = "B"
+prefix = "B"
+name = "公安"
+area = "A"
+[[items]]
+id = "general"
+name = "综合事项"
+department = "d"
+queue = "A"
+[[items]]
+id = "police"
+name = "户政"
+department = "d"
+queue = "B"
+[[staff]]
+id = "S1"
+name = "张三"
+pin = "1111"
+"#,
+    );
+    for w in 1..=windows {
+        let queues = if w == 1 {
+            r#"[{ queue = "B", role = "primary" }, { queue = "A", role = "secondary" }]"#
+        } else {
+            r#"[{ queue = "A" }]"#
+        };
+        t.push_str(&format!(
+            "[[windows]]\nid = \"{w}\"\nnumber = {w}\nname = \"{w}号窗口\"\narea = \"A\"\nqueues = {queues}\n"
+        ));
+    }
+    Arc::new(HallConfig::from_toml(&t).unwrap())
+}
+
+fn start(cfg: Arc<HallConfig>) -> Directory {
+    let clock = tingwu_actors::clock::HallClock::of(&cfg);
+    let recovered = Recovered {
+        day: clock.day(clock.now()),
+        ..Recovered::default()
+    };
+    Directory::start(cfg, memory_store(0), recovered)
+}
+
+fn cmd(id: &str, action: Action) -> Command {
+    Command {
+        cmd: TerminalCommand {
+            id: id.into(),
+            action,
+            staff: (action == Action::Login).then(|| "S1".into()),
+            pin: (action == Action::Login).then(|| "1111".into()),
+            reason: None,
+        },
+        received: Instant::now(),
+    }
+}
+
+async fn issue(dir: &Directory, item: &str, priority: Priority) -> Result<String, IssueError> {
+    dir.hall
+        .send(IssueTicket {
+            item: Some(item.into()),
+            queue: None,
+            channel: Channel::Onsite,
+            priority,
+            personal: Personal::default(),
+            idempotency_key: None,
+        })
+        .await
+        .unwrap()
+        .map(|i| i.ticket.number)
+}
+
+fn number(r: &Reply) -> Option<String> {
+    r.ticket
+        .as_ref()
+        .and_then(|t| t.get("number"))
+        .and_then(|n| n.as_str())
+        .map(str::to_string)
+}
+
+#[actix::test]
+async fn twenty_windows_calling_at_once_call_each_ticket_once() {
+    let dir = start(hall(24));
+    for _ in 0..300 {
+        issue(&dir, "general", Priority::Normal).await.unwrap();
+    }
+    let mut tasks = Vec::new();
+    for w in 1..=24 {
+        let addr = dir.windows[&w.to_string()].clone();
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            addr.send(cmd(&format!("{w}-login"), Action::Login))
+                .await
+                .unwrap();
+            for n in 0.. {
+                let r = addr
+                    .send(cmd(&format!("{w}-call-{n}"), Action::CallNext))
+                    .await
+                    .unwrap();
+                if !r.ok {
+                    assert_eq!(r.error.unwrap().code, "queue_empty");
+                    break;
+                }
+                got.push(number(&r).unwrap());
+                let r = addr
+                    .send(cmd(&format!("{w}-start-{n}"), Action::Start))
+                    .await
+                    .unwrap();
+                assert!(r.ok);
+                let r = addr
+                    .send(cmd(&format!("{w}-finish-{n}"), Action::Finish))
+                    .await
+                    .unwrap();
+                assert!(r.ok);
+            }
+            got
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    assert_eq!(all.len(), 300, "every ticket called");
+    let unique: HashSet<_> = all.iter().collect();
+    assert_eq!(unique.len(), 300, "no ticket called twice");
+}
+
+#[actix::test]
+async fn priority_first_and_primary_before_secondary() {
+    let dir = start(hall(2));
+    issue(&dir, "general", Priority::Normal).await.unwrap(); // A001
+    issue(&dir, "general", Priority::Special).await.unwrap(); // A002
+    issue(&dir, "police", Priority::Normal).await.unwrap(); // B001
+    let w1 = &dir.windows["1"];
+    w1.send(cmd("l", Action::Login)).await.unwrap();
+    // Window 1: B is primary, so B001 first though A001 is older.
+    let r = w1.send(cmd("c1", Action::CallNext)).await.unwrap();
+    assert_eq!(number(&r).as_deref(), Some("B001"));
+    w1.send(cmd("s1", Action::Skip)).await.unwrap();
+    // Then the special group before the earlier normal ticket.
+    let r = w1.send(cmd("c2", Action::CallNext)).await.unwrap();
+    assert_eq!(number(&r).as_deref(), Some("A002"));
+    w1.send(cmd("s2", Action::Skip)).await.unwrap();
+    let r = w1.send(cmd("c3", Action::CallNext)).await.unwrap();
+    assert_eq!(number(&r).as_deref(), Some("A001"));
+}
+
+#[actix::test]
+async fn a_duplicate_command_takes_effect_once() {
+    let dir = start(hall(2));
+    issue(&dir, "general", Priority::Normal).await.unwrap();
+    issue(&dir, "general", Priority::Normal).await.unwrap();
+    let w2 = &dir.windows["2"];
+    w2.send(cmd("l", Action::Login)).await.unwrap();
+    let first = w2.send(cmd("same", Action::CallNext)).await.unwrap();
+    let again = w2.send(cmd("same", Action::CallNext)).await.unwrap();
+    assert_eq!(first, again);
+    let queues = tingwu_actors::hall::all_queues(&dir).await;
+    let a = queues.iter().find(|q| q.id == "A").unwrap();
+    assert_eq!(
+        a.waiting, 1,
+        "the second delivery did not call another ticket"
+    );
+}
+
+#[actix::test]
+async fn refused_actions_change_nothing() {
+    let dir = start(hall(2));
+    let w2 = &dir.windows["2"];
+    let r = w2.send(cmd("x", Action::CallNext)).await.unwrap();
+    assert_eq!(r.error.unwrap().code, "bad_state", "not logged in");
+    let mut bad = cmd("y", Action::Login);
+    bad.cmd.pin = Some("0000".into());
+    let r = w2.send(bad).await.unwrap();
+    assert_eq!(r.error.unwrap().code, "bad_login");
+    let r = w2.send(cmd("z", Action::Login)).await.unwrap();
+    assert!(r.ok);
+    let r = w2.send(cmd("e", Action::CallNext)).await.unwrap();
+    assert_eq!(r.error.unwrap().code, "queue_empty");
+}
+
+#[actix::test]
+async fn all_windows_disabled_refuses_tickets_until_one_reopens() {
+    let dir = start(hall(2));
+    for w in ["1", "2"] {
+        dir.hall
+            .send(SetWindowEnabled {
+                window: w.into(),
+                enabled: false,
+                reason: Some("系统维护".into()),
+                by: "admin".into(),
+            })
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let err = issue(&dir, "general", Priority::Normal).await.unwrap_err();
+    assert_eq!(err.code(), "no_open_window");
+    dir.hall
+        .send(SetWindowEnabled {
+            window: "2".into(),
+            enabled: true,
+            reason: None,
+            by: "admin".into(),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        issue(&dir, "general", Priority::Normal).await.unwrap(),
+        "A001"
+    );
+    // A disabled window cannot call.
+    let w1 = &dir.windows["1"];
+    let r = w1.send(cmd("l", Action::Login)).await.unwrap();
+    assert_eq!(r.error.unwrap().code, "window_disabled");
+}
