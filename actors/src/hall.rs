@@ -14,6 +14,7 @@ use crate::clock::HallClock;
 use crate::config::HallConfig;
 use crate::core::hours::ServiceHours;
 use crate::core::ticket::{Channel, Personal, Priority, TicketStatus};
+use crate::kiosk::KioskActor;
 use crate::queue::{Issue, Issued, QueueActor};
 use crate::records::{Recovered, WindowRecord};
 use crate::screen::{ScreenActor, ScreenScope};
@@ -31,6 +32,7 @@ pub struct Directory {
     pub queues: HashMap<String, Addr<QueueActor>>,
     pub windows: HashMap<String, Addr<WindowActor>>,
     pub screens: HashMap<String, Addr<ScreenActor>>,
+    pub kiosks: HashMap<String, Addr<KioskActor>>,
     pub dashboard: Addr<ScreenActor>,
 }
 
@@ -156,6 +158,16 @@ impl Directory {
             enabled,
         )
         .start();
+        let kiosks = config
+            .kiosks
+            .iter()
+            .map(|k| {
+                (
+                    k.id.clone(),
+                    KioskActor::new(k.clone(), clock, hall.clone()).start(),
+                )
+            })
+            .collect();
         info!(
             hall = %config.hall.id,
             day = %day,
@@ -174,6 +186,7 @@ impl Directory {
             queues,
             windows,
             screens,
+            kiosks,
             dashboard,
         }
     }

@@ -1,7 +1,8 @@
 //! Tingwu's hall domain: a pure core (`core`) and the actors around it.
 //!
 //! One actor per real thing: each queue ([`queue::QueueActor`]), window
-//! ([`window::WindowActor`]) and screen ([`screen::ScreenActor`]), and the
+//! ([`window::WindowActor`]), screen ([`screen::ScreenActor`]) and kiosk
+//! ([`kiosk::KioskActor`]), and the
 //! [`hall::HallActor`] that owns the configuration and wiring. Actors own
 //! state, call the core, persist through [`store::Store`] and publish
 //! committed events; transports translate between the wire and messages.
@@ -12,6 +13,7 @@ pub mod core;
 pub mod events;
 pub mod hall;
 pub mod keys;
+pub mod kiosk;
 pub mod queue;
 pub mod records;
 pub mod screen;

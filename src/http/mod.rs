@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/windows", get(windows::list))
         .route("/api/v1/windows/{id}/enabled", put(windows::set_enabled))
         .route("/api/v1/screens", get(windows::screens))
+        .route("/api/v1/kiosks", get(windows::kiosks))
         .route("/api/v1/login", post(auth::login))
         .route("/ws/screen/{screen}", get(ws::screen))
         .route("/ws/dashboard", get(ws::dashboard))

@@ -9,6 +9,7 @@ use tingwu_actors::core::ticket::{
 };
 use tingwu_actors::hall::{IssueError, IssueTicket};
 use tingwu_actors::keys;
+use tingwu_actors::kiosk::TakeTicket;
 use tingwu_actors::queue::Position;
 use tingwu_actors::views::TicketView;
 use tingwu_protocols::id_number;
@@ -30,6 +31,8 @@ pub struct TicketRequest {
     priority: Priority,
     phone: Option<String>,
     id_number: Option<String>,
+    /// The kiosk taking the ticket, if any (取号机编号).
+    kiosk: Option<String>,
 }
 
 pub async fn issue(
@@ -40,20 +43,31 @@ pub async fn issue(
     let req: TicketRequest = json_body(body, MAX_BODY).await?;
     let idempotency_key = idempotency_key(&headers)?;
     let personal = personal(&s, req.phone.as_deref(), req.id_number.as_deref())?;
-    let issued = s
-        .dir
-        .hall
-        .send(IssueTicket {
-            item: req.item,
-            queue: req.queue,
-            channel: req.channel,
-            priority: req.priority,
-            personal,
-            idempotency_key,
-        })
-        .await
-        .map_err(|_| ApiError::unavailable("the hall is shutting down"))?
-        .map_err(issue_error)?;
+    let ticket = IssueTicket {
+        item: req.item,
+        queue: req.queue,
+        channel: req.channel,
+        priority: req.priority,
+        personal,
+        idempotency_key,
+    };
+    let shutting_down = |_| ApiError::unavailable("the hall is shutting down");
+    let issued = match req.kiosk {
+        Some(k) => {
+            let kiosk = s.dir.kiosks.get(&k).ok_or_else(|| {
+                ApiError::bad_request(
+                    "unknown_kiosk",
+                    format!("unknown kiosk {k:?} (取号机不存在)"),
+                )
+            })?;
+            kiosk
+                .send(TakeTicket(ticket))
+                .await
+                .map_err(shutting_down)?
+        }
+        None => s.dir.hall.send(ticket).await.map_err(shutting_down)?,
+    }
+    .map_err(issue_error)?;
     let status = if issued.replayed {
         StatusCode::OK
     } else {

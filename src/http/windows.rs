@@ -6,6 +6,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tingwu_actors::hall::{all_queues, all_windows, ItemsOpen, SetWindowEnabled, WindowAdminError};
+use tingwu_actors::kiosk::GetKiosk;
 use tingwu_actors::views::WindowView;
 
 use super::auth::supervisor;
@@ -92,4 +93,16 @@ pub async fn set_enabled(
             WindowAdminError::Failed(m) => ApiError::unavailable(m),
         })?;
     Ok(Json(view))
+}
+
+pub async fn kiosks(State(s): State<AppState>) -> Json<Value> {
+    let mut out = Vec::new();
+    for k in &s.dir.config.kiosks {
+        if let Some(addr) = s.dir.kiosks.get(&k.id) {
+            if let Ok(v) = addr.send(GetKiosk).await {
+                out.push(v);
+            }
+        }
+    }
+    Json(json!({"kiosks": out}))
 }

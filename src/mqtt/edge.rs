@@ -16,6 +16,7 @@ use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use serde_json::json;
 use tingwu_actors::events::{CommittedEvent, EventBody};
 use tingwu_actors::hall::{all_windows, Directory};
+use tingwu_actors::kiosk::DeviceStatus;
 use tingwu_actors::views::WindowView;
 use tingwu_actors::window::Command;
 use tingwu_protocols::terminal::{parse_command, Reply, Topics};
@@ -121,11 +122,7 @@ pub fn start(dir: Directory, target: BrokerTarget, violations: mpsc::Receiver<Vi
         connected_rx,
     ));
     tokio::spawn(dispatch(dir.clone(), topics.clone(), outbox.clone(), in_rx));
-    tokio::spawn(states(
-        dir.store.subscribe(),
-        topics.clone(),
-        outbox.clone(),
-    ));
+    tokio::spawn(states(dir.clone(), topics.clone(), outbox.clone()));
     tokio::spawn(refuse(violations, topics, outbox));
 }
 
@@ -223,6 +220,9 @@ async fn dispatch(
             let up = p.payload.as_ref() == b"online";
             online.insert(device.to_string(), up);
             info!(device, online = up, "device status");
+            if let Some(kiosk) = dir.kiosks.get(device) {
+                let _ = kiosk.try_send(DeviceStatus { online: up });
+            }
             metrics::gauge!("tingwu_devices_online")
                 .set(online.values().filter(|v| **v).count() as f64);
             continue;
@@ -274,11 +274,8 @@ async fn dispatch(
 }
 
 /// Publishes the retained state of each window as it changes.
-async fn states(
-    mut events: broadcast::Receiver<Arc<CommittedEvent>>,
-    topics: Arc<Topics>,
-    outbox: Outbox,
-) {
+async fn states(dir: Directory, topics: Arc<Topics>, outbox: Outbox) {
+    let mut events: broadcast::Receiver<Arc<CommittedEvent>> = dir.store.subscribe();
     loop {
         match events.recv().await {
             Ok(e) => {
@@ -287,7 +284,13 @@ async fn states(
                 }
             }
             Err(broadcast::error::RecvError::Lagged(n)) => {
-                warn!(skipped = n, "window state publisher lagged");
+                warn!(
+                    skipped = n,
+                    "window state publisher lagged; publishing every state again"
+                );
+                for w in all_windows(&dir).await {
+                    publish_state(&topics, &outbox, &w);
+                }
             }
             Err(broadcast::error::RecvError::Closed) => return,
         }

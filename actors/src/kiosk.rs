@@ -1,0 +1,124 @@
+//! The kiosk actor (取号机): one per ticket kiosk. Tickets taken at a kiosk
+//! pass through it to the hall, so that it knows what it issued today and
+//! whether its device is online; printers and card readers attach here.
+
+use actix::prelude::*;
+use serde::Serialize;
+
+use crate::clock::HallClock;
+use crate::config::KioskConfig;
+use crate::hall::{HallActor, IssueError, IssueTicket};
+use crate::queue::Issued;
+
+pub struct KioskActor {
+    cfg: KioskConfig,
+    clock: HallClock,
+    hall: Addr<HallActor>,
+    day: String,
+    issued_today: u64,
+    last_ticket: Option<String>,
+    online: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KioskView {
+    pub id: String,
+    pub name: String,
+    pub area: String,
+    /// None until the device has reported its status.
+    pub online: Option<bool>,
+    pub issued_today: u64,
+    pub last_ticket: Option<String>,
+}
+
+impl KioskActor {
+    pub fn new(cfg: KioskConfig, clock: HallClock, hall: Addr<HallActor>) -> Self {
+        Self {
+            day: clock.day(clock.now()),
+            cfg,
+            clock,
+            hall,
+            issued_today: 0,
+            last_ticket: None,
+            online: None,
+        }
+    }
+
+    fn roll_day(&mut self) {
+        let today = self.clock.day(self.clock.now());
+        if today != self.day {
+            self.day = today;
+            self.issued_today = 0;
+        }
+    }
+}
+
+impl Actor for KioskActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(64);
+    }
+}
+
+/// A citizen takes a ticket at this kiosk.
+#[derive(Message)]
+#[rtype(result = "Result<Issued, IssueError>")]
+pub struct TakeTicket(pub IssueTicket);
+
+impl Handler<TakeTicket> for KioskActor {
+    type Result = ResponseActFuture<Self, Result<Issued, IssueError>>;
+
+    fn handle(&mut self, msg: TakeTicket, _: &mut Self::Context) -> Self::Result {
+        let send = self.hall.send(msg.0);
+        Box::pin(send.into_actor(self).map(|res, act, _| {
+            let issued = res.map_err(|_| IssueError::Unavailable)??;
+            if !issued.replayed {
+                act.roll_day();
+                act.issued_today += 1;
+                act.last_ticket = Some(issued.ticket.number.clone());
+                metrics::counter!("tingwu_kiosk_tickets_total", "kiosk" => act.cfg.id.clone())
+                    .increment(1);
+            }
+            Ok(issued)
+        }))
+    }
+}
+
+/// The kiosk's device went online or offline (MQTT last will).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct DeviceStatus {
+    pub online: bool,
+}
+
+impl Handler<DeviceStatus> for KioskActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: DeviceStatus, _: &mut Self::Context) {
+        if self.online != Some(msg.online) {
+            tracing::info!(kiosk = %self.cfg.id, online = msg.online, "kiosk status");
+        }
+        self.online = Some(msg.online);
+    }
+}
+
+#[derive(Message)]
+#[rtype(result = "KioskView")]
+pub struct GetKiosk;
+
+impl Handler<GetKiosk> for KioskActor {
+    type Result = MessageResult<GetKiosk>;
+
+    fn handle(&mut self, _: GetKiosk, _: &mut Self::Context) -> Self::Result {
+        self.roll_day();
+        MessageResult(KioskView {
+            id: self.cfg.id.clone(),
+            name: self.cfg.name.clone(),
+            area: self.cfg.area.clone(),
+            online: self.online,
+            issued_today: self.issued_today,
+            last_ticket: self.last_ticket.clone(),
+        })
+    }
+}
