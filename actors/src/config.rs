@@ -216,6 +216,8 @@ pub struct ScreenConfig {
     pub id: String,
     pub kind: ScreenKind,
     pub name: String,
+    #[serde(default)]
+    pub name_en: String,
     /// Hall screens: the areas shown; empty means the whole hall.
     #[serde(default)]
     pub areas: Vec<String>,
@@ -229,6 +231,8 @@ pub struct ScreenConfig {
 pub struct KioskConfig {
     pub id: String,
     pub name: String,
+    #[serde(default)]
+    pub name_en: String,
     pub area: String,
 }
 
@@ -380,6 +384,12 @@ impl HallConfig {
         let mut numbers = HashSet::new();
         let mut terminals = HashSet::new();
         for (i, w) in self.windows.iter().enumerate() {
+            if w.number == 0 {
+                return Err(invalid(
+                    format!("windows[{i}].number"),
+                    "window numbers start at 1",
+                ));
+            }
             if !numbers.insert(w.number) {
                 return Err(invalid(
                     format!("windows[{i}].number"),
@@ -403,12 +413,29 @@ impl HallConfig {
             }
             if let Some(t) = &w.terminal {
                 check_ref(&format!("windows[{i}].terminal"), t, &devices, "device")?;
+                if self.device(t).map(|d| d.kind) != Some(DeviceKind::Terminal) {
+                    return Err(invalid(
+                        format!("windows[{i}].terminal"),
+                        format!("device {t:?} is not of kind \"terminal\""),
+                    ));
+                }
                 if !terminals.insert(t.as_str()) {
                     return Err(invalid(
                         format!("windows[{i}].terminal"),
                         format!("terminal {t:?} already belongs to another window"),
                     ));
                 }
+            }
+        }
+        for (i, q) in self.queues.iter().enumerate() {
+            if self.windows_serving(&q.id).next().is_none() {
+                return Err(invalid(
+                    format!("queues[{i}]"),
+                    format!(
+                        "no window serves queue {:?}; its tickets would never be called",
+                        q.id
+                    ),
+                ));
             }
         }
         unique_ids("staff", self.staff.iter().map(|s| s.id.as_str()))?;
@@ -425,6 +452,18 @@ impl HallConfig {
             for (j, w) in s.windows.iter().enumerate() {
                 check_ref(&format!("screens[{i}].windows[{j}]"), w, &windows, "window")?;
             }
+            if s.kind == ScreenKind::Hall && !s.windows.is_empty() {
+                return Err(invalid(
+                    format!("screens[{i}].windows"),
+                    "a hall screen is scoped by areas, not windows",
+                ));
+            }
+            if s.kind == ScreenKind::Window && !s.areas.is_empty() {
+                return Err(invalid(
+                    format!("screens[{i}].areas"),
+                    "a window screen is scoped by windows, not areas",
+                ));
+            }
             if s.kind == ScreenKind::Window && !(1..=2).contains(&s.windows.len()) {
                 return Err(invalid(
                     format!("screens[{i}].windows"),
@@ -436,10 +475,16 @@ impl HallConfig {
         for (i, k) in self.kiosks.iter().enumerate() {
             check_ref(&format!("kiosks[{i}].area"), &k.area, &areas, "area")?;
         }
-        unique_ids(
-            "supervisors",
-            self.supervisors.iter().map(|s| s.user.as_str()),
-        )?;
+        let mut users = HashSet::new();
+        for (i, s) in self.supervisors.iter().enumerate() {
+            check_id(&format!("supervisors[{i}].user"), &s.user)?;
+            if !users.insert(s.user.as_str()) {
+                return Err(invalid(
+                    format!("supervisors[{i}].user"),
+                    format!("{:?} is used twice", s.user),
+                ));
+            }
+        }
         if self.estimate.default_service_s == 0 {
             return Err(invalid("estimate.default_service_s", "must be above zero"));
         }

@@ -138,7 +138,12 @@ impl Directory {
             screens.insert(s.id.clone(), actor.start());
         }
         let dashboard = ScreenActor::new(
-            ScreenScope::everything("dashboard", "dashboard", "值班看板 / Supervisor dashboard"),
+            ScreenScope::everything(
+                "dashboard",
+                "dashboard",
+                "值班看板 / Supervisor dashboard",
+                &config,
+            ),
             window_views.clone(),
             queue_views,
             last_seq,

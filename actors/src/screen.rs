@@ -32,6 +32,10 @@ pub struct ScreenScope {
     /// `hall`, `window` or `dashboard`.
     pub kind: &'static str,
     pub title: String,
+    pub title_en: String,
+    /// The hall's name, for the header.
+    pub hall: String,
+    pub hall_en: String,
     /// None: every window.
     pub windows: Option<HashSet<String>>,
     /// None: every queue.
@@ -63,6 +67,9 @@ impl ScreenScope {
                     id: screen.id.clone(),
                     kind: "hall",
                     title: screen.name.clone(),
+                    title_en: screen.name_en.clone(),
+                    hall: hall.hall.name.clone(),
+                    hall_en: hall.hall.name_en.clone(),
                     windows: Some(windows),
                     queues: Some(queues),
                     window_order: Vec::new(),
@@ -79,6 +86,9 @@ impl ScreenScope {
                     id: screen.id.clone(),
                     kind: "window",
                     title: screen.name.clone(),
+                    title_en: screen.name_en.clone(),
+                    hall: hall.hall.name.clone(),
+                    hall_en: hall.hall.name_en.clone(),
                     windows: Some(screen.windows.iter().cloned().collect()),
                     queues: Some(queues),
                     window_order: screen.windows.clone(),
@@ -87,11 +97,14 @@ impl ScreenScope {
         }
     }
 
-    pub fn everything(id: &str, kind: &'static str, title: &str) -> Self {
+    pub fn everything(id: &str, kind: &'static str, title: &str, hall: &HallConfig) -> Self {
         Self {
             id: id.into(),
             kind,
             title: title.into(),
+            title_en: String::new(),
+            hall: hall.hall.name.clone(),
+            hall_en: hall.hall.name_en.clone(),
             windows: None,
             queues: None,
             window_order: Vec::new(),
@@ -220,6 +233,9 @@ impl ScreenActor {
                 "screen": self.scope.id,
                 "kind": self.scope.kind,
                 "title": self.scope.title,
+                "title_en": self.scope.title_en,
+                "hall": self.scope.hall,
+                "hall_en": self.scope.hall_en,
                 "windows": windows,
                 "queues": self.queues.values().collect::<Vec<_>>(),
                 "calls": self.calls,
