@@ -47,9 +47,10 @@ pub struct ScreenScope {
 impl ScreenScope {
     pub fn of(screen: &ScreenConfig, hall: &HallConfig) -> Self {
         match screen.kind {
-            ScreenKind::Hall if screen.areas.is_empty() => {
-                Self::everything(&screen.id, "hall", &screen.name)
-            }
+            ScreenKind::Hall if screen.areas.is_empty() => Self {
+                title_en: screen.name_en.clone(),
+                ..Self::everything(&screen.id, "hall", &screen.name, hall)
+            },
             ScreenKind::Hall => {
                 let windows = hall
                     .windows
