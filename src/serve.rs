@@ -153,7 +153,13 @@ async fn transports(
             )
         }
     };
-    edge::start(dir.clone(), target, violations_rx);
+    let mut subscribed = edge::start(dir.clone(), target, violations_rx);
+    // "Ready" means terminals are heard: wait for the server's own
+    // subscription before announcing it.
+    match tokio::time::timeout(Duration::from_secs(15), subscribed.wait_for(|s| *s)).await {
+        Ok(Ok(_)) => {}
+        _ => tracing::warn!("MQTT broker not reachable yet; terminal commands wait until it is"),
+    }
 
     let state = AppState {
         dir,

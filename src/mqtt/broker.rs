@@ -81,6 +81,16 @@ next_connection_delay_ms = 1
             }
         })
         .map_err(BrokerError::Thread)?;
+    // rumqttd binds on its own thread; wait until it accepts connections.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::net::TcpStream::connect(addr).is_err() {
+        if std::time::Instant::now() > deadline {
+            return Err(BrokerError::Config(format!(
+                "embedded broker did not listen on {addr}"
+            )));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     info!(%addr, "embedded MQTT broker started (internal)");
     Ok(Internal {
         addr,

@@ -20,7 +20,7 @@ use tingwu_actors::kiosk::DeviceStatus;
 use tingwu_actors::views::WindowView;
 use tingwu_actors::window::Command;
 use tingwu_protocols::terminal::{parse_command, Reply, Topics};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, watch};
 use tracing::{debug, info, warn};
 
 use super::gate::Violation;
@@ -97,7 +97,13 @@ impl Outbox {
     }
 }
 
-pub fn start(dir: Directory, target: BrokerTarget, violations: mpsc::Receiver<Violation>) {
+/// Starts the edge; the returned flag turns true once the server's client is
+/// connected and subscribed, i.e. terminal commands will be heard.
+pub fn start(
+    dir: Directory,
+    target: BrokerTarget,
+    violations: mpsc::Receiver<Violation>,
+) -> watch::Receiver<bool> {
     let hall = dir.config.hall.id.clone();
     let mut opts = MqttOptions::new(format!("tingwu-server-{hall}"), target.host, target.port);
     opts.set_keep_alive(Duration::from_secs(15));
@@ -112,7 +118,8 @@ pub fn start(dir: Directory, target: BrokerTarget, violations: mpsc::Receiver<Vi
     let (in_tx, in_rx) = mpsc::channel(INBOX);
     let (connected_tx, connected_rx) = mpsc::channel(4);
     let topics = Arc::new(Topics::new(hall));
-    tokio::spawn(poll(eventloop, in_tx, connected_tx));
+    let (subscribed_tx, subscribed) = watch::channel(false);
+    tokio::spawn(poll(eventloop, in_tx, connected_tx, subscribed_tx));
     tokio::spawn(publisher(client.clone(), out_rx));
     tokio::spawn(on_connect(
         client,
@@ -124,6 +131,7 @@ pub fn start(dir: Directory, target: BrokerTarget, violations: mpsc::Receiver<Vi
     tokio::spawn(dispatch(dir.clone(), topics.clone(), outbox.clone(), in_rx));
     tokio::spawn(states(dir.clone(), topics.clone(), outbox.clone()));
     tokio::spawn(refuse(violations, topics, outbox));
+    subscribed
 }
 
 /// Polls the event loop; backs off on errors (rumqttc reconnects on the
@@ -132,6 +140,7 @@ async fn poll(
     mut eventloop: EventLoop,
     inbox: mpsc::Sender<rumqttc::Publish>,
     connected: mpsc::Sender<()>,
+    subscribed: watch::Sender<bool>,
 ) {
     let mut backoff = Duration::from_millis(100);
     loop {
@@ -141,6 +150,9 @@ async fn poll(
                 if inbox.send(p).await.is_err() {
                     return;
                 }
+            }
+            Ok(Event::Incoming(Packet::SubAck(_))) => {
+                let _ = subscribed.send(true);
             }
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 backoff = Duration::from_millis(100);
