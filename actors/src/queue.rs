@@ -294,6 +294,24 @@ impl Handler<Take> for QueueActor {
     }
 }
 
+/// A taken ticket whose call could not be committed goes back in line, in
+/// its old place (storage never saw it leave).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct PutBack(pub Box<Ticket>);
+
+impl Handler<PutBack> for QueueActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: PutBack, _: &mut Self::Context) {
+        if msg.0.day == self.day {
+            self.line.push(*msg.0);
+            self.version += 1;
+            self.publish_gauge();
+        }
+    }
+}
+
 /// The queue's counts.
 #[derive(Message)]
 #[rtype(result = "QueueView")]

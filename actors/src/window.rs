@@ -18,7 +18,7 @@ use crate::core::ticket::{Ticket, TicketStatus};
 use crate::core::window_state::{next_state, WindowState};
 use crate::events::EventBody;
 use crate::keys;
-use crate::queue::{Head, QueueActor, ServiceObserved, Take, Taken};
+use crate::queue::{Head, PutBack, QueueActor, ServiceObserved, Take, Taken};
 use crate::records::WindowRecord;
 use crate::store::{Commit, Store};
 use crate::views::{CallView, QueueView, StaffView, TicketRef, TicketView, WindowView};
@@ -53,6 +53,8 @@ struct Change {
     reply: Reply,
     observed_service: Option<(String, f64)>,
     is_call: bool,
+    /// For a call: the ticket as it waited, to put back if the commit is refused.
+    untaken: Option<Ticket>,
 }
 
 impl WindowActor {
@@ -252,11 +254,13 @@ impl WindowActor {
             reply,
             observed_service,
             is_call: false,
+            untaken: None,
         })
     }
 
     /// The change for a ticket just taken from a queue.
     fn called(&self, cmd_id: &str, mut t: Ticket, queue: QueueView) -> Change {
+        let untaken = t.clone();
         t.status = TicketStatus::Called;
         t.window = Some(self.cfg.id.clone());
         t.called_at = Some(Utc::now());
@@ -275,6 +279,7 @@ impl WindowActor {
             ticket: Some(t),
             observed_service: None,
             is_call: true,
+            untaken: Some(untaken),
         }
     }
 
@@ -305,6 +310,14 @@ impl WindowActor {
             Ok(f) => f,
             Err(e) => {
                 warn!(window = %self.cfg.id, error = %e, "command not committed");
+                if let Some(t) = change.untaken {
+                    if let Some(q) = self.queue_by_id.get(&t.queue).cloned() {
+                        // Nothing was written: the ticket is still waiting on disk.
+                        actix::spawn(async move {
+                            let _ = q.send(PutBack(Box::new(t))).await;
+                        });
+                    }
+                }
                 let reply = Reply::error(Some(cmd_id), "unavailable", e.to_string());
                 return Box::pin(fut::ready(reply));
             }

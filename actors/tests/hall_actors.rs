@@ -247,3 +247,54 @@ async fn all_windows_disabled_refuses_tickets_until_one_reopens() {
     let r = w1.send(cmd("l", Action::Login)).await.unwrap();
     assert_eq!(r.error.unwrap().code, "window_disabled");
 }
+
+/// A writer that answers only when told to, to reach the "busy" path.
+fn stalled_store() -> (
+    tingwu_actors::store::Store,
+    tokio::sync::mpsc::Receiver<tingwu_actors::store::CommitRequest>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let (events, _) = tokio::sync::broadcast::channel(64);
+    (tingwu_actors::store::Store::new(tx, events), rx)
+}
+
+#[actix::test]
+async fn a_call_refused_by_busy_storage_leaves_the_ticket_waiting() {
+    let cfg = hall(2);
+    let clock = tingwu_actors::clock::HallClock::of(&cfg);
+    let (store, mut writer) = stalled_store();
+    let recovered = Recovered {
+        day: clock.day(clock.now()),
+        ..Recovered::default()
+    };
+    let dir = Directory::start(cfg, store.clone(), recovered);
+    let ack = |req: tingwu_actors::store::CommitRequest| {
+        let _ = req.done.send(Ok(vec![]));
+    };
+    let issuing = tokio::spawn({
+        let dir = dir.clone();
+        async move { issue(&dir, "general", Priority::Normal).await }
+    });
+    ack(writer.recv().await.unwrap());
+    assert_eq!(issuing.await.unwrap().unwrap(), "A001");
+    let w2 = dir.windows["2"].clone();
+    let login = tokio::spawn({
+        let w2 = w2.clone();
+        async move { w2.send(cmd("l", Action::Login)).await.unwrap() }
+    });
+    ack(writer.recv().await.unwrap());
+    assert!(login.await.unwrap().ok);
+    // Fill the writer's one slot, so the call's commit is refused.
+    let filler = store.enqueue(Default::default()).unwrap();
+    let r = w2.send(cmd("c1", Action::CallNext)).await.unwrap();
+    assert_eq!(r.error.unwrap().code, "unavailable");
+    ack(writer.recv().await.unwrap());
+    filler.await.unwrap();
+    // The ticket went back in line and the next call gets it.
+    let call = tokio::spawn({
+        let w2 = w2.clone();
+        async move { w2.send(cmd("c2", Action::CallNext)).await.unwrap() }
+    });
+    ack(writer.recv().await.unwrap());
+    assert_eq!(number(&call.await.unwrap()).as_deref(), Some("A001"));
+}
