@@ -6,6 +6,7 @@ checks the envelope on receipt and keeps every frame it has seen.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from typing import Any, Callable
@@ -23,7 +24,9 @@ class StreamClosed(Exception):
 class ScreenStream:
     def __init__(self, url: str):
         self.url = url
-        self.ws = ws_connect(url, open_timeout=OPEN_TIMEOUT, close_timeout=2)
+        self._stack = contextlib.ExitStack()
+        self.ws = self._stack.enter_context(
+            ws_connect(url, open_timeout=OPEN_TIMEOUT, close_timeout=2))
         self.frames: list[dict] = []
         self.closed = False
 
@@ -34,7 +37,7 @@ class ScreenStream:
         self.close()
 
     def close(self) -> None:
-        self.ws.close()
+        self._stack.close()
 
     def recv(self, timeout: float) -> dict | None:
         """The next frame, or None after `timeout` s; raises StreamClosed when the server closed."""
@@ -106,11 +109,10 @@ def summarize(frames: list[dict]) -> list[str]:
 def handshake_status(url: str) -> int:
     """101 if the WebSocket opens, else the HTTP status of the refused handshake."""
     try:
-        ws = ws_connect(url, open_timeout=OPEN_TIMEOUT, close_timeout=2)
+        with ws_connect(url, open_timeout=OPEN_TIMEOUT, close_timeout=2):
+            return 101
     except websockets.exceptions.InvalidHandshake as e:
         response = getattr(e, "response", None)  # websockets >= 14: InvalidStatus
         status = getattr(response, "status_code", None) or getattr(e, "status_code", None)
         assert status is not None, f"handshake to {url} failed without a status: {e!r}"
         return int(status)
-    ws.close()
-    return 101
