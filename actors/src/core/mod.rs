@@ -5,5 +5,6 @@ pub mod day;
 pub mod dispatch;
 pub mod estimate;
 pub mod hours;
+pub mod strategy;
 pub mod ticket;
 pub mod window_state;
