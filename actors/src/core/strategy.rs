@@ -350,10 +350,13 @@ mod tests {
         }
     }
 
-    /// A simulated set of queues: tickets (class, arrival seconds).
+    /// A simulated ticket: class, arrival in seconds, number.
+    type SimTicket = (Class, i64, u32);
+
+    /// A simulated set of queues.
     #[derive(Debug, Clone)]
     struct Sim {
-        queues: Vec<(QueueRole, Vec<(Class, i64, u32)>)>,
+        queues: Vec<(QueueRole, Vec<SimTicket>)>,
     }
 
     impl Sim {
