@@ -8,10 +8,13 @@ use tracing_subscriber::EnvFilter;
 /// `TINGWU_LOG_FORMAT=json` switches to JSON lines.
 pub fn init_logs() {
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,rumqttd=warn,rumqttc=warn,sled=warn"));
+        // rumqttd logs every ordinary disconnect as an error; the gate
+        // logs device connections itself. RUST_LOG=rumqttd=info brings it back.
+        .unwrap_or_else(|_| EnvFilter::new("info,rumqttd=off,rumqttc=warn,sled=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     if std::env::var("TINGWU_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();
     } else {
