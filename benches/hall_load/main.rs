@@ -19,7 +19,8 @@
 //! | `HALL_LOAD_TICKETS` | 4000 | tickets issued in the timed phase (and fsyncs in its baseline) |
 //! | `HALL_LOAD_WINDOWS` | 24 | terminals driving their windows (1-24) |
 //! | `HALL_LOAD_CALLS_PER_WINDOW` | 50 | call_next → start → finish cycles per terminal |
-//! | `HALL_LOAD_SCREEN_CALLS` | 200 | calls timed to the hall screen |
+//! | `HALL_LOAD_SCREEN_CALLS` | 100 | calls timed to the hall screen |
+//! | `HALL_LOAD_MQTT_NODELAY` | 1 | `TCP_NODELAY` on the bench terminals' sockets; 0 leaves Nagle on, as many device stacks do |
 //! | `HALL_LOAD_DEADLINE_S` | 300 | the whole run is abandoned after this |
 //! | `HALL_LOAD_DIR` | `target/` | where the temporary data directory is made (same disk as the server's data) |
 
@@ -55,6 +56,7 @@ struct Options {
     windows: usize,
     calls_per_window: usize,
     screen_calls: usize,
+    mqtt_nodelay: bool,
     deadline: Duration,
     dir: PathBuf,
 }
@@ -97,7 +99,8 @@ impl Options {
             tickets: env_usize("HALL_LOAD_TICKETS", 4000, 1..=1_000_000)?,
             windows: env_usize("HALL_LOAD_WINDOWS", server::WINDOWS, 1..=server::WINDOWS)?,
             calls_per_window: env_usize("HALL_LOAD_CALLS_PER_WINDOW", 50, 1..=100_000)?,
-            screen_calls: env_usize("HALL_LOAD_SCREEN_CALLS", 200, 1..=100_000)?,
+            screen_calls: env_usize("HALL_LOAD_SCREEN_CALLS", 100, 1..=100_000)?,
+            mqtt_nodelay: env_usize("HALL_LOAD_MQTT_NODELAY", 1, 0..=1)? == 1,
             deadline: Duration::from_secs(
                 env_usize("HALL_LOAD_DEADLINE_S", 300, 1..=86_400)? as u64
             ),
@@ -152,6 +155,7 @@ fn main() -> ExitCode {
 
 /// Runs every scenario; true when nothing failed.
 async fn run(opts: Options) -> Result<bool, String> {
+    let load = load_average();
     std::fs::create_dir_all(&opts.dir).map_err(|e| format!("{}: {e}", opts.dir.display()))?;
     let temp = tempfile::Builder::new()
         .prefix("hall-load-")
@@ -180,7 +184,7 @@ async fn run(opts: Options) -> Result<bool, String> {
             ))
         }
     };
-    let report = report(&opts, &rows, &notes, &stopped);
+    let report = report(&opts, &load, &rows, &notes, &stopped);
     println!("\n{report}");
     let out = target_dir().join("bench-results.md");
     match std::fs::File::create(&out).and_then(|mut f| f.write_all(report.as_bytes())) {
@@ -238,7 +242,7 @@ async fn scenarios(
     // 2. call_next over MQTT, against a bare round trip through the same gate and broker.
     let windows: Vec<usize> = (1..=opts.windows).collect();
     println!("hall_load: [2/3] connecting {} terminals", windows.len());
-    let mut devices = connect_terminals(server.mqtt, &topics, &windows).await?;
+    let mut devices = connect_terminals(server.mqtt, &topics, &windows, opts.mqtt_nodelay).await?;
     println!(
         "hall_load: [2/3] bare MQTT baseline: {} × {} status round trips",
         windows.len(),
@@ -419,6 +423,7 @@ async fn connect_terminals(
     mqtt: SocketAddr,
     topics: &Topics,
     windows: &[usize],
+    nodelay: bool,
 ) -> Result<Vec<Terminal>, String> {
     let connecting = windows.iter().map(|&w| {
         let id = server::terminal(w);
@@ -426,7 +431,7 @@ async fn connect_terminals(
         let reply = topics.reply(&w.to_string());
         async move {
             let mut device =
-                Device::connect(mqtt, &id, &server::terminal_password(w), &status).await?;
+                Device::connect(mqtt, &id, &server::terminal_password(w), &status, nodelay).await?;
             device.subscribe(&reply).await?;
             device.subscribe(&status).await?;
             Ok::<_, String>(Terminal {
@@ -474,13 +479,10 @@ async fn bare_mqtt(
     (terminals, m)
 }
 
-async fn join_terminals<X: Default>(
+async fn join_terminals<X>(
     tasks: Vec<tokio::task::JoinHandle<(Terminal, Measured, X)>>,
     started: Instant,
-) -> (Vec<Terminal>, Measured, Vec<X>)
-where
-    X: Send + 'static,
-{
+) -> (Vec<Terminal>, Measured, Vec<X>) {
     let mut terminals = Vec::new();
     let mut all = Measured::default();
     let mut extra = Vec::new();
@@ -777,11 +779,25 @@ fn machine() -> String {
     )
 }
 
-fn report(opts: &Options, rows: &[Comparison], notes: &[String], stopped: &str) -> String {
+/// The 1/5/15-minute load average, to judge how quiet the machine was.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn report(
+    opts: &Options,
+    load: &str,
+    rows: &[Comparison],
+    notes: &[String],
+    stopped: &str,
+) -> String {
     let mut out = String::new();
     out.push_str("## hall_load results\n\n");
     out.push_str(&format!(
-        "- date: {}\n- machine: {}\n- parameters: {} HTTP clients × {} tickets; {} terminals × {} call cycles; {} screen calls\n- {stopped}\n\n",
+        "- date: {}\n- machine: {}, load average at start {load}\n- parameters: {} HTTP clients × {} tickets; {} terminals × {} call cycles; {} screen calls\n- {stopped}\n\n",
         chrono::Local::now().format("%Y-%m-%d %H:%M:%S %z"),
         machine(),
         opts.http_clients,

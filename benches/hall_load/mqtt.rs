@@ -49,6 +49,7 @@ impl Device {
         id: &str,
         password: &str,
         status_topic: &str,
+        nodelay: bool,
     ) -> Result<Self, String> {
         let mut opts = MqttOptions::new(id, addr.ip().to_string(), addr.port());
         opts.set_credentials(id, password);
@@ -61,6 +62,9 @@ impl Device {
             true,
         ));
         let (client, mut eventloop) = AsyncClient::new(opts, 64);
+        let mut network = eventloop.network_options();
+        network.set_tcp_nodelay(nodelay);
+        eventloop.set_network_options(network);
         let (tx, incoming) = mpsc::channel(1024);
         let poller = tokio::spawn(async move {
             loop {

@@ -90,11 +90,20 @@ fn ms(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64() * 1e3)
 }
 
+/// `a ÷ b` to about three significant digits.
 fn ratio(a: f64, b: f64) -> String {
-    if b > 0.0 {
-        format!("{:.2}×", a / b)
+    if b <= 0.0 {
+        return "n/a".into();
+    }
+    let r = a / b;
+    if r >= 100.0 {
+        format!("{r:.0}×")
+    } else if r >= 10.0 {
+        format!("{r:.1}×")
+    } else if r >= 0.01 || r == 0.0 {
+        format!("{r:.2}×")
     } else {
-        "n/a".into()
+        format!("{r:.1e}×")
     }
 }
 
