@@ -149,6 +149,7 @@ async fn transports(
                     port: internal.addr.port(),
                     user: Some(internal.user),
                     password: Some(internal.password),
+                    publish_qos: rumqttc::QoS::AtMostOnce,
                 },
             )
         }

@@ -35,6 +35,13 @@ pub struct BrokerTarget {
     pub port: u16,
     pub user: Option<String>,
     pub password: Option<String>,
+    /// QoS of what the server publishes. The embedded broker sits on
+    /// loopback in the same process, and QoS 0 there spares a PUBACK per
+    /// message that would otherwise hold the next command behind a delayed
+    /// ACK; a lost reply is answered again when the terminal resends the
+    /// same command id, and states are published again on every reconnect.
+    /// External brokers get QoS 1.
+    pub publish_qos: QoS,
 }
 
 impl BrokerTarget {
@@ -70,6 +77,7 @@ impl BrokerTarget {
             port,
             user,
             password,
+            publish_qos: QoS::AtLeastOnce,
         })
     }
 }
@@ -112,7 +120,12 @@ pub fn start(
     if let (Some(u), Some(p)) = (target.user, target.password) {
         opts.set_credentials(u, p);
     }
-    let (client, eventloop) = AsyncClient::new(opts, 256);
+    let (client, mut eventloop) = AsyncClient::new(opts, 256);
+    // Small packets both ways: Nagle's algorithm would hold each behind the
+    // broker's delayed ACK.
+    let mut net = eventloop.network_options();
+    net.set_tcp_nodelay(true);
+    eventloop.set_network_options(net);
     let (out_tx, out_rx) = mpsc::channel(OUTBOX);
     let outbox = Outbox(out_tx);
     let (in_tx, in_rx) = mpsc::channel(INBOX);
@@ -120,7 +133,7 @@ pub fn start(
     let topics = Arc::new(Topics::new(hall));
     let (subscribed_tx, subscribed) = watch::channel(false);
     tokio::spawn(poll(eventloop, in_tx, connected_tx, subscribed_tx));
-    tokio::spawn(publisher(client.clone(), out_rx));
+    tokio::spawn(publisher(client.clone(), out_rx, target.publish_qos));
     tokio::spawn(on_connect(
         client,
         dir.clone(),
@@ -170,10 +183,10 @@ async fn poll(
     }
 }
 
-async fn publisher(client: AsyncClient, mut outbox: mpsc::Receiver<Out>) {
+async fn publisher(client: AsyncClient, mut outbox: mpsc::Receiver<Out>, qos: QoS) {
     while let Some(m) = outbox.recv().await {
         if let Err(e) = client
-            .publish(m.topic, QoS::AtLeastOnce, m.retain, m.payload)
+            .publish(m.topic, qos, m.retain, m.payload)
             .await
         {
             warn!(error = %e, "MQTT publish failed");

@@ -185,9 +185,15 @@ pub async fn run(
 }
 
 /// Reads one whole packet, or None at a clean end of stream.
+///
+/// `quick_ack` answers every read with an immediate ACK. The gate uses it
+/// on its socket to the broker: rumqttd leaves Nagle's algorithm on for the
+/// connections it accepts, so its second small packet in a row (a reply after
+/// a PUBACK) would otherwise wait for our delayed ACK, about 40 ms.
 async fn read_packet(
     r: &mut OwnedReadHalf,
     buf: &mut BytesMut,
+    quick_ack: bool,
 ) -> Result<Option<(mp::FrameHeader, Bytes)>, GateError> {
     loop {
         if let Some(h) = mp::frame_len(buf, MAX_PACKET)? {
@@ -195,7 +201,12 @@ async fn read_packet(
                 return Ok(Some((h, buf.split_to(h.total_len()).freeze())));
             }
         }
-        if r.read_buf(buf).await? == 0 {
+        let n = r.read_buf(buf).await?;
+        if quick_ack {
+            // Best effort: a failure only costs latency.
+            let _ = socket2::SockRef::from(r.as_ref()).set_tcp_quickack(true);
+        }
+        if n == 0 {
             return if buf.is_empty() {
                 Ok(None)
             } else {
@@ -214,7 +225,7 @@ async fn connection(
     let _ = client.set_nodelay(true);
     let (mut cr, mut cw) = client.into_split();
     let mut buf = BytesMut::with_capacity(1024);
-    let first = tokio::time::timeout(CONNECT_TIMEOUT, read_packet(&mut cr, &mut buf))
+    let first = tokio::time::timeout(CONNECT_TIMEOUT, read_packet(&mut cr, &mut buf, false))
         .await
         .map_err(|_| GateError::Timeout(CONNECT_TIMEOUT))??;
     let Some((header, packet)) = first else {
@@ -260,7 +271,7 @@ async fn connection(
         let to_client = to_client.clone();
         async move {
             let mut buf = BytesMut::with_capacity(4096);
-            while let Some((_, p)) = read_packet(&mut br, &mut buf).await? {
+            while let Some((_, p)) = read_packet(&mut br, &mut buf, true).await? {
                 if to_client.send(p).await.is_err() {
                     break;
                 }
@@ -290,7 +301,7 @@ async fn relay_up(
     policy: &Policy,
     violations: &mpsc::Sender<Violation>,
 ) -> Result<(), GateError> {
-    while let Some((h, packet)) = read_packet(cr, buf).await? {
+    while let Some((h, packet)) = read_packet(cr, buf, false).await? {
         let body = packet.get(h.header_len..).unwrap_or_default();
         match h.packet_type {
             mp::CONNECT => {
