@@ -50,6 +50,8 @@ pub struct HallConfig {
     pub supervisors: Vec<SupervisorConfig>,
     #[serde(default)]
     pub estimate: EstimateConfig,
+    #[serde(default)]
+    pub priority: PriorityConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -261,6 +263,34 @@ impl Default for EstimateConfig {
     fn default() -> Self {
         Self {
             default_service_s: default_service_s(),
+        }
+    }
+}
+
+/// Who may take a priority ticket (DESIGN: special groups by age read from
+/// the ID card or with a password; the green channel by a supervisor).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityConfig {
+    /// A ticket for someone this old or older (by the ID number's birth
+    /// date, on the hall's day) is a special-group ticket without asking.
+    #[serde(default = "default_special_age")]
+    pub special_age: u32,
+    /// Kiosk staff may grant a special-group ticket with this password;
+    /// None: only age or a supervisor can.
+    #[serde(default)]
+    pub special_password: Option<String>,
+}
+
+fn default_special_age() -> u32 {
+    70
+}
+
+impl Default for PriorityConfig {
+    fn default() -> Self {
+        Self {
+            special_age: default_special_age(),
+            special_password: None,
         }
     }
 }
