@@ -8,12 +8,13 @@ use std::sync::Arc;
 
 use actix::prelude::*;
 use tingwu_protocols::terminal::Reply;
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::clock::HallClock;
 use crate::config::HallConfig;
 use crate::core::hours::ServiceHours;
 use crate::core::ticket::{Channel, Personal, Priority, TicketStatus};
+use crate::core::window_state::WindowState;
 use crate::kiosk::KioskActor;
 use crate::queue::{Issue, Issued, QueueActor};
 use crate::records::{Recovered, WindowRecord};
@@ -77,7 +78,7 @@ impl Directory {
         let mut windows = HashMap::new();
         let mut window_views = Vec::new();
         for w in &config.windows {
-            let record = recovered
+            let mut record = recovered
                 .windows
                 .get(&w.id)
                 .cloned()
@@ -88,6 +89,19 @@ impl Directory {
                 .and_then(|id| tickets_by_id.get(id))
                 .map(|t| (*t).clone())
                 .filter(|t| matches!(t.status, TicketStatus::Called | TicketStatus::Serving));
+            if ticket.is_none()
+                && matches!(record.state, WindowState::Called | WindowState::Serving)
+            {
+                // Its ticket cannot be found: rather than a window stuck
+                // with nothing to finish, it starts idle (or logged out).
+                warn!(window = %w.id, ticket = ?record.ticket, "window's ticket not found at start-up; window reset");
+                record.state = if record.staff.is_some() {
+                    WindowState::Idle
+                } else {
+                    WindowState::LoggedOut
+                };
+                record.ticket = None;
+            }
             let replies: Vec<(String, Reply)> = recovered
                 .commands
                 .get(&w.id)

@@ -298,3 +298,73 @@ async fn a_call_refused_by_busy_storage_leaves_the_ticket_waiting() {
     ack(writer.recv().await.unwrap());
     assert_eq!(number(&call.await.unwrap()).as_deref(), Some("A001"));
 }
+
+#[actix::test]
+async fn windows_recover_their_ticket_from_an_earlier_day_or_reset() {
+    use tingwu_actors::core::ticket::{Ticket, TicketStatus};
+    use tingwu_actors::core::window_state::WindowState;
+    use tingwu_actors::records::WindowRecord;
+    use tingwu_actors::views::StaffView;
+    let cfg = hall(3);
+    let clock = tingwu_actors::clock::HallClock::of(&cfg);
+    let staff = Some(StaffView {
+        id: "S1".into(),
+        name: "张三".into(),
+    });
+    let yesterday = Ticket {
+        id: "20000101-A007".into(),
+        day: "20000101".into(),
+        queue: "A".into(),
+        seq: 7,
+        number: "A007".into(),
+        item: None,
+        channel: Channel::Onsite,
+        priority: Priority::Normal,
+        status: TicketStatus::Serving,
+        issued_at: chrono::Utc::now(),
+        arrival: 1,
+        window: Some("2".into()),
+        called_at: None,
+        started_at: None,
+        finished_at: None,
+        personal: Personal::default(),
+    };
+    let mut recovered = Recovered {
+        day: clock.day(clock.now()),
+        tickets: vec![yesterday],
+        ..Recovered::default()
+    };
+    recovered.windows.insert(
+        "2".into(),
+        WindowRecord {
+            state: WindowState::Serving,
+            staff: staff.clone(),
+            ticket: Some("20000101-A007".into()),
+            ..WindowRecord::fresh()
+        },
+    );
+    recovered.windows.insert(
+        "3".into(),
+        WindowRecord {
+            state: WindowState::Called,
+            staff,
+            ticket: Some("20000101-A999".into()),
+            ..WindowRecord::fresh()
+        },
+    );
+    let dir = Directory::start(cfg, memory_store(0), recovered);
+    // Window 2 still serves yesterday's ticket and can finish it.
+    let r = dir.windows["2"]
+        .send(cmd("f", Action::Finish))
+        .await
+        .unwrap();
+    assert!(r.ok, "{r:?}");
+    assert_eq!(number(&r).as_deref(), Some("A007"));
+    // Window 3's ticket is gone: it starts idle instead of stuck.
+    let v = dir.windows["3"]
+        .send(tingwu_actors::window::GetWindow)
+        .await
+        .unwrap();
+    assert_eq!(v.state, WindowState::Idle);
+    assert!(v.ticket.is_none());
+}

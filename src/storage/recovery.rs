@@ -48,6 +48,28 @@ pub fn recover(db: &sled::Db, clock: &HallClock) -> Result<Recovered, StorageErr
             }
         }
     }
+    // A window may hold a ticket from an earlier day (served across the
+    // day start, or the server was down over it): read those too.
+    let held: Vec<String> = out
+        .windows
+        .values()
+        .filter_map(|w| w.ticket.clone())
+        .filter(|id| !id.starts_with(&day))
+        .collect();
+    for id in held {
+        let Some((ticket_day, _, _)) = tingwu_actors::core::ticket::parse_ticket_id(&id) else {
+            continue;
+        };
+        for kv in db.scan_prefix(keys::tickets_of_day(ticket_day)) {
+            let (_, v) = kv?;
+            if let Ok(t) = serde_json::from_slice::<Ticket>(&v) {
+                if t.id == id {
+                    out.tickets.push(t);
+                    break;
+                }
+            }
+        }
+    }
     let prefix = keys::commands_of_day(&day);
     for kv in db.scan_prefix(&prefix) {
         let (k, v) = kv?;
