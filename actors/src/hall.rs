@@ -18,7 +18,7 @@ use crate::core::window_state::WindowState;
 use crate::kiosk::KioskActor;
 use crate::queue::{Issue, Issued, QueueActor};
 use crate::records::{Recovered, WindowRecord};
-use crate::screen::{ScreenActor, ScreenScope};
+use crate::screen::{ScreenActor, ScreenScope, Sources};
 use crate::store::{Store, StoreError};
 use crate::views::{QueueView, WindowView};
 use crate::window::{SetEnabled, WindowActor};
@@ -138,11 +138,17 @@ impl Directory {
         }
         let last_seq = recovered.last_seq;
         let recent = &recovered.recent_events;
+        let sources = Sources {
+            windows: windows.values().cloned().collect(),
+            queues: queues.values().cloned().collect(),
+        };
         let mut screens = HashMap::new();
         for s in &config.screens {
             let scope = ScreenScope::of(s, &config);
             let actor = ScreenActor::new(
                 scope,
+                clock,
+                sources.clone(),
                 window_views.clone(),
                 queue_views.clone(),
                 last_seq,
@@ -158,6 +164,8 @@ impl Directory {
                 "值班看板 / Supervisor dashboard",
                 &config,
             ),
+            clock,
+            sources,
             window_views.clone(),
             queue_views,
             last_seq,
@@ -388,13 +396,12 @@ pub struct SetWindowEnabled {
 }
 
 impl Handler<SetWindowEnabled> for HallActor {
-    type Result = AtomicResponse<Self, Result<WindowView, WindowAdminError>>;
+    // Not atomic: the hall keeps issuing tickets while the window commits.
+    type Result = ResponseActFuture<Self, Result<WindowView, WindowAdminError>>;
 
     fn handle(&mut self, msg: SetWindowEnabled, _: &mut Self::Context) -> Self::Result {
         let Some(addr) = self.windows.get(&msg.window).cloned() else {
-            return AtomicResponse::new(Box::pin(fut::ready(Err(
-                WindowAdminError::UnknownWindow(msg.window),
-            ))));
+            return Box::pin(fut::ready(Err(WindowAdminError::UnknownWindow(msg.window))));
         };
         let window = msg.window.clone();
         let send = addr.send(SetEnabled {
@@ -402,16 +409,14 @@ impl Handler<SetWindowEnabled> for HallActor {
             reason: msg.reason,
             by: msg.by,
         });
-        AtomicResponse::new(Box::pin(send.into_actor(self).map(
-            move |res, act, _| match res {
-                Ok(Ok(view)) => {
-                    act.enabled.insert(window, view.enabled);
-                    Ok(view)
-                }
-                Ok(Err(e)) => Err(WindowAdminError::Failed(e)),
-                Err(e) => Err(WindowAdminError::Failed(e.to_string())),
-            },
-        )))
+        Box::pin(send.into_actor(self).map(move |res, act, _| match res {
+            Ok(Ok(view)) => {
+                act.enabled.insert(window, view.enabled);
+                Ok(view)
+            }
+            Ok(Err(e)) => Err(WindowAdminError::Failed(e)),
+            Err(e) => Err(WindowAdminError::Failed(e.to_string())),
+        }))
     }
 }
 

@@ -46,7 +46,7 @@ impl KioskActor {
 
     fn roll_day(&mut self) {
         let today = self.clock.day(self.clock.now());
-        if today != self.day {
+        if today > self.day {
             self.day = today;
             self.issued_today = 0;
         }

@@ -65,7 +65,7 @@ impl QueueActor {
             day,
             next_seq,
             line,
-            version: 0,
+            version: u64::try_from(clock.now().timestamp_micros()).unwrap_or(0),
             idempotency: idempotency.into_iter().collect(),
             service: ServiceTime::new(default_service_s),
             windows,
@@ -105,14 +105,23 @@ impl QueueActor {
     /// yesterday's line dropped (those tickets stay in storage as they were).
     fn roll_day(&mut self) {
         let today = self.clock.day(self.clock.now());
-        if today != self.day {
+        // Forward only: a clock stepped back must not restart the numbers of
+        // a day that already has tickets.
+        if today > self.day {
             info!(queue = %self.cfg.id, from = %self.day, to = %today, waiting_dropped = self.line.len(), "new hall day");
             self.day = today;
             self.next_seq = 1;
             self.line.clear();
             self.idempotency.clear();
-            self.version += 1;
+            self.version = self.next_version();
         }
+    }
+
+    /// Versions grow across restarts too (they start from the clock), so a
+    /// screen that resumed after a restart never takes new counts for old.
+    fn next_version(&self) -> u64 {
+        let now = u64::try_from(self.clock.now().timestamp_micros()).unwrap_or(0);
+        (self.version + 1).max(now)
     }
 
     fn publish_gauge(&self) {
@@ -206,7 +215,8 @@ impl Handler<Issue> for QueueActor {
         );
         let mut queue_view = self.view();
         queue_view.issued = u64::from(seq);
-        queue_view.version = self.version + 1;
+        let version = self.next_version();
+        queue_view.version = version;
         commit
             .event(EventBody::Ticket(view.clone()))
             .event(EventBody::Queue(queue_view));
@@ -220,7 +230,7 @@ impl Handler<Issue> for QueueActor {
         };
         self.next_seq += 1;
         self.last_arrival = arrival;
-        self.version += 1;
+        self.version = version;
         if let Some(key) = msg.idempotency_key {
             self.idempotency.insert(key, ticket);
         }
@@ -285,7 +295,7 @@ impl Handler<Take> for QueueActor {
         }
         match self.line.pop() {
             Some(t) => {
-                self.version += 1;
+                self.version = self.next_version();
                 self.publish_gauge();
                 MessageResult(Taken::Ticket(Box::new(t), self.view()))
             }
@@ -306,7 +316,7 @@ impl Handler<PutBack> for QueueActor {
     fn handle(&mut self, msg: PutBack, _: &mut Self::Context) {
         if msg.0.day == self.day {
             self.line.push(*msg.0);
-            self.version += 1;
+            self.version = self.next_version();
             self.publish_gauge();
         }
     }

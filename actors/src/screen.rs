@@ -16,9 +16,12 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
 use tracing::{debug, warn};
 
+use crate::clock::HallClock;
 use crate::config::{HallConfig, ScreenConfig, ScreenKind};
 use crate::events::{CommittedEvent, EventBody};
+use crate::queue::{GetQueue, QueueActor};
 use crate::views::{CallView, QueueView, WindowView};
+use crate::window::{GetWindow, WindowActor};
 
 /// Calls kept for the snapshot's list of recent calls.
 const RECENT_CALLS: usize = 12;
@@ -130,8 +133,19 @@ impl ScreenScope {
     }
 }
 
+/// Where a screen re-reads the truth when it has missed events.
+#[derive(Clone, Default)]
+pub struct Sources {
+    pub windows: Vec<Addr<WindowActor>>,
+    pub queues: Vec<Addr<QueueActor>>,
+}
+
 pub struct ScreenActor {
     scope: ScreenScope,
+    clock: HallClock,
+    /// The hall day whose calls are shown; at the day start the calls go.
+    day: String,
+    sources: Sources,
     windows: BTreeMap<String, WindowView>,
     queues: BTreeMap<String, QueueView>,
     calls: VecDeque<CallView>,
@@ -146,15 +160,22 @@ pub struct ScreenActor {
 impl ScreenActor {
     /// `recent` are the newest committed events (oldest first), replayed so
     /// that clients can resume across a restart.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         scope: ScreenScope,
+        clock: HallClock,
+        sources: Sources,
         windows: Vec<WindowView>,
         queues: Vec<QueueView>,
         last_seq: u64,
         recent: &[Arc<CommittedEvent>],
         events: broadcast::Receiver<Arc<CommittedEvent>>,
     ) -> Self {
+        let day = clock.day(clock.now());
         let mut actor = Self {
+            clock,
+            day,
+            sources,
             windows: windows
                 .into_iter()
                 .filter(|w| scope.shows_window(&w.id))
@@ -178,7 +199,10 @@ impl ScreenActor {
             // calls and the backlog are rebuilt from the events.
             if actor.scope.shows(&e.body) {
                 if let EventBody::Call(c) = &e.body {
-                    actor.push_call(c.clone());
+                    // Only today's calls: yesterday's last call is not current.
+                    if c.ticket.starts_with(&actor.day) {
+                        actor.push_call(c.clone());
+                    }
                 }
                 actor.push_backlog(e);
             }
@@ -239,7 +263,16 @@ impl ScreenActor {
                 "hall_en": self.scope.hall_en,
                 "windows": windows,
                 "queues": self.queues.values().collect::<Vec<_>>(),
-                "calls": self.calls,
+                "calls": self.calls.iter().map(|c| {
+                    let active = self.windows.get(&c.window)
+                        .and_then(|w| w.ticket.as_ref())
+                        .is_some_and(|t| t.id == c.ticket);
+                    let mut v = json!(c);
+                    if let Some(o) = v.as_object_mut() {
+                        o.insert("active".into(), json!(active));
+                    }
+                    v
+                }).collect::<Vec<_>>(),
             }),
         }
         .to_json()
@@ -285,14 +318,49 @@ impl ScreenActor {
     }
 
     /// Events were lost on the way to this screen: nothing it holds can be
-    /// trusted as current, so every client reloads.
-    fn lost_events(&mut self, skipped: u64) {
-        warn!(screen = %self.scope.id, skipped, "screen missed events; clients must reload");
+    /// trusted as current. Calls and backlog go, every client reloads, and
+    /// the screen reads every window and queue again before it serves
+    /// anyone (`ctx.wait` holds the mailbox meanwhile).
+    fn lost_events(&mut self, skipped: u64, ctx: &mut Context<Self>) {
+        warn!(screen = %self.scope.id, skipped, "screen missed events; reloading views, clients must reload");
         self.calls.clear();
         self.backlog.clear();
         self.last_seq += skipped;
         self.resumable_from = self.last_seq;
         self.clients.clear();
+        let sources = self.sources.clone();
+        let reload = async move {
+            let windows =
+                futures::future::join_all(sources.windows.iter().map(|w| w.send(GetWindow))).await;
+            let queues =
+                futures::future::join_all(sources.queues.iter().map(|q| q.send(GetQueue))).await;
+            (windows, queues)
+        };
+        ctx.wait(reload.into_actor(self).map(|(windows, queues), act, _| {
+            for w in windows.into_iter().flatten() {
+                if act.scope.shows_window(&w.id) {
+                    act.windows.insert(w.id.clone(), w);
+                }
+            }
+            for q in queues.into_iter().flatten() {
+                if act.scope.shows_queue(&q.id) {
+                    act.queues.insert(q.id.clone(), q);
+                }
+            }
+        }));
+    }
+
+    /// At the hall's day start the day's calls leave the screen; clients
+    /// reload a snapshot without them.
+    fn check_day(&mut self) {
+        let today = self.clock.day(self.clock.now());
+        if today > self.day {
+            self.day = today;
+            if !self.calls.is_empty() {
+                self.calls.clear();
+                self.clients.clear();
+            }
+        }
     }
 }
 
@@ -304,6 +372,7 @@ impl Actor for ScreenActor {
         if let Some(rx) = self.events.take() {
             ctx.add_stream(BroadcastStream::new(rx));
         }
+        ctx.run_interval(std::time::Duration::from_secs(30), |act, _| act.check_day());
     }
 }
 
@@ -311,11 +380,11 @@ impl StreamHandler<Result<Arc<CommittedEvent>, BroadcastStreamRecvError>> for Sc
     fn handle(
         &mut self,
         item: Result<Arc<CommittedEvent>, BroadcastStreamRecvError>,
-        _: &mut Self::Context,
+        ctx: &mut Self::Context,
     ) {
         match item {
             Ok(e) => self.apply(&e),
-            Err(BroadcastStreamRecvError::Lagged(n)) => self.lost_events(n),
+            Err(BroadcastStreamRecvError::Lagged(n)) => self.lost_events(n, ctx),
         }
     }
 }

@@ -106,7 +106,7 @@ impl WindowActor {
 
     fn roll_day(&mut self) {
         let today = self.clock.day(self.clock.now());
-        if today != self.day {
+        if today > self.day {
             self.day = today;
             self.replies.clear();
             self.reply_order.clear();

@@ -368,3 +368,61 @@ async fn windows_recover_their_ticket_from_an_earlier_day_or_reset() {
     assert_eq!(v.state, WindowState::Idle);
     assert!(v.ticket.is_none());
 }
+
+#[actix::test]
+async fn a_screen_never_replays_an_old_day_call_as_current() {
+    use tingwu_actors::events::{CommittedEvent, EventBody};
+    use tingwu_actors::screen::Subscribe;
+    use tingwu_actors::views::CallView;
+    let cfg = Arc::new(HallConfig::demo().unwrap());
+    let clock = tingwu_actors::clock::HallClock::of(&cfg);
+    let today = clock.day(clock.now());
+    let call = |ticket: &str, number: &str, seq: u64| {
+        Arc::new(CommittedEvent {
+            seq,
+            ts: chrono::Utc::now(),
+            body: EventBody::Call(CallView {
+                ticket: ticket.into(),
+                number: number.into(),
+                window: "1".into(),
+                window_number: 1,
+                window_name: "1号窗口".into(),
+                queue: "A".into(),
+                recall: false,
+            }),
+        })
+    };
+    let recovered = Recovered {
+        day: today.clone(),
+        last_seq: 2,
+        recent_events: vec![
+            call("20000101-A042", "A042", 1),
+            call(&format!("{today}-A001"), "A001", 2),
+        ],
+        ..Recovered::default()
+    };
+    let dir = Directory::start(cfg, memory_store(2), recovered);
+    let sub = dir.screens["hall"]
+        .send(Subscribe {
+            since: None,
+            capacity: 8,
+        })
+        .await
+        .unwrap();
+    let snapshot: serde_json::Value = serde_json::from_str(&sub.first[0]).unwrap();
+    let calls = snapshot["payload"]["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0]["number"], "A001");
+    // Window 1 does not hold A001 (nothing recovered says so): not current.
+    assert_eq!(calls[0]["active"], false);
+    // A client resuming from seq 1 gets the newer frame only.
+    let resumed = dir.screens["hall"]
+        .send(Subscribe {
+            since: Some(1),
+            capacity: 8,
+        })
+        .await
+        .unwrap();
+    assert!(resumed.resumed);
+    assert_eq!(resumed.first.len(), 1);
+}
