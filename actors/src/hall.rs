@@ -177,12 +177,28 @@ impl Directory {
             .iter()
             .map(|w| (w.id.clone(), w.enabled))
             .collect();
+        let idempotency = recovered
+            .idempotency
+            .iter()
+            .filter_map(|(key, id)| {
+                let t = tickets_by_id.get(id.as_str())?;
+                let fp = fingerprint(
+                    t.item.as_deref(),
+                    &t.queue,
+                    t.channel,
+                    t.priority,
+                    &t.personal,
+                );
+                Some((key.clone(), (fp, t.queue.clone())))
+            })
+            .collect();
         let hall = HallActor::new(
             config.clone(),
             clock,
             queues.clone(),
             windows.clone(),
             enabled,
+            idempotency,
         )
         .start();
         let kiosks = config
@@ -227,6 +243,23 @@ pub struct HallActor {
     windows: HashMap<String, Addr<WindowActor>>,
     /// Mirror of each window's enabled flag (the window owns the truth).
     enabled: HashMap<String, bool>,
+    /// Today's idempotency keys: the request's fingerprint and its queue.
+    idempotency: HashMap<String, (u64, String)>,
+}
+
+/// What makes two ticket requests the same request.
+pub fn fingerprint(
+    item: Option<&str>,
+    queue: &str,
+    channel: Channel,
+    priority: Priority,
+    personal: &Personal,
+) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (item, queue, channel, priority).hash(&mut h);
+    (&personal.phone_masked, &personal.id_masked).hash(&mut h);
+    h.finish()
 }
 
 impl HallActor {
@@ -236,6 +269,7 @@ impl HallActor {
         queues: HashMap<String, Addr<QueueActor>>,
         windows: HashMap<String, Addr<WindowActor>>,
         enabled: HashMap<String, bool>,
+        idempotency: HashMap<String, (u64, String)>,
     ) -> Self {
         let hours = config
             .items
@@ -253,6 +287,7 @@ impl HallActor {
             queues,
             windows,
             enabled,
+            idempotency,
         }
     }
 
@@ -306,6 +341,8 @@ pub enum IssueError {
     NoOpenWindow { item: String },
     #[error("give either \"item\" or \"queue\", not both or neither")]
     ItemOrQueue,
+    #[error("this Idempotency-Key was used for a different request (幂等键已用于其他请求)")]
+    IdempotencyMismatch,
     #[error(transparent)]
     Storage(#[from] StoreError),
     #[error("the hall is shutting down")]
@@ -320,6 +357,7 @@ impl IssueError {
             IssueError::ItemClosed { .. } => "item_closed",
             IssueError::NoOpenWindow { .. } => "no_open_window",
             IssueError::ItemOrQueue => "bad_request",
+            IssueError::IdempotencyMismatch => "idempotency_mismatch",
             IssueError::Storage(StoreError::Busy) => "busy",
             IssueError::Storage(_) | IssueError::Unavailable => "unavailable",
         }
@@ -342,6 +380,39 @@ impl Handler<IssueTicket> for HallActor {
     type Result = ResponseFuture<Result<Issued, IssueError>>;
 
     fn handle(&mut self, msg: IssueTicket, _: &mut Self::Context) -> Self::Result {
+        // A retried request goes to the queue that took the first one, which
+        // answers with the same ticket; the same key with another request is
+        // refused rather than silently answered with a ticket for something else.
+        if let Some(key) = &msg.idempotency_key {
+            if let Some((fp, queue_id)) = self.idempotency.get(key) {
+                let same = *fp
+                    == fingerprint(
+                        msg.item.as_deref(),
+                        queue_id,
+                        msg.channel,
+                        msg.priority,
+                        &msg.personal,
+                    );
+                let queue = self.queues.get(queue_id).cloned();
+                return Box::pin(async move {
+                    if !same {
+                        return Err(IssueError::IdempotencyMismatch);
+                    }
+                    let queue = queue.ok_or(IssueError::Unavailable)?;
+                    queue
+                        .send(Issue {
+                            item: msg.item,
+                            channel: msg.channel,
+                            priority: msg.priority,
+                            personal: msg.personal,
+                            idempotency_key: msg.idempotency_key,
+                        })
+                        .await
+                        .map_err(|_| IssueError::Unavailable)?
+                        .map_err(IssueError::from)
+                });
+            }
+        }
         let queue_id = match (&msg.item, &msg.queue) {
             (Some(item), None) => self.admit_item(item),
             (None, Some(q)) if self.queues.contains_key(q) => {
@@ -354,6 +425,16 @@ impl Handler<IssueTicket> for HallActor {
             (None, Some(q)) => Err(IssueError::UnknownQueue(q.clone())),
             _ => Err(IssueError::ItemOrQueue),
         };
+        if let (Some(key), Ok(q)) = (&msg.idempotency_key, &queue_id) {
+            let fp = fingerprint(
+                msg.item.as_deref(),
+                q,
+                msg.channel,
+                msg.priority,
+                &msg.personal,
+            );
+            self.idempotency.insert(key.clone(), (fp, q.clone()));
+        }
         let queue = queue_id.and_then(|q| {
             self.queues
                 .get(&q)

@@ -426,3 +426,24 @@ async fn a_screen_never_replays_an_old_day_call_as_current() {
     assert!(resumed.resumed);
     assert_eq!(resumed.first.len(), 1);
 }
+
+#[actix::test]
+async fn an_idempotency_key_names_one_request_across_queues() {
+    let dir = start(hall(2));
+    let req = |item: &str| IssueTicket {
+        item: Some(item.into()),
+        queue: None,
+        channel: Channel::Onsite,
+        priority: Priority::Normal,
+        personal: Personal::default(),
+        idempotency_key: Some("kiosk-1-0001".into()),
+    };
+    let first = dir.hall.send(req("general")).await.unwrap().unwrap();
+    let again = dir.hall.send(req("general")).await.unwrap().unwrap();
+    assert!(!first.replayed && again.replayed);
+    assert_eq!(first.ticket.id, again.ticket.id);
+    let other = dir.hall.send(req("police")).await.unwrap().unwrap_err();
+    assert_eq!(other.code(), "idempotency_mismatch");
+    let queues = tingwu_actors::hall::all_queues(&dir).await;
+    assert_eq!(queues.iter().map(|q| q.issued).sum::<u64>(), 1);
+}

@@ -122,6 +122,7 @@ fn issue_error(e: IssueError) -> ApiError {
             StatusCode::BAD_REQUEST
         }
         IssueError::ItemClosed { .. } | IssueError::NoOpenWindow { .. } => StatusCode::CONFLICT,
+        IssueError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
         IssueError::Storage(_) | IssueError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     };
     ApiError::new(status, e.code(), e.to_string())
