@@ -246,12 +246,41 @@ impl CommandError {
 /// Checks, in order: size, JSON shape (unknown fields and unknown actions are
 /// `BadJson`), the id, then the fields the action needs (login: `staff` and
 /// `pin`, non-empty).
+/// serde quotes the offending value in backticks ("invalid type: integer
+/// `987654`"); a PIN or phone number must not reach a log or a reply that
+/// way, so the value is cut out and only its kind and position remain.
+pub fn redact(message: &str) -> String {
+    // Field names are not secrets, and they are what the sender must fix.
+    let names_only = [
+        "unknown field",
+        "missing field",
+        "duplicate field",
+        "unknown variant",
+    ];
+    if names_only.iter().any(|p| message.starts_with(p)) {
+        return message.to_string();
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut inside = false;
+    for c in message.chars() {
+        if c == '`' {
+            if !inside {
+                out.push_str("(value hidden)");
+            }
+            inside = !inside;
+        } else if !inside {
+            out.push(c);
+        }
+    }
+    out
+}
+
 pub fn parse_command(bytes: &[u8]) -> Result<TerminalCommand, CommandError> {
     if bytes.len() > MAX_COMMAND_BYTES {
         return Err(CommandError::TooLarge { len: bytes.len() });
     }
     let raw: RawCommand =
-        serde_json::from_slice(bytes).map_err(|e| CommandError::BadJson(e.to_string()))?;
+        serde_json::from_slice(bytes).map_err(|e| CommandError::BadJson(redact(&e.to_string())))?;
     let id = match raw.id {
         Some(id) if !id.is_empty() => id,
         _ => return Err(CommandError::MissingId),
@@ -521,6 +550,21 @@ mod tests {
         // Serializing a command gives back an accepted payload.
         let again = parse_command(serde_json::to_string(&cmd).unwrap().as_bytes()).unwrap();
         assert_eq!(again, cmd);
+    }
+
+    #[test]
+    fn serde_messages_lose_the_value() {
+        let err =
+            parse_command(br#"{"id":"a","action":"login","staff":"S1","pin":987654}"#).unwrap_err();
+        let text = err.to_string();
+        assert!(!text.contains("987654"), "{text}");
+        assert!(text.contains("invalid type"), "{text}");
+        assert_eq!(
+            redact("invalid type: integer `987654`, expected a string"),
+            "invalid type: integer (value hidden), expected a string"
+        );
+        let unknown = "unknown field `colour`, expected one of `id`";
+        assert_eq!(redact(unknown), unknown);
     }
 
     #[test]
