@@ -15,13 +15,14 @@ use std::time::Duration;
 
 use tingwu_actors::clock::HallClock;
 use tingwu_actors::config::HallConfig;
+use tingwu_actors::events::CommittedEvent;
 use tingwu_actors::hall::Directory;
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, watch};
 use tracing::{error, info};
 
 use crate::cli::{load_config, ServeArgs};
-use crate::http::{self, AppState, Sessions};
+use crate::http::{self, AppState, Sessions, TicketBoard, WsLimits};
 use crate::mqtt::edge::BrokerTarget;
 use crate::mqtt::{broker, edge, gate};
 use crate::storage::{self, Sealer};
@@ -56,11 +57,16 @@ fn serve(
 ) -> Result<ExitCode, String> {
     let data = args.data.clone();
     let db = storage::open(&data).map_err(|e| e.to_string())?;
-    let sealer = Arc::new(Sealer::load_or_create(&data).map_err(|e| e.to_string())?);
+    let has_data = !db.is_empty();
+    let sealer = Arc::new(Sealer::load_or_create(&data, has_data).map_err(|e| e.to_string())?);
     let clock = HallClock::of(&config);
     let recovered = storage::recover(&db, &clock).map_err(|e| e.to_string())?;
+    // The ticket board starts from the same recovered tickets the queues
+    // do, and follows every event committed after them.
+    let board = Arc::new(TicketBoard::seeded(&recovered.day, &recovered.tickets));
     let writer =
         storage::spawn_writer(db.clone(), &data, recovered.last_seq).map_err(|e| e.to_string())?;
+    let board_events = writer.store.subscribe();
     let store = writer.store.clone();
 
     // The actors live on their own actix system thread; transports reach
@@ -90,10 +96,14 @@ fn serve(
         .map_err(|e| format!("cannot start the I/O runtime: {e}"))?;
     let code = runtime.block_on(transports(
         args,
-        dir.clone(),
-        db.clone(),
-        sealer,
-        metrics,
+        Wiring {
+            dir: dir.clone(),
+            db: db.clone(),
+            sealer,
+            metrics,
+            board,
+            board_events,
+        },
         writer.failed,
     ))?;
 
@@ -118,15 +128,37 @@ fn serve(
     Ok(code)
 }
 
-async fn transports(
-    args: ServeArgs,
+/// What the transports are built from.
+struct Wiring {
     dir: Directory,
     db: sled::Db,
     sealer: Arc<Sealer>,
     metrics: metrics_exporter_prometheus::PrometheusHandle,
+    board: Arc<TicketBoard>,
+    board_events: broadcast::Receiver<Arc<CommittedEvent>>,
+}
+
+async fn transports(
+    args: ServeArgs,
+    w: Wiring,
     mut failed: tokio::sync::watch::Receiver<bool>,
 ) -> Result<ExitCode, String> {
+    let Wiring {
+        dir,
+        db,
+        sealer,
+        metrics,
+        board,
+        board_events,
+    } = w;
     let healthy = Arc::new(AtomicBool::new(true));
+    let upkeep = telemetry::spawn_upkeep(metrics.clone(), telemetry::UPKEEP_EVERY);
+    tokio::spawn(http::board::follow(
+        board.clone(),
+        board_events,
+        db.clone(),
+        dir.clock,
+    ));
     // MQTT: embedded broker behind the ACL gate, or an external broker.
     let (violations_tx, violations_rx) = mpsc::channel(256);
     let (mqtt_addr, target) = match &args.mqtt_broker {
@@ -135,7 +167,13 @@ async fn transports(
             (format!("{}:{}", target.host, target.port), target)
         }
         None => {
-            let internal = broker::start(&dir.config).map_err(|e| e.to_string())?;
+            // It binds, spawns its thread and polls until it accepts:
+            // blocking work, kept off the async workers.
+            let config = dir.config.clone();
+            let internal = tokio::task::spawn_blocking(move || broker::start(&config))
+                .await
+                .map_err(|e| format!("embedded broker start-up failed: {e}"))?
+                .map_err(|e| e.to_string())?;
             let listener = TcpListener::bind(args.mqtt)
                 .await
                 .map_err(|e| format!("cannot listen for MQTT on {}: {e}", args.mqtt))?;
@@ -162,6 +200,8 @@ async fn transports(
         _ => tracing::warn!("MQTT broker not reachable yet; terminal commands wait until it is"),
     }
 
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let ws_limits = WsLimits::default();
     let state = AppState {
         dir,
         db,
@@ -169,16 +209,16 @@ async fn transports(
         sessions: Arc::new(Sessions::default()),
         metrics,
         healthy: healthy.clone(),
+        board,
+        ws: ws_limits.clone(),
+        shutdown: stop_rx.clone(),
     };
     let listener = TcpListener::bind(args.http)
         .await
         .map_err(|e| format!("cannot listen for HTTP on {}: {e}", args.http))?;
     let http_addr: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;
-    let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let server = axum::serve(listener, http::router(state)).with_graceful_shutdown(async {
-        let _ = stop_rx.await;
-    });
-    let server = tokio::spawn(async move { server.await });
+    let limits = http::Limits::default();
+    let server = tokio::spawn(http::serve(listener, http::router(state), limits, stop_rx));
     info!(http = %http_addr, mqtt = %mqtt_addr, data = %args.data.display(), "tingwu ready");
     println!("tingwu ready http={http_addr} mqtt={mqtt_addr}");
 
@@ -193,9 +233,20 @@ async fn transports(
             ExitCode::FAILURE
         }
     };
-    let _ = stop_tx.send(());
-    // Open WebSocket streams do not end by themselves; give requests a moment.
-    let _ = tokio::time::timeout(Duration::from_secs(3), server).await;
+    // Stops accepting; requests in flight are answered, idle connections
+    // and WebSocket streams are closed (each with a close frame).
+    let _ = stop_tx.send(true);
+    let drained = async {
+        let _ = server.await;
+        ws_limits.drained().await;
+    };
+    if tokio::time::timeout(limits.drain + Duration::from_secs(1), drained)
+        .await
+        .is_err()
+    {
+        tracing::warn!("HTTP connections or WebSocket streams still open; stopping anyway");
+    }
+    upkeep.abort();
     Ok(code)
 }
 

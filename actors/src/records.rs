@@ -22,6 +22,10 @@ pub struct WindowRecord {
     /// Why a supervisor disabled the window (停用).
     #[serde(default)]
     pub disabled_reason: Option<String>,
+    /// Grows with every change, across restarts (it starts from the clock),
+    /// so that readers can drop a view older than one they already have.
+    #[serde(default)]
+    pub version: u64,
 }
 
 impl WindowRecord {

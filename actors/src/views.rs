@@ -75,6 +75,8 @@ pub struct WindowView {
     pub queues: Vec<WindowQueue>,
     /// Shown on the window screen while paused or disabled.
     pub pause_message: Option<String>,
+    /// See `WindowRecord::version`.
+    pub version: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

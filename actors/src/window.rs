@@ -137,6 +137,7 @@ impl WindowActor {
             }),
             queues: self.cfg.queues.clone(),
             pause_message,
+            version: record.version,
         }
     }
 
@@ -283,14 +284,20 @@ impl WindowActor {
         }
     }
 
+    fn next_version(&self) -> u64 {
+        let now = u64::try_from(Utc::now().timestamp_micros()).unwrap_or(0);
+        (self.record.version + 1).max(now)
+    }
+
     /// Queues the change's commit now; the returned future applies it to
     /// the actor once durable and yields the reply.
     fn commit(
         &mut self,
         cmd_id: String,
-        change: Change,
+        mut change: Change,
         received: Instant,
     ) -> ResponseActFuture<Self, Reply> {
+        change.record.version = self.next_version();
         let mut commit = Commit::default();
         commit.put_json(keys::window(&self.cfg.id), &change.record);
         if let Some(t) = &change.write_ticket {
@@ -349,6 +356,17 @@ impl WindowActor {
     }
 }
 
+impl WindowActor {
+    /// Answers a refusal and remembers it (in memory), so that a redelivery
+    /// of the same command gets the same answer instead of taking effect
+    /// later. Transient failures (`unavailable`, `busy`) are not refusals
+    /// and are not remembered.
+    fn refuse(&mut self, cmd_id: String, reply: Reply) -> AtomicResponse<Self, Reply> {
+        self.remember(cmd_id, reply.clone());
+        AtomicResponse::new(Box::pin(fut::ready(reply)))
+    }
+}
+
 impl Actor for WindowActor {
     type Context = Context<Self>;
 
@@ -384,22 +402,19 @@ impl Handler<Command> for WindowActor {
                 "window_disabled",
                 "this window is disabled by a supervisor (窗口已停用)",
             );
-            return AtomicResponse::new(Box::pin(fut::ready(reply)));
+            return self.refuse(cmd.id, reply);
         }
         let to = match next_state(self.record.state, cmd.action) {
             Ok(to) => to,
             Err(e) => {
-                return AtomicResponse::new(Box::pin(fut::ready(Reply::error(
-                    id,
-                    "bad_state",
-                    e.to_string(),
-                ))))
+                let reply = Reply::error(id, "bad_state", e.to_string());
+                return self.refuse(cmd.id, reply);
             }
         };
         if cmd.action != Action::CallNext {
             return match self.plan(&cmd, to) {
                 Ok(change) => AtomicResponse::new(self.commit(cmd.id, change, msg.received)),
-                Err(reply) => AtomicResponse::new(Box::pin(fut::ready(reply))),
+                Err(reply) => self.refuse(cmd.id, reply),
             };
         }
         let queues = self.queues.clone();
@@ -443,11 +458,16 @@ impl Handler<Command> for WindowActor {
                             let change = act.called(&cmd_id, ticket, queue);
                             act.commit(cmd_id, change, received)
                         }
-                        Ok(None) => Box::pin(fut::ready(Reply::error(
-                            Some(cmd_id),
-                            "queue_empty",
-                            "no one is waiting in this window's queues (当前无人等候)",
-                        ))),
+                        Ok(None) => {
+                            let reply = Reply::error(
+                                Some(cmd_id.clone()),
+                                "queue_empty",
+                                "no one is waiting in this window's queues (当前无人等候)",
+                            );
+                            // A redelivery must not call a ticket that came later.
+                            act.remember(cmd_id, reply.clone());
+                            Box::pin(fut::ready(reply))
+                        }
                         Err(e) => {
                             Box::pin(fut::ready(Reply::error(Some(cmd_id), "unavailable", e)))
                         }
@@ -484,6 +504,7 @@ impl Handler<SetEnabled> for WindowActor {
 
     fn handle(&mut self, msg: SetEnabled, _: &mut Self::Context) -> Self::Result {
         let mut record = self.record.clone();
+        record.version = self.next_version();
         record.enabled = msg.enabled;
         record.disabled_reason = if msg.enabled {
             None

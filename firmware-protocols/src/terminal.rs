@@ -241,11 +241,6 @@ impl CommandError {
     }
 }
 
-/// Parses and validates a command payload.
-///
-/// Checks, in order: size, JSON shape (unknown fields and unknown actions are
-/// `BadJson`), the id, then the fields the action needs (login: `staff` and
-/// `pin`, non-empty).
 /// serde quotes the offending value in backticks ("invalid type: integer
 /// `987654`"); a PIN or phone number must not reach a log or a reply that
 /// way, so the value is cut out and only its kind and position remain.
@@ -275,6 +270,11 @@ pub fn redact(message: &str) -> String {
     out
 }
 
+/// Parses and validates a command payload.
+///
+/// Checks, in order: size, JSON shape (unknown fields and unknown actions are
+/// `BadJson`), the id, then the fields the action needs (login: `staff` and
+/// `pin`, non-empty).
 pub fn parse_command(bytes: &[u8]) -> Result<TerminalCommand, CommandError> {
     if bytes.len() > MAX_COMMAND_BYTES {
         return Err(CommandError::TooLarge { len: bytes.len() });

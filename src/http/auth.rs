@@ -17,30 +17,52 @@ use super::{ApiError, AppState};
 const SESSION: Duration = Duration::from_secs(8 * 3600);
 const MAX_SESSIONS: usize = 10_000;
 
-#[derive(Default)]
 pub struct Sessions {
     tokens: Mutex<HashMap<String, (String, Instant)>>,
+    max: usize,
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Self::with_capacity(MAX_SESSIONS)
+    }
 }
 
 impl Sessions {
-    pub fn open(&self, user: &str) -> String {
+    /// At most `max` sessions are open at once.
+    pub fn with_capacity(max: usize) -> Self {
+        Self {
+            tokens: Mutex::new(HashMap::new()),
+            max,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, Instant)>> {
+        // Nothing here can leave the map half-changed; a poisoned lock is
+        // still a usable map.
+        self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A new session token for `user`, or None when every session slot is
+    /// taken (expired sessions are dropped first).
+    pub fn open(&self, user: &str) -> Option<String> {
+        let mut map = self.lock();
+        let now = Instant::now();
+        map.retain(|_, (_, exp)| *exp > now);
+        if map.len() >= self.max {
+            return None;
+        }
         let mut raw = [0u8; 24];
         rand::thread_rng().fill_bytes(&mut raw);
         let token: String = raw.iter().map(|b| format!("{b:02x}")).collect();
-        if let Ok(mut map) = self.tokens.lock() {
-            let now = Instant::now();
-            map.retain(|_, (_, exp)| *exp > now);
-            if map.len() < MAX_SESSIONS {
-                map.insert(token.clone(), (user.to_string(), now + SESSION));
-            }
-        }
-        token
+        map.insert(token.clone(), (user.to_string(), now + SESSION));
+        Some(token)
     }
 
     /// The supervisor a token belongs to, if it is valid.
     pub fn user(&self, token: &str) -> Option<String> {
-        let map = self.tokens.lock().ok()?;
-        map.get(token)
+        self.lock()
+            .get(token)
             .filter(|(_, exp)| *exp > Instant::now())
             .map(|(u, _)| u.clone())
     }
@@ -70,11 +92,26 @@ pub async fn login(
             "wrong user or password (用户名或密码错误)",
         ));
     }
+    let Some(token) = s.sessions.open(&req.user) else {
+        tracing::warn!(user = %req.user, "supervisor login refused: every session slot is taken");
+        return Err(ApiError::busy(
+            "too many supervisor sessions are open; try again later (登录会话已满，请稍后再试)",
+        ));
+    };
     tracing::info!(user = %req.user, "supervisor logged in");
-    let token = s.sessions.open(&req.user);
     Ok(Json(
         json!({"token": token, "expires_in": SESSION.as_secs()}),
     ))
+}
+
+/// The supervisor behind `Authorization: Bearer …`, if the request names
+/// one: `Ok(None)` without the header, 401 if the token is unknown or expired.
+pub fn supervisor_if_any(s: &AppState, headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    if headers.contains_key(axum::http::header::AUTHORIZATION) {
+        supervisor(s, headers, None).map(Some)
+    } else {
+        Ok(None)
+    }
 }
 
 /// The supervisor behind `Authorization: Bearer …` (or `?token=`).
@@ -93,4 +130,25 @@ pub fn supervisor(
     s.sessions
         .user(token.trim())
         .ok_or_else(|| ApiError::unauthorized("the token is unknown or expired (登录已过期)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_session_table_gives_no_token() {
+        let sessions = Sessions::with_capacity(2);
+        let a = sessions.open("admin").unwrap();
+        let b = sessions.open("admin").unwrap();
+        assert_ne!(a, b);
+        assert_eq!(
+            sessions.open("admin"),
+            None,
+            "no token that is never stored"
+        );
+        assert_eq!(sessions.user(&a).as_deref(), Some("admin"));
+        assert_eq!(sessions.user(&b).as_deref(), Some("admin"));
+        assert_eq!(sessions.user("forged"), None);
+    }
 }

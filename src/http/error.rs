@@ -1,9 +1,12 @@
-//! API errors: `{"error":{"code","message"}}` with a 4xx/5xx status; every
-//! one is counted by reason.
+//! API errors: `{"error":{"code","message"}}` with a 4xx/5xx status. Every
+//! 4xx is a refused input and is counted in
+//! `tingwu_rejected_inputs_total{channel="http",reason=code}`; a 5xx is the
+//! server's own trouble (busy, timeout, storage) and is logged instead.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use futures::StreamExt;
 use serde_json::json;
 
 use crate::telemetry;
@@ -13,6 +16,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds for a `Retry-After` header, for "busy, try again" answers.
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -21,6 +26,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -32,21 +38,74 @@ impl ApiError {
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
     }
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, message)
+    }
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    }
+    /// 503 `busy`: a bounded resource is full; the client may come back.
+    pub fn busy(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message)
+    }
+    pub fn retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        telemetry::rejected("http", self.code);
-        tracing::debug!(status = self.status.as_u16(), code = self.code, message = %self.message, "request refused");
-        (
+        if self.status.is_client_error() {
+            telemetry::rejected("http", self.code);
+            tracing::debug!(status = self.status.as_u16(), code = self.code, message = %self.message, "request refused");
+        } else {
+            tracing::warn!(status = self.status.as_u16(), code = self.code, message = %self.message, "request not served");
+        }
+        let mut response = (
             self.status,
             Json(json!({"error": {"code": self.code, "message": self.message}})),
         )
-            .into_response()
+            .into_response();
+        if let Some(s) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        response
     }
+}
+
+/// Reads a body of at most `limit` bytes: 413 `payload_too_large` beyond
+/// it, 400 `bad_request` if the body cannot be read (the client broke off
+/// or sent a malformed chunked encoding).
+pub async fn read_body(body: axum::body::Body, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("request body is larger than {limit} bytes (请求内容过大)"),
+        )
+    };
+    let declared = axum::body::HttpBody::size_hint(&body).lower();
+    if usize::try_from(declared).map_or(true, |d| d > limit) {
+        return Err(too_large());
+    }
+    let mut out = Vec::new();
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::bad_request(
+                "bad_request",
+                format!("the request body could not be read (请求内容读取失败): {e}"),
+            )
+        })?;
+        if out.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
 }
 
 /// Reads a JSON body of at most `limit` bytes into `T`, with clear errors.
@@ -54,13 +113,82 @@ pub async fn json_body<T: serde::de::DeserializeOwned>(
     body: axum::body::Body,
     limit: usize,
 ) -> Result<T, ApiError> {
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("request body is larger than {limit} bytes"),
-        )
-    })?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::bad_request("bad_json", format!("invalid JSON body: {e}")))
+    let bytes = read_body(body, limit).await?;
+    // The message names the field and the expected type, never the value
+    // (a phone number or a password must not reach a log that way).
+    serde_json::from_slice(&bytes).map_err(|e| {
+        let message = tingwu_protocols::terminal::redact(&e.to_string());
+        ApiError::bad_request("bad_json", format!("invalid JSON body: {message}"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn json_errors_do_not_echo_values() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Req {
+            phone: String,
+        }
+        let body = axum::body::Body::from(r#"{"phone": 13812345678}"#);
+        let err = json_body::<Req>(body, 1024).await.unwrap_err();
+        assert_eq!(err.code, "bad_json");
+        assert!(!err.message.contains("13812345678"), "{}", err.message);
+    }
+
+    fn erroring_body(first: &'static [u8]) -> axum::body::Body {
+        let parts: Vec<Result<bytes::Bytes, std::io::Error>> = vec![
+            Ok(bytes::Bytes::from_static(first)),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "client went away",
+            )),
+        ];
+        axum::body::Body::from_stream(futures::stream::iter(parts))
+    }
+
+    #[tokio::test]
+    async fn a_body_that_breaks_off_is_a_bad_request_not_too_large() {
+        let err = json_body::<serde_json::Value>(erroring_body(b"{\"item\":"), 1024)
+            .await
+            .unwrap_err();
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
+        assert_eq!(err.code, "bad_request");
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_too_large() {
+        let err = read_body(axum::body::Body::from(vec![b'x'; 2000]), 1024)
+            .await
+            .unwrap_err();
+        assert_eq!(err.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(err.code, "payload_too_large");
+        // Streamed without a length: refused once it passes the limit.
+        let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = (0..4)
+            .map(|_| Ok(bytes::Bytes::from(vec![b'x'; 400])))
+            .collect();
+        let body = axum::body::Body::from_stream(futures::stream::iter(chunks));
+        assert_eq!(
+            read_body(body, 1024).await.unwrap_err().code,
+            "payload_too_large"
+        );
+        assert_eq!(
+            read_body(axum::body::Body::from("{}"), 1024).await.unwrap(),
+            b"{}"
+        );
+    }
+
+    #[test]
+    fn busy_answers_carry_retry_after() {
+        let r = ApiError::busy("storage is busy")
+            .retry_after(1)
+            .into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers().get(header::RETRY_AFTER).unwrap(), "1");
+        let r = ApiError::not_found("x").into_response();
+        assert!(r.headers().get(header::RETRY_AFTER).is_none());
+    }
 }

@@ -1,8 +1,9 @@
 //! The web pages, compiled into the binary so that it runs from anywhere.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Html;
 
+use super::extract::Path;
 use super::{ApiError, AppState};
 
 const INDEX: &str = include_str!("../../dashboards/index.html");

@@ -1,9 +1,14 @@
 //! `POST /api/v1/tickets` and `GET /api/v1/tickets/{id}`.
 
-use axum::extract::{Path, State};
+use std::time::Duration;
+
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
+use tingwu_actors::config::PriorityConfig;
+use tingwu_actors::core::day::hall_day;
 use tingwu_actors::core::ticket::{
     parse_ticket_id, Channel, Personal, Priority, Ticket, TicketStatus,
 };
@@ -11,14 +16,21 @@ use tingwu_actors::hall::{IssueError, IssueTicket};
 use tingwu_actors::keys;
 use tingwu_actors::kiosk::TakeTicket;
 use tingwu_actors::queue::Position;
+use tingwu_actors::store::StoreError;
 use tingwu_actors::views::TicketView;
-use tingwu_protocols::id_number;
+use tingwu_protocols::id_number::{self, IdNumber};
 
+use super::auth::supervisor_if_any;
+use super::board::{public, Entry};
 use super::error::json_body;
+use super::extract::Path;
 use super::{ApiError, AppState};
 
 const MAX_BODY: usize = 16 * 1024;
 const MAX_IDEMPOTENCY_KEY: usize = 128;
+/// How long an answer waits for the ticket board to show the new ticket, so
+/// that the client can read it back at once (normally microseconds).
+const BOARD_WAIT: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +41,8 @@ pub struct TicketRequest {
     channel: Channel,
     #[serde(default)]
     priority: Priority,
+    /// Grants a special-group ticket (特殊人群密码), see `[priority]`.
+    priority_password: Option<String>,
     phone: Option<String>,
     id_number: Option<String>,
     /// The kiosk taking the ticket, if any (取号机编号).
@@ -42,12 +56,21 @@ pub async fn issue(
 ) -> Result<(StatusCode, Json<TicketView>), ApiError> {
     let req: TicketRequest = json_body(body, MAX_BODY).await?;
     let idempotency_key = idempotency_key(&headers)?;
-    let personal = personal(&s, req.phone.as_deref(), req.id_number.as_deref())?;
+    let (personal, id) = personal(&s, req.phone.as_deref(), req.id_number.as_deref())?;
+    let today = hall_day(s.dir.clock.now(), s.dir.clock.tz, s.dir.clock.day_start);
+    let priority = decide_priority(
+        req.priority,
+        id.as_ref(),
+        req.priority_password.as_deref(),
+        || supervisor_if_any(&s, &headers).map(|u| u.is_some()),
+        &s.dir.config.priority,
+        today,
+    )?;
     let ticket = IssueTicket {
         item: req.item,
         queue: req.queue,
         channel: req.channel,
-        priority: req.priority,
+        priority,
         personal,
         idempotency_key,
     };
@@ -71,9 +94,14 @@ pub async fn issue(
     let status = if issued.replayed {
         StatusCode::OK
     } else {
-        tracing::info!(ticket = %issued.ticket.id, queue = %issued.ticket.queue, channel = ?issued.ticket.channel, "ticket issued");
+        tracing::info!(ticket = %issued.ticket.id, queue = %issued.ticket.queue, channel = ?issued.ticket.channel, priority = ?issued.ticket.priority, "ticket issued");
         StatusCode::CREATED
     };
+    // The ticket is durable; let the board catch up so that a GET right
+    // after this answer finds it.
+    if !s.board.wait_for(&issued.ticket.id, BOARD_WAIT).await {
+        tracing::warn!(ticket = %issued.ticket.id, "ticket board has not shown an issued ticket yet");
+    }
     Ok((status, Json(issued.ticket)))
 }
 
@@ -94,8 +122,13 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     })
 }
 
-/// Validates personal data, seals it for storage and masks it for display.
-fn personal(s: &AppState, phone: Option<&str>, id: Option<&str>) -> Result<Personal, ApiError> {
+/// Validates personal data, seals it for storage and masks it for display;
+/// also gives the validated ID number, for the holder's age.
+fn personal(
+    s: &AppState,
+    phone: Option<&str>,
+    id: Option<&str>,
+) -> Result<(Personal, Option<IdNumber>), ApiError> {
     let mut p = Personal::default();
     if let Some(phone) = phone {
         if !id_number::validate_phone(phone) {
@@ -107,13 +140,102 @@ fn personal(s: &AppState, phone: Option<&str>, id: Option<&str>) -> Result<Perso
         p.phone_sealed = Some(s.sealer.seal(phone));
         p.phone_masked = Some(id_number::mask_phone(phone));
     }
-    if let Some(id) = id {
-        let id = id_number::validate(id)
-            .map_err(|e| ApiError::bad_request("invalid_id_number", e.to_string()))?;
-        p.id_sealed = Some(s.sealer.seal(id.as_str()));
-        p.id_masked = Some(id.masked());
+    let id = match id {
+        Some(id) => {
+            let id = id_number::validate(id)
+                .map_err(|e| ApiError::bad_request("invalid_id_number", e.to_string()))?;
+            p.id_sealed = Some(s.sealer.seal(id.as_str()));
+            p.id_masked = Some(id.masked());
+            Some(id)
+        }
+        None => None,
+    };
+    Ok((p, id))
+}
+
+/// Full years of age on `today` of someone born on `birth` (year, month,
+/// day). Someone born on 29 February has a birthday on 1 March in other
+/// years.
+pub fn age_on(birth: (u16, u8, u8), today: NaiveDate) -> i32 {
+    let (year, month, day) = birth;
+    let mut age = today.year() - i32::from(year);
+    if (today.month(), today.day()) < (u32::from(month), u32::from(day)) {
+        age -= 1;
     }
-    Ok(p)
+    age
+}
+
+/// Compares without stopping at the first difference.
+fn same_secret(given: &str, expected: &str) -> bool {
+    given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// The priority a request gets (DESIGN: special groups "with a password or
+/// by age read from the ID card"):
+///
+/// - `green` (绿色通道) needs a supervisor;
+/// - `special` (特殊人群) needs an ID number of someone at least
+///   `special_age` on the hall's `today`, or `priority_password` equal to
+///   the configured password, or a supervisor;
+/// - `normal` (or none) becomes `special` when the ID number shows the
+///   holder is old enough.
+///
+/// `supervisor` is asked only when it decides: Ok(true) for a valid
+/// supervisor token, Ok(false) without one, Err for a token that is unknown
+/// or expired.
+pub fn decide_priority(
+    requested: Priority,
+    id: Option<&IdNumber>,
+    password: Option<&str>,
+    supervisor: impl FnOnce() -> Result<bool, ApiError>,
+    cfg: &PriorityConfig,
+    today: NaiveDate,
+) -> Result<Priority, ApiError> {
+    let old_enough = id.is_some_and(|id| {
+        age_on(id.birth_date(), today) >= i32::try_from(cfg.special_age).unwrap_or(i32::MAX)
+    });
+    match requested {
+        Priority::Normal if old_enough => Ok(Priority::Special),
+        Priority::Normal => Ok(Priority::Normal),
+        Priority::Special => {
+            let password_ok = match (password, cfg.special_password.as_deref()) {
+                (Some(given), Some(expected)) => same_secret(given, expected),
+                _ => false,
+            };
+            if old_enough || password_ok || supervisor()? {
+                Ok(Priority::Special)
+            } else {
+                if password.is_some() {
+                    tracing::warn!("special-group ticket refused: wrong priority password");
+                }
+                Err(ApiError::forbidden(
+                    "priority_not_allowed",
+                    format!(
+                        "a special-group ticket (特殊人群优先) needs the ID number of someone aged {age} or over, \
+                         the special-group password, or a supervisor \
+                         (需{age}周岁及以上身份证、特殊人群密码或管理员授权)",
+                        age = cfg.special_age
+                    ),
+                ))
+            }
+        }
+        Priority::Green => {
+            if supervisor()? {
+                Ok(Priority::Green)
+            } else {
+                Err(ApiError::forbidden(
+                    "priority_not_allowed",
+                    "a green-channel ticket (绿色通道) needs a supervisor: \
+                     send Authorization: Bearer TOKEN (需管理员授权)",
+                ))
+            }
+        }
+    }
 }
 
 fn issue_error(e: IssueError) -> ApiError {
@@ -125,9 +247,18 @@ fn issue_error(e: IssueError) -> ApiError {
         IssueError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
         IssueError::Storage(_) | IssueError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     };
-    ApiError::new(status, e.code(), e.to_string())
+    let busy = matches!(e, IssueError::Storage(StoreError::Busy));
+    let err = ApiError::new(status, e.code(), e.to_string());
+    if busy {
+        err.retry_after(1)
+    } else {
+        err
+    }
 }
 
+/// A ticket's public status: no phone, no ID number. Today's tickets come
+/// from the ticket board (memory), earlier days' from storage, read off the
+/// async workers.
 pub async fn get_ticket(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -141,15 +272,31 @@ pub async fn get_ticket(
         .iter()
         .find(|q| q.prefix == prefix)
         .ok_or_else(not_found)?;
-    let bytes =
-        s.db.get(keys::ticket(day, &queue.id, seq))
-            .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))?
-            .ok_or_else(not_found)?;
-    let ticket: Ticket = serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::unavailable(format!("ticket record unreadable: {e}")))?;
-    let mut view = TicketView::of(&ticket, 0, 0);
-    if ticket.status == TicketStatus::Waiting {
-        if let Some(addr) = s.dir.queues.get(&queue.id) {
+    let today = s.dir.clock.day(s.dir.clock.now());
+    let entry = match s.board.get(&id) {
+        Some(e) => e,
+        None if day >= today.as_str() => return Err(not_found()),
+        None => {
+            let db = s.db.clone();
+            let key = keys::ticket(day, &queue.id, seq);
+            let ticket = tokio::task::spawn_blocking(move || db.get(key))
+                .await
+                .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))?
+                .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))?
+                .ok_or_else(not_found)?;
+            let ticket: Ticket = serde_json::from_slice(&ticket)
+                .map_err(|e| ApiError::unavailable(format!("ticket record unreadable: {e}")))?;
+            Entry {
+                view: public(TicketView::of(&ticket, 0, 0)),
+                arrival: ticket.arrival,
+            }
+        }
+    };
+    let mut view = entry.view.clone();
+    view.people_ahead = 0;
+    view.estimated_wait_s = 0;
+    if view.status == TicketStatus::Waiting {
+        if let (Some(addr), Some(ticket)) = (s.dir.queues.get(&queue.id), entry.ticket()) {
             if let Ok(Some((ahead, wait))) = addr
                 .send(Position {
                     ticket: Box::new(ticket),
@@ -162,4 +309,175 @@ pub async fn get_ticket(
         }
     }
     Ok(Json(view))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn id_born(y: u16, m: u8, d: u8) -> IdNumber {
+        let first17 = format!("110105{y:04}{m:02}{d:02}002");
+        let check = id_number::check_digit(&first17).unwrap();
+        id_number::validate(&format!("{first17}{check}")).unwrap()
+    }
+
+    fn cfg(password: Option<&str>) -> PriorityConfig {
+        PriorityConfig {
+            special_age: 70,
+            special_password: password.map(str::to_string),
+        }
+    }
+
+    fn no_supervisor() -> Result<bool, ApiError> {
+        Ok(false)
+    }
+
+    fn refused(r: Result<Priority, ApiError>) -> bool {
+        matches!(r, Err(e) if e.status == StatusCode::FORBIDDEN && e.code == "priority_not_allowed")
+    }
+
+    #[test]
+    fn age_counts_full_years_and_leap_day_birthdays() {
+        assert_eq!(age_on((1956, 11, 26), day(2026, 11, 26)), 70);
+        assert_eq!(age_on((1956, 11, 27), day(2026, 11, 26)), 69);
+        assert_eq!(age_on((1956, 2, 29), day(2026, 2, 28)), 69);
+        assert_eq!(age_on((1956, 2, 29), day(2026, 3, 1)), 70);
+        assert_eq!(age_on((1956, 2, 29), day(2028, 2, 29)), 72);
+    }
+
+    #[test]
+    fn green_needs_a_supervisor() {
+        let today = day(2026, 11, 26);
+        let old = id_born(1940, 1, 1);
+        assert!(refused(decide_priority(
+            Priority::Green,
+            Some(&old),
+            Some("pw"),
+            no_supervisor,
+            &cfg(Some("pw")),
+            today
+        )));
+        assert_eq!(
+            decide_priority(Priority::Green, None, None, || Ok(true), &cfg(None), today).unwrap(),
+            Priority::Green
+        );
+        let expired = decide_priority(
+            Priority::Green,
+            None,
+            None,
+            || Err(ApiError::unauthorized("expired")),
+            &cfg(None),
+            today,
+        );
+        assert!(matches!(expired, Err(e) if e.status == StatusCode::UNAUTHORIZED));
+    }
+
+    #[test]
+    fn special_needs_age_password_or_supervisor() {
+        let today = day(2026, 11, 26);
+        let seventy_today = id_born(1956, 11, 26);
+        let seventy_tomorrow = id_born(1956, 11, 27);
+        let special = |id: Option<&IdNumber>, pw: Option<&str>, sup: bool, c: &PriorityConfig| {
+            decide_priority(Priority::Special, id, pw, || Ok(sup), c, today)
+        };
+        assert_eq!(
+            special(Some(&seventy_today), None, false, &cfg(None)).unwrap(),
+            Priority::Special
+        );
+        assert!(refused(special(
+            Some(&seventy_tomorrow),
+            None,
+            false,
+            &cfg(None)
+        )));
+        assert!(refused(special(None, None, false, &cfg(None))));
+        // Password: only the configured one, and only when one is configured.
+        assert_eq!(
+            special(
+                None,
+                Some("demo-special"),
+                false,
+                &cfg(Some("demo-special"))
+            )
+            .unwrap(),
+            Priority::Special
+        );
+        assert!(refused(special(
+            None,
+            Some("demo-specia"),
+            false,
+            &cfg(Some("demo-special"))
+        )));
+        assert!(refused(special(None, Some(""), false, &cfg(None))));
+        assert_eq!(
+            special(None, None, true, &cfg(None)).unwrap(),
+            Priority::Special
+        );
+        // A younger age threshold from the config.
+        let c = PriorityConfig {
+            special_age: 60,
+            special_password: None,
+        };
+        assert_eq!(
+            special(Some(&id_born(1966, 1, 1)), None, false, &c).unwrap(),
+            Priority::Special
+        );
+    }
+
+    #[test]
+    fn old_enough_is_special_without_asking() {
+        let today = day(2026, 11, 26);
+        let sup_not_asked = || -> Result<bool, ApiError> { panic!("supervisor asked for nothing") };
+        assert_eq!(
+            decide_priority(
+                Priority::Normal,
+                Some(&id_born(1949, 12, 31)),
+                None,
+                sup_not_asked,
+                &cfg(None),
+                today
+            )
+            .unwrap(),
+            Priority::Special
+        );
+        assert_eq!(
+            decide_priority(
+                Priority::Normal,
+                Some(&id_born(1990, 1, 1)),
+                None,
+                sup_not_asked,
+                &cfg(None),
+                today
+            )
+            .unwrap(),
+            Priority::Normal
+        );
+        assert_eq!(
+            decide_priority(
+                Priority::Normal,
+                None,
+                None,
+                sup_not_asked,
+                &cfg(None),
+                today
+            )
+            .unwrap(),
+            Priority::Normal
+        );
+    }
+
+    #[test]
+    fn storage_busy_is_503_with_retry_after() {
+        use axum::response::IntoResponse;
+        let r = issue_error(IssueError::Storage(StoreError::Busy)).into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers().get("retry-after").unwrap(), "1");
+        let r = issue_error(IssueError::Unavailable).into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(r.headers().get("retry-after").is_none());
+    }
 }

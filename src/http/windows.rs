@@ -1,6 +1,6 @@
 //! Queues, items, windows and screens; supervisors enable and disable windows.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use serde::Deserialize;
@@ -11,6 +11,7 @@ use tingwu_actors::views::WindowView;
 
 use super::auth::supervisor;
 use super::error::json_body;
+use super::extract::Path;
 use super::{ApiError, AppState};
 
 pub async fn queues(State(s): State<AppState>) -> Json<Value> {

@@ -20,7 +20,7 @@ use tingwu_actors::kiosk::DeviceStatus;
 use tingwu_actors::views::WindowView;
 use tingwu_actors::window::Command;
 use tingwu_protocols::terminal::{parse_command, Reply, Topics};
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, mpsc, watch, Semaphore};
 use tracing::{debug, info, warn};
 
 use super::gate::Violation;
@@ -115,7 +115,12 @@ pub fn start(
     let hall = dir.config.hall.id.clone();
     let mut opts = MqttOptions::new(format!("tingwu-server-{hall}"), target.host, target.port);
     opts.set_keep_alive(Duration::from_secs(15));
-    opts.set_clean_session(true);
+    // A persistent session: commands that arrive while we reconnect wait in
+    // the broker. Acks stay automatic: rumqttd drops a client that acks out
+    // of order, and windows answer out of order. A command lost between the
+    // ack and its window gets no reply; the terminal sends it again with the
+    // same id, which is harmless.
+    opts.set_clean_session(false);
     opts.set_max_packet_size(64 * 1024, 64 * 1024);
     if let (Some(u), Some(p)) = (target.user, target.password) {
         opts.set_credentials(u, p);
@@ -130,19 +135,24 @@ pub fn start(
     let outbox = Outbox(out_tx);
     let (in_tx, in_rx) = mpsc::channel(INBOX);
     let (connected_tx, connected_rx) = mpsc::channel(4);
+    let (republish_tx, republish_rx) = mpsc::channel(4);
     let topics = Arc::new(Topics::new(hall));
     let (subscribed_tx, subscribed) = watch::channel(false);
     tokio::spawn(poll(eventloop, in_tx, connected_tx, subscribed_tx));
     tokio::spawn(publisher(client.clone(), out_rx, target.publish_qos));
     tokio::spawn(on_connect(
-        client,
+        client.clone(),
+        topics.clone(),
+        connected_rx,
+        republish_tx,
+    ));
+    tokio::spawn(dispatch(dir.clone(), topics.clone(), outbox.clone(), in_rx));
+    tokio::spawn(states(
         dir.clone(),
         topics.clone(),
         outbox.clone(),
-        connected_rx,
+        republish_rx,
     ));
-    tokio::spawn(dispatch(dir.clone(), topics.clone(), outbox.clone(), in_rx));
-    tokio::spawn(states(dir.clone(), topics.clone(), outbox.clone()));
     tokio::spawn(refuse(violations, topics, outbox));
     subscribed
 }
@@ -164,8 +174,16 @@ async fn poll(
                     return;
                 }
             }
-            Ok(Event::Incoming(Packet::SubAck(_))) => {
-                let _ = subscribed.send(true);
+            Ok(Event::Incoming(Packet::SubAck(ack))) => {
+                let refused = ack
+                    .return_codes
+                    .iter()
+                    .any(|c| matches!(c, rumqttc::SubscribeReasonCode::Failure));
+                if refused {
+                    warn!("the broker refused the server's subscription; check its ACL for the server user");
+                } else {
+                    let _ = subscribed.send(true);
+                }
             }
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 backoff = Duration::from_millis(100);
@@ -185,23 +203,20 @@ async fn poll(
 
 async fn publisher(client: AsyncClient, mut outbox: mpsc::Receiver<Out>, qos: QoS) {
     while let Some(m) = outbox.recv().await {
-        if let Err(e) = client
-            .publish(m.topic, qos, m.retain, m.payload)
-            .await
-        {
+        if let Err(e) = client.publish(m.topic, qos, m.retain, m.payload).await {
             warn!(error = %e, "MQTT publish failed");
         }
     }
 }
 
-/// After every (re)connect: subscribe again and publish every window's
-/// state again (the embedded broker keeps retained messages in memory only).
+/// After every (re)connect: subscribe again, and have every window's state
+/// published again (the embedded broker keeps retained messages in memory
+/// only) by the task that publishes states, so that the two never race.
 async fn on_connect(
     client: AsyncClient,
-    dir: Directory,
     topics: Arc<Topics>,
-    outbox: Outbox,
     mut connected: mpsc::Receiver<()>,
+    republish: mpsc::Sender<()>,
 ) {
     while connected.recv().await.is_some() {
         for filter in [topics.cmd_filter(), topics.device_status_filter()] {
@@ -209,9 +224,7 @@ async fn on_connect(
                 warn!(error = %e, %filter, "MQTT subscribe failed");
             }
         }
-        for w in all_windows(&dir).await {
-            publish_state(&topics, &outbox, &w);
-        }
+        let _ = republish.try_send(());
     }
 }
 
@@ -223,12 +236,23 @@ fn publish_state(topics: &Topics, outbox: &Outbox, w: &WindowView) {
         "ticket": w.ticket,
         "enabled": w.enabled,
         "pause_message": w.pause_message,
+        "version": w.version,
     });
     outbox.publish(topics.state(&w.id), payload.to_string().into_bytes(), true);
 }
 
 fn reply(topics: &Topics, outbox: &Outbox, window: &str, r: &Reply) {
     outbox.publish(topics.reply(window), r.to_json().into_bytes(), false);
+}
+
+/// Commands a window may have waiting at once; more are answered `busy`.
+/// (Each terminal sends one at a time; this bounds a misbehaving one.)
+const IN_FLIGHT_PER_WINDOW: usize = 8;
+
+/// Window replies that are refusals of the terminal's input, counted as
+/// rejected inputs (an empty queue or a busy server is not bad input).
+fn is_rejection(code: &str) -> bool {
+    !matches!(code, "queue_empty" | "unavailable" | "busy")
 }
 
 /// Parses each command once, here, and hands it to its window.
@@ -239,6 +263,11 @@ async fn dispatch(
     mut inbox: mpsc::Receiver<rumqttc::Publish>,
 ) {
     let mut online: HashMap<String, bool> = HashMap::new();
+    let in_flight: HashMap<String, Arc<Semaphore>> = dir
+        .windows
+        .keys()
+        .map(|w| (w.clone(), Arc::new(Semaphore::new(IN_FLIGHT_PER_WINDOW))))
+        .collect();
     while let Some(p) = inbox.recv().await {
         let received = Instant::now();
         if let Some(device) = topics.parse_device_status_topic(&p.topic) {
@@ -256,12 +285,25 @@ async fn dispatch(
             debug!(topic = %p.topic, "ignored MQTT message");
             continue;
         };
-        let Some(addr) = dir.windows.get(window).cloned() else {
+        let (Some(addr), Some(slots)) = (dir.windows.get(window), in_flight.get(window)) else {
             telemetry::rejected("mqtt", "unknown_window");
             // Nobody listens on an unknown window's reply topic; log only.
             warn!(window, "command for an unknown window");
             continue;
         };
+        if p.retain {
+            // A retained command would be replayed to us on every
+            // resubscribe, and again after the day's replies are forgotten.
+            telemetry::rejected("mqtt", "retained_command");
+            warn!(window, "retained terminal command refused");
+            let r = Reply::error(
+                tingwu_protocols::terminal::command_id_of(&p.payload),
+                "bad_request",
+                "commands must not be retained (命令不能设置保留标志)",
+            );
+            reply(&topics, &outbox, window, &r);
+            continue;
+        }
         let cmd = match parse_command(&p.payload) {
             Ok(c) => c,
             Err(e) => {
@@ -276,6 +318,17 @@ async fn dispatch(
                 continue;
             }
         };
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            metrics::counter!("tingwu_mqtt_busy_total", "window" => window.to_string())
+                .increment(1);
+            let r = Reply::error(
+                Some(cmd.id),
+                "busy",
+                "too many commands waiting for this window; send one at a time (命令过多，请稍后)",
+            );
+            reply(&topics, &outbox, window, &r);
+            continue;
+        };
         debug!(window, command = %cmd.id, action = %cmd.action, "terminal command");
         let window = window.to_string();
         // Enqueued now, in arrival order; the answer is awaited elsewhere.
@@ -283,12 +336,11 @@ async fn dispatch(
         let topics = topics.clone();
         let outbox = outbox.clone();
         tokio::spawn(async move {
+            let _permit = permit;
             match answer.await {
                 Ok(r) => {
-                    if !r.ok {
-                        if let Some(e) = &r.error {
-                            telemetry::rejected("mqtt", &e.code);
-                        }
+                    if let Some(e) = r.error.as_ref().filter(|e| is_rejection(&e.code)) {
+                        telemetry::rejected("mqtt", &e.code);
                     }
                     reply(&topics, &outbox, &window, &r)
                 }
@@ -298,26 +350,51 @@ async fn dispatch(
     }
 }
 
-/// Publishes the retained state of each window as it changes.
-async fn states(dir: Directory, topics: Arc<Topics>, outbox: Outbox) {
+/// Publishes the retained state of each window as it changes, and every
+/// state again after a reconnect or a lag. One task does both, and views
+/// carry a version, so an older state is never published after a newer one.
+async fn states(
+    dir: Directory,
+    topics: Arc<Topics>,
+    outbox: Outbox,
+    mut republish: mpsc::Receiver<()>,
+) {
     let mut events: broadcast::Receiver<Arc<CommittedEvent>> = dir.store.subscribe();
+    let mut published: HashMap<String, u64> = HashMap::new();
+    let publish = |w: &WindowView, force: bool, published: &mut HashMap<String, u64>| {
+        let newer = published.get(&w.id).is_none_or(|v| w.version > *v);
+        if newer || force {
+            published.insert(
+                w.id.clone(),
+                w.version.max(published.get(&w.id).copied().unwrap_or(0)),
+            );
+            publish_state(&topics, &outbox, w);
+        }
+    };
     loop {
-        match events.recv().await {
-            Ok(e) => {
-                if let EventBody::Window(w) = &e.body {
-                    publish_state(&topics, &outbox, w);
+        tokio::select! {
+            e = events.recv() => match e {
+                Ok(e) => {
+                    if let EventBody::Window(w) = &e.body {
+                        publish(w, false, &mut published);
+                    }
                 }
-            }
-            Err(broadcast::error::RecvError::Lagged(n)) => {
-                warn!(
-                    skipped = n,
-                    "window state publisher lagged; publishing every state again"
-                );
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    warn!(skipped = n, "window state publisher lagged; publishing every state again");
+                    for w in all_windows(&dir).await {
+                        publish(&w, false, &mut published);
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+            again = republish.recv() => {
+                if again.is_none() {
+                    return;
+                }
                 for w in all_windows(&dir).await {
-                    publish_state(&topics, &outbox, &w);
+                    publish(&w, true, &mut published);
                 }
             }
-            Err(broadcast::error::RecvError::Closed) => return,
         }
     }
 }
@@ -326,14 +403,22 @@ async fn states(dir: Directory, topics: Arc<Topics>, outbox: Outbox) {
 async fn refuse(mut violations: mpsc::Receiver<Violation>, topics: Arc<Topics>, outbox: Outbox) {
     while let Some(v) = violations.recv().await {
         let Some(own) = v.own_window else { continue };
-        let r = Reply::error(
-            v.command_id,
-            "forbidden",
-            format!(
-                "device {} may act only for its own window {own}; {} refused (无权操作其他窗口)",
-                v.device, v.topic
-            ),
-        );
+        let r = if v.retained {
+            Reply::error(
+                v.command_id,
+                "bad_request",
+                "commands must not be retained (命令不能设置保留标志)",
+            )
+        } else {
+            Reply::error(
+                v.command_id,
+                "forbidden",
+                format!(
+                    "device {} may act only for its own window {own}; {} refused (无权操作其他窗口)",
+                    v.device, v.topic
+                ),
+            )
+        };
         reply(&topics, &outbox, &own, &r);
     }
 }

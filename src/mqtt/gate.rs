@@ -67,6 +67,8 @@ pub struct Violation {
     pub own_window: Option<String>,
     pub topic: String,
     pub command_id: Option<String>,
+    /// Refused because it was retained, not because of whose window it is.
+    pub retained: bool,
 }
 
 impl Policy {
@@ -310,15 +312,24 @@ async fn relay_up(
             }
             mp::PUBLISH => {
                 let p = mp::parse_publish(h.flags, body)?;
-                if !policy.may_publish(device, &p.topic) {
-                    telemetry::rejected("mqtt", "forbidden");
+                // A retained command would be replayed on every resubscribe.
+                let retained_command =
+                    p.retain && policy.topics.parse_cmd_topic(&p.topic).is_some();
+                if retained_command || !policy.may_publish(device, &p.topic) {
                     let payload = body.get(p.payload_offset..).unwrap_or_default();
-                    warn!(device, topic = %p.topic, "device published outside its own window; dropped");
+                    if retained_command {
+                        telemetry::rejected("mqtt", "retained_command");
+                        warn!(device, topic = %p.topic, "retained command dropped");
+                    } else {
+                        telemetry::rejected("mqtt", "forbidden");
+                        warn!(device, topic = %p.topic, "device published outside its own window; dropped");
+                    }
                     let _ = violations.try_send(Violation {
                         device: device.to_string(),
                         own_window: policy.devices.get(device).and_then(|d| d.window.clone()),
                         topic: p.topic.clone(),
                         command_id: command_id_of(payload),
+                        retained: retained_command,
                     });
                     match (p.qos, p.packet_id) {
                         (0, _) => {}

@@ -18,6 +18,8 @@ pub enum SealError {
     },
     #[error("key file {0} does not hold a 32-byte key")]
     BadKey(PathBuf),
+    #[error("key file {0} is missing but the database already holds data sealed under a key; restore the key file (a new key would make the sealed data unreadable)")]
+    MissingKey(PathBuf),
     #[cfg(test)]
     #[error("sealed value is corrupt or was sealed under another key")]
     Corrupt,
@@ -29,7 +31,9 @@ pub struct Sealer {
 
 impl Sealer {
     /// Loads `dir/seal.key`, creating it (mode 0600) on first start.
-    pub fn load_or_create(dir: &Path) -> Result<Self, SealError> {
+    /// `has_data`: the database is not new, so a missing key is an error,
+    /// not a first start.
+    pub fn load_or_create(dir: &Path, has_data: bool) -> Result<Self, SealError> {
         let path = dir.join("seal.key");
         let io = |source| SealError::KeyFile {
             path: path.clone(),
@@ -41,18 +45,27 @@ impl Sealer {
                 return Err(SealError::BadKey(path));
             }
             *Key::from_slice(&bytes)
+        } else if has_data {
+            return Err(SealError::MissingKey(path));
         } else {
+            // Written whole to a temporary file, synced, then renamed into
+            // place, so a crash never leaves a short key file behind.
             let key = ChaCha20Poly1305::generate_key(&mut OsRng);
+            let tmp = dir.join("seal.key.tmp");
             let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
+            opts.write(true).create(true).truncate(true);
             #[cfg(unix)]
             {
                 use std::os::unix::fs::OpenOptionsExt;
                 opts.mode(0o600);
             }
-            let mut f = opts.open(&path).map_err(io)?;
+            let mut f = opts.open(&tmp).map_err(io)?;
             f.write_all(&key).map_err(io)?;
             f.sync_all().map_err(io)?;
+            std::fs::rename(&tmp, &path).map_err(io)?;
+            if let Ok(d) = std::fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
             key
         };
         Ok(Self {
@@ -99,16 +112,24 @@ mod tests {
     #[test]
     fn sealed_values_open_only_under_their_key() {
         let dir = tempfile::tempdir().unwrap();
-        let sealer = Sealer::load_or_create(dir.path()).unwrap();
+        let sealer = Sealer::load_or_create(dir.path(), false).unwrap();
         let sealed = sealer.seal("11010519491231002X");
         assert!(!sealed.contains("1101051949"));
         assert_eq!(sealer.open(&sealed).unwrap(), "11010519491231002X");
         // The same key is found again after a restart.
-        let again = Sealer::load_or_create(dir.path()).unwrap();
+        let again = Sealer::load_or_create(dir.path(), true).unwrap();
         assert_eq!(again.open(&sealed).unwrap(), "11010519491231002X");
         let other = tempfile::tempdir().unwrap();
-        let stranger = Sealer::load_or_create(other.path()).unwrap();
+        let stranger = Sealer::load_or_create(other.path(), false).unwrap();
         assert!(stranger.open(&sealed).is_err());
         assert!(sealer.open("not base64!").is_err());
+    }
+
+    #[test]
+    fn a_lost_key_is_an_error_once_there_is_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Sealer::load_or_create(dir.path(), true).err().unwrap();
+        assert!(matches!(err, SealError::MissingKey(_)), "{err}");
+        assert!(!dir.path().join("seal.key").exists());
     }
 }

@@ -166,15 +166,23 @@ impl Writer {
             }
             let mut seqs = Vec::new();
             for body in req.commit.events.drain(..) {
-                seq += 1;
-                let event = CommittedEvent { seq, ts: now, body };
+                let event = CommittedEvent {
+                    seq: seq + 1,
+                    ts: now,
+                    body,
+                };
+                // Our own plain types always serialise; if one ever did not,
+                // it takes no sequence number, so the outbox stays gap-free.
                 match serde_json::to_vec(&event) {
-                    Ok(bytes) => batch.insert(keys::event(seq), bytes),
-                    Err(e) => error!(seq, error = %e, "event not serialisable"),
+                    Ok(bytes) => {
+                        seq += 1;
+                        batch.insert(keys::event(seq), bytes);
+                        writes += 1;
+                        seqs.push(seq);
+                        committed.push(Arc::new(event));
+                    }
+                    Err(e) => error!(error = %e, "event not serialisable; not written"),
                 }
-                writes += 1;
-                seqs.push(seq);
-                committed.push(Arc::new(event));
             }
             answers.push(seqs);
         }
