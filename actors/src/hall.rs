@@ -368,6 +368,8 @@ impl IssueError {
 #[derive(Message)]
 #[rtype(result = "Result<Issued, IssueError>")]
 pub struct IssueTicket {
+    /// See `queue::Issue::deadline`.
+    pub deadline: Option<std::time::Instant>,
     pub item: Option<String>,
     pub queue: Option<String>,
     pub channel: Channel,
@@ -406,6 +408,7 @@ impl Handler<IssueTicket> for HallActor {
                             priority: msg.priority,
                             personal: msg.personal,
                             idempotency_key: msg.idempotency_key,
+                            deadline: msg.deadline,
                         })
                         .await
                         .map_err(|_| IssueError::Unavailable)?
@@ -450,6 +453,7 @@ impl Handler<IssueTicket> for HallActor {
                     priority: msg.priority,
                     personal: msg.personal,
                     idempotency_key: msg.idempotency_key,
+                    deadline: msg.deadline,
                 })
                 .await
                 .map_err(|_| IssueError::Unavailable)??;

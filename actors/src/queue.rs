@@ -148,6 +148,9 @@ pub struct Issue {
     pub priority: Priority,
     pub personal: Personal,
     pub idempotency_key: Option<String>,
+    /// After this the requester has given up (its HTTP request timed out):
+    /// issuing then would give a ticket to nobody.
+    pub deadline: Option<std::time::Instant>,
 }
 
 #[derive(Debug, Clone)]
@@ -162,6 +165,10 @@ impl Handler<Issue> for QueueActor {
 
     fn handle(&mut self, msg: Issue, _ctx: &mut Self::Context) -> Self::Result {
         self.roll_day();
+        if msg.deadline.is_some_and(|d| std::time::Instant::now() > d) {
+            metrics::counter!("tingwu_issue_expired_total").increment(1);
+            return Box::pin(async { Err(StoreError::Busy) });
+        }
         if let Some(key) = &msg.idempotency_key {
             if let Some(t) = self.idempotency.get(key) {
                 let ticket = self.ticket_view(t);

@@ -90,6 +90,7 @@ fn cmd(id: &str, action: Action) -> Command {
 async fn issue(dir: &Directory, item: &str, priority: Priority) -> Result<String, IssueError> {
     dir.hall
         .send(IssueTicket {
+            deadline: None,
             item: Some(item.into()),
             queue: None,
             channel: Channel::Onsite,
@@ -431,6 +432,7 @@ async fn a_screen_never_replays_an_old_day_call_as_current() {
 async fn an_idempotency_key_names_one_request_across_queues() {
     let dir = start(hall(2));
     let req = |item: &str| IssueTicket {
+        deadline: None,
         item: Some(item.into()),
         queue: None,
         channel: Channel::Onsite,
@@ -446,4 +448,24 @@ async fn an_idempotency_key_names_one_request_across_queues() {
     assert_eq!(other.code(), "idempotency_mismatch");
     let queues = tingwu_actors::hall::all_queues(&dir).await;
     assert_eq!(queues.iter().map(|q| q.issued).sum::<u64>(), 1);
+}
+
+#[actix::test]
+async fn a_request_past_its_deadline_issues_nothing() {
+    let dir = start(hall(2));
+    let late = IssueTicket {
+        deadline: Some(Instant::now() - std::time::Duration::from_millis(1)),
+        item: Some("general".into()),
+        queue: None,
+        channel: Channel::Onsite,
+        priority: Priority::Normal,
+        personal: Personal::default(),
+        idempotency_key: None,
+    };
+    assert!(dir.hall.send(late).await.unwrap().is_err());
+    // The number was not used.
+    assert_eq!(
+        issue(&dir, "general", Priority::Normal).await.unwrap(),
+        "A001"
+    );
 }

@@ -26,6 +26,7 @@ use super::error::json_body;
 use super::extract::Path;
 use super::{ApiError, AppState};
 
+const ISSUE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(8);
 const MAX_BODY: usize = 16 * 1024;
 const MAX_IDEMPOTENCY_KEY: usize = 128;
 /// How long an answer waits for the ticket board to show the new ticket, so
@@ -67,6 +68,9 @@ pub async fn issue(
         today,
     )?;
     let ticket = IssueTicket {
+        // Shorter than the request timeout: a ticket nobody waits for is
+        // not issued.
+        deadline: Some(std::time::Instant::now() + ISSUE_DEADLINE),
         item: req.item,
         queue: req.queue,
         channel: req.channel,
