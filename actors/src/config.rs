@@ -52,6 +52,14 @@ pub struct HallConfig {
     pub estimate: EstimateConfig,
     #[serde(default)]
     pub priority: PriorityConfig,
+    #[serde(default)]
+    pub calling: CallingConfig,
+    #[serde(default)]
+    pub notify: NotifyConfig,
+    #[serde(default)]
+    pub appointments: AppointmentConfig,
+    #[serde(default)]
+    pub limits: LimitsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -125,6 +133,9 @@ pub struct ItemConfig {
     /// Materials to bring, printed on the ticket.
     #[serde(default)]
     pub materials: Vec<String>,
+    /// Appointments (预约) per slot; 0 or absent: the item takes no bookings.
+    #[serde(default)]
+    pub appointment_capacity: u32,
 }
 
 fn all_day() -> Vec<String> {
@@ -291,6 +302,145 @@ impl Default for PriorityConfig {
         Self {
             special_age: default_special_age(),
             special_password: None,
+        }
+    }
+}
+
+/// How windows call (叫号).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallingConfig {
+    /// Silent calling (静默叫号) for the whole hall: no voice; citizens are
+    /// told on their phones and the screens.
+    #[serde(default)]
+    pub silent: bool,
+    /// Silent calling for these areas only.
+    #[serde(default)]
+    pub silent_areas: Vec<String>,
+    /// Silent calling for these windows only.
+    #[serde(default)]
+    pub silent_windows: Vec<String>,
+    /// Times a ticket may be recalled (re-announced).
+    #[serde(default = "default_recall_limit")]
+    pub recall_limit: u32,
+    /// A no-show who comes back rejoins this many places back…
+    #[serde(default = "default_rejoin_places")]
+    pub rejoin_places: u32,
+    /// …if back within this many seconds of being skipped.
+    #[serde(default = "default_rejoin_within_s")]
+    pub rejoin_within_s: u32,
+}
+
+fn default_recall_limit() -> u32 {
+    3
+}
+fn default_rejoin_places() -> u32 {
+    3
+}
+fn default_rejoin_within_s() -> u32 {
+    1800
+}
+
+impl Default for CallingConfig {
+    fn default() -> Self {
+        Self {
+            silent: false,
+            silent_areas: Vec::new(),
+            silent_windows: Vec::new(),
+            recall_limit: default_recall_limit(),
+            rejoin_places: default_rejoin_places(),
+            rejoin_within_s: default_rejoin_within_s(),
+        }
+    }
+}
+
+/// Notices to citizens' phones through an SMS/WeChat gateway webhook.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// `http://host:port/path` the notices are POSTed to (JSON); none: no
+    /// notices are sent.
+    #[serde(default)]
+    pub webhook: Option<String>,
+    /// Tell the citizen when this many people are ahead.
+    #[serde(default = "default_notify_ahead")]
+    pub ahead: u32,
+}
+
+fn default_notify_ahead() -> u32 {
+    3
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        Self {
+            webhook: None,
+            ahead: default_notify_ahead(),
+        }
+    }
+}
+
+/// Appointments (预约): slots and the check-in window around them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentConfig {
+    /// Length of a slot in minutes; slots run through each item's hours.
+    #[serde(default = "default_slot_minutes")]
+    pub slot_minutes: u32,
+    /// Check-in opens this many minutes before the slot…
+    #[serde(default = "default_early_minutes")]
+    pub early_minutes: u32,
+    /// …and closes this many minutes after its start; later arrivals become
+    /// walk-ins.
+    #[serde(default = "default_late_minutes")]
+    pub late_minutes: u32,
+    /// Days ahead that can be booked.
+    #[serde(default = "default_book_days")]
+    pub book_days: u32,
+}
+
+fn default_slot_minutes() -> u32 {
+    30
+}
+fn default_early_minutes() -> u32 {
+    30
+}
+fn default_late_minutes() -> u32 {
+    15
+}
+fn default_book_days() -> u32 {
+    7
+}
+
+impl Default for AppointmentConfig {
+    fn default() -> Self {
+        Self {
+            slot_minutes: default_slot_minutes(),
+            early_minutes: default_early_minutes(),
+            late_minutes: default_late_minutes(),
+            book_days: default_book_days(),
+        }
+    }
+}
+
+/// Limits against ticket hoarding (防黄牛).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Tickets one ID number or phone may take for one item in one day;
+    /// 0: no limit.
+    #[serde(default = "default_per_person")]
+    pub per_person_per_item_per_day: u32,
+}
+
+fn default_per_person() -> u32 {
+    3
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            per_person_per_item_per_day: default_per_person(),
         }
     }
 }
@@ -514,6 +664,32 @@ impl HallConfig {
                     format!("{:?} is used twice", s.user),
                 ));
             }
+        }
+        for (i, a) in self.calling.silent_areas.iter().enumerate() {
+            check_ref(&format!("calling.silent_areas[{i}]"), a, &areas, "area")?;
+        }
+        for (i, w) in self.calling.silent_windows.iter().enumerate() {
+            check_ref(
+                &format!("calling.silent_windows[{i}]"),
+                w,
+                &windows,
+                "window",
+            )?;
+        }
+        if let Some(url) = &self.notify.webhook {
+            if !url.starts_with("http://") {
+                return Err(invalid(
+                    "notify.webhook",
+                    "expected an http:// URL (this build sends no TLS)",
+                ));
+            }
+        }
+        let slot = self.appointments.slot_minutes;
+        if !(5..=240).contains(&slot) || 1440 % slot != 0 {
+            return Err(invalid(
+                "appointments.slot_minutes",
+                "5 to 240 minutes, dividing a day evenly",
+            ));
         }
         if self.estimate.default_service_s == 0 {
             return Err(invalid("estimate.default_service_s", "must be above zero"));

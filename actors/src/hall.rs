@@ -370,6 +370,8 @@ impl IssueError {
 pub struct IssueTicket {
     /// See `queue::Issue::deadline`.
     pub deadline: Option<std::time::Instant>,
+    /// Set by an appointment check-in within its slot.
+    pub appointment: Option<crate::core::ticket::AppointmentSlot>,
     pub item: Option<String>,
     pub queue: Option<String>,
     pub channel: Channel,
@@ -409,6 +411,7 @@ impl Handler<IssueTicket> for HallActor {
                             personal: msg.personal,
                             idempotency_key: msg.idempotency_key,
                             deadline: msg.deadline,
+                            appointment: msg.appointment,
                         })
                         .await
                         .map_err(|_| IssueError::Unavailable)?
@@ -454,6 +457,7 @@ impl Handler<IssueTicket> for HallActor {
                     personal: msg.personal,
                     idempotency_key: msg.idempotency_key,
                     deadline: msg.deadline,
+                    appointment: msg.appointment,
                 })
                 .await
                 .map_err(|_| IssueError::Unavailable)??;

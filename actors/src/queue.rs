@@ -148,6 +148,8 @@ pub struct Issue {
     pub priority: Priority,
     pub personal: Personal,
     pub idempotency_key: Option<String>,
+    /// The booked slot, for a ticket taken by an appointment check-in.
+    pub appointment: Option<crate::core::ticket::AppointmentSlot>,
     /// After this the requester has given up (its HTTP request timed out):
     /// issuing then would give a ticket to nobody.
     pub deadline: Option<std::time::Instant>,
@@ -204,6 +206,9 @@ impl Handler<Issue> for QueueActor {
             started_at: None,
             finished_at: None,
             personal: msg.personal,
+            returned: false,
+            appointment: msg.appointment,
+            recalls: 0,
         };
         let mut commit = Commit::default();
         commit.put_json(keys::ticket(&self.day, &self.cfg.id, seq), &ticket);

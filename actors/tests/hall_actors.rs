@@ -91,6 +91,7 @@ async fn issue(dir: &Directory, item: &str, priority: Priority) -> Result<String
     dir.hall
         .send(IssueTicket {
             deadline: None,
+            appointment: None,
             item: Some(item.into()),
             queue: None,
             channel: Channel::Onsite,
@@ -329,6 +330,9 @@ async fn windows_recover_their_ticket_from_an_earlier_day_or_reset() {
         started_at: None,
         finished_at: None,
         personal: Personal::default(),
+        returned: false,
+        appointment: None,
+        recalls: 0,
     };
     let mut recovered = Recovered {
         day: clock.day(clock.now()),
@@ -433,6 +437,7 @@ async fn an_idempotency_key_names_one_request_across_queues() {
     let dir = start(hall(2));
     let req = |item: &str| IssueTicket {
         deadline: None,
+        appointment: None,
         item: Some(item.into()),
         queue: None,
         channel: Channel::Onsite,
@@ -455,6 +460,7 @@ async fn a_request_past_its_deadline_issues_nothing() {
     let dir = start(hall(2));
     let late = IssueTicket {
         deadline: Some(Instant::now() - std::time::Duration::from_millis(1)),
+        appointment: None,
         item: Some("general".into()),
         queue: None,
         channel: Channel::Onsite,

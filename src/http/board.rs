@@ -58,6 +58,9 @@ impl Entry {
             started_at: None,
             finished_at: None,
             personal: Personal::default(),
+            returned: false,
+            appointment: None,
+            recalls: 0,
         })
     }
 }
@@ -278,6 +281,9 @@ mod tests {
                 id_sealed: Some("sealed".into()),
                 id_masked: Some("110***********002X".into()),
             },
+            returned: false,
+            appointment: None,
+            recalls: 0,
         }
     }
 

@@ -71,6 +71,7 @@ pub async fn issue(
         // Shorter than the request timeout: a ticket nobody waits for is
         // not issued.
         deadline: Some(std::time::Instant::now() + ISSUE_DEADLINE),
+        appointment: None,
         item: req.item,
         queue: req.queue,
         channel: req.channel,

@@ -124,6 +124,9 @@ mod tests {
             started_at: None,
             finished_at: None,
             personal: Personal::default(),
+            returned: false,
+            appointment: None,
+            recalls: 0,
         }
     }
 

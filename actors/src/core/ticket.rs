@@ -73,6 +73,24 @@ pub struct Ticket {
     pub finished_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub personal: Personal,
+    /// Called back after a no-show or transferred from another window: it
+    /// goes ahead of new arrivals (class `Returned`).
+    #[serde(default)]
+    pub returned: bool,
+    /// Checked in for a booked slot in time (class `Appointment`).
+    #[serde(default)]
+    pub appointment: Option<AppointmentSlot>,
+    /// Times it has been re-announced.
+    #[serde(default)]
+    pub recalls: u32,
+}
+
+/// The booked slot a ticket was checked in for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppointmentSlot {
+    pub booking: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
 }
 
 /// Personal data: sealed for storage, masked for display.
