@@ -27,6 +27,19 @@ pub enum Command {
         /// The TOML file to check.
         file: PathBuf,
     },
+    /// Simulate a day in the hall to compare calling strategies and staffing
+    /// (docs/simulate.md).
+    Simulate {
+        /// Hall configuration (TOML); default: the built-in demo hall.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The scenario (TOML), e.g. config/scenarios/peak.toml.
+        #[arg(long)]
+        scenario: PathBuf,
+        /// Random seed: the same seed gives the same day and the same report.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Args, Debug)]

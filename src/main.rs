@@ -3,7 +3,9 @@
 mod cli;
 mod http;
 mod mqtt;
+mod notify;
 mod serve;
+mod simulate;
 mod storage;
 mod telemetry;
 
@@ -16,5 +18,10 @@ fn main() -> ExitCode {
     match cli.command {
         cli::Command::Serve(args) => serve::run(args),
         cli::Command::CheckConfig { file } => cli::check_config(&file),
+        cli::Command::Simulate {
+            config,
+            scenario,
+            seed,
+        } => simulate::run(config, scenario, seed),
     }
 }

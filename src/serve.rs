@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use tingwu_actors::appointment::AppointmentActor;
 use tingwu_actors::clock::HallClock;
 use tingwu_actors::config::HallConfig;
 use tingwu_actors::events::CommittedEvent;
@@ -61,6 +62,7 @@ fn serve(
     let sealer = Arc::new(Sealer::load_or_create(&data, has_data).map_err(|e| e.to_string())?);
     let clock = HallClock::of(&config);
     let recovered = storage::recover(&db, &clock).map_err(|e| e.to_string())?;
+    let bookings = http::appointments::load(&db, &clock)?;
     // The ticket board starts from the same recovered tickets the queues
     // do, and follows every event committed after them.
     let board = Arc::new(TicketBoard::seeded(&recovered.day, &recovered.tickets));
@@ -71,21 +73,31 @@ fn serve(
 
     // The actors live on their own actix system thread; transports reach
     // them through addresses, which work across threads.
-    let (dir_tx, dir_rx) = std::sync::mpsc::channel::<(Directory, actix::System)>();
+    let (dir_tx, dir_rx) =
+        std::sync::mpsc::channel::<(Directory, actix::Addr<AppointmentActor>, actix::System)>();
     let actor_config = config.clone();
     let actors = std::thread::Builder::new()
         .name("actors".into())
         .spawn(move || {
             let system = actix::System::new();
-            let dir =
-                system.block_on(async move { Directory::start(actor_config, store, recovered) });
-            let _ = dir_tx.send((dir, actix::System::current()));
+            let (dir, appointments) = system.block_on(async move {
+                let dir = Directory::start(actor_config, store, recovered);
+                let appointments = actix::Actor::start(AppointmentActor::new(
+                    dir.config.clone(),
+                    dir.store.clone(),
+                    dir.hall.clone(),
+                    dir.kiosks.clone(),
+                    bookings,
+                ));
+                (dir, appointments)
+            });
+            let _ = dir_tx.send((dir, appointments, actix::System::current()));
             if let Err(e) = system.run() {
                 error!(error = %e, "actor system stopped with an error");
             }
         })
         .map_err(|e| format!("cannot start the actor thread: {e}"))?;
-    let (dir, system) = dir_rx
+    let (dir, appointments, system) = dir_rx
         .recv()
         .map_err(|_| "the actor system did not start".to_string())?;
 
@@ -103,6 +115,7 @@ fn serve(
             metrics,
             board,
             board_events,
+            appointments,
         },
         writer.failed,
     ))?;
@@ -136,6 +149,7 @@ struct Wiring {
     metrics: metrics_exporter_prometheus::PrometheusHandle,
     board: Arc<TicketBoard>,
     board_events: broadcast::Receiver<Arc<CommittedEvent>>,
+    appointments: actix::Addr<AppointmentActor>,
 }
 
 async fn transports(
@@ -150,6 +164,7 @@ async fn transports(
         metrics,
         board,
         board_events,
+        appointments,
     } = w;
     let healthy = Arc::new(AtomicBool::new(true));
     let upkeep = telemetry::spawn_upkeep(metrics.clone(), telemetry::UPKEEP_EVERY);
@@ -159,6 +174,7 @@ async fn transports(
         db.clone(),
         dir.clock,
     ));
+    crate::notify::start(&dir, &db, &sealer);
     // MQTT: embedded broker behind the ACL gate, or an external broker.
     let (violations_tx, violations_rx) = mpsc::channel(256);
     let (mqtt_addr, target) = match &args.mqtt_broker {
@@ -207,11 +223,13 @@ async fn transports(
         db,
         sealer,
         sessions: Arc::new(Sessions::default()),
+        callers: Arc::new(http::CallerSessions::default()),
         metrics,
         healthy: healthy.clone(),
         board,
         ws: ws_limits.clone(),
         shutdown: stop_rx.clone(),
+        appointments,
     };
     let listener = TcpListener::bind(args.http)
         .await
@@ -220,10 +238,11 @@ async fn transports(
     let limits = http::Limits::default();
     let server = tokio::spawn(http::serve(listener, http::router(state), limits, stop_rx));
     info!(http = %http_addr, mqtt = %mqtt_addr, data = %args.data.display(), "tingwu ready");
+    let shutdown = shutdown_signal();
     println!("tingwu ready http={http_addr} mqtt={mqtt_addr}");
 
     let code = tokio::select! {
-        _ = shutdown_signal() => {
+        _ = shutdown => {
             info!("shutdown requested");
             ExitCode::SUCCESS
         }
@@ -250,23 +269,24 @@ async fn transports(
     Ok(code)
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+/// SIGTERM or SIGINT. The handlers are installed when this is called, not
+/// when it is first polled, so a signal sent right after the ready line is
+/// caught (and not left to the default action, which kills the process).
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    async move {
+        match (term, int) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {},
+                    _ = int.recv() => {},
+                }
             }
-            Err(_) => std::future::pending::<()>().await,
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
     }
 }

@@ -17,6 +17,22 @@ pub enum EventBody {
     Queue(QueueView),
     /// A ticket changed: issued, called, started, finished, skipped.
     Ticket(TicketView),
+    /// Who did what and why, for supervisors' audit (strategy changes,
+    /// out-of-order calls, windows disabled).
+    Audit(AuditEntry),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Staff id or supervisor user.
+    pub who: String,
+    pub action: String,
+    /// What it acted on: a window, a ticket, the hall.
+    pub target: String,
+    pub reason: Option<String>,
+    /// Anything else worth keeping, as JSON.
+    #[serde(default)]
+    pub detail: serde_json::Value,
 }
 
 impl EventBody {
@@ -27,6 +43,7 @@ impl EventBody {
             EventBody::Window(_) => "window",
             EventBody::Queue(_) => "queue",
             EventBody::Ticket(_) => "ticket",
+            EventBody::Audit(_) => "audit",
         }
     }
 }

@@ -13,15 +13,23 @@ use tracing::{info, warn};
 use crate::clock::HallClock;
 use crate::config::HallConfig;
 use crate::core::hours::ServiceHours;
+use crate::core::strategy::{Strategy, StrategyError};
 use crate::core::ticket::{Channel, Personal, Priority, TicketStatus};
 use crate::core::window_state::WindowState;
+use crate::events::{AuditEntry, EventBody};
+use crate::keys;
 use crate::kiosk::KioskActor;
 use crate::queue::{Issue, Issued, QueueActor};
 use crate::records::{Recovered, WindowRecord};
 use crate::screen::{ScreenActor, ScreenScope, Sources};
+use crate::store::Commit;
 use crate::store::{Store, StoreError};
 use crate::views::{QueueView, WindowView};
-use crate::window::{SetEnabled, WindowActor};
+use crate::window::{SetEnabled, SetStrategy as WindowStrategy, WindowActor, WindowContext};
+
+/// The key under which the hall-wide strategy is kept among the recovered
+/// strategies (the others are by window id).
+pub const HALL_STRATEGY: &str = "*";
 
 /// Addresses of every actor of the hall, for the transports.
 #[derive(Clone)]
@@ -77,6 +85,18 @@ impl Directory {
         }
         let mut windows = HashMap::new();
         let mut window_views = Vec::new();
+        let ctx = WindowContext {
+            clock,
+            store: store.clone(),
+            staff: staff.clone(),
+            queues: Arc::new(queues.clone()),
+            calling: config.calling.clone(),
+        };
+        let hall_strategy = recovered
+            .strategies
+            .get(HALL_STRATEGY)
+            .cloned()
+            .unwrap_or_default();
         for w in &config.windows {
             let mut record = recovered
                 .windows
@@ -113,23 +133,24 @@ impl Directory {
                         .collect()
                 })
                 .unwrap_or_default();
-            let window_queues = w
-                .queues
+            let parked = recovered
+                .tickets
                 .iter()
-                .filter_map(|wq| {
-                    queues
-                        .get(&wq.queue)
-                        .map(|a| (wq.queue.clone(), wq.role, a.clone()))
-                })
+                .filter(|t| t.status == TicketStatus::Parked && t.window.as_deref() == Some(&w.id))
+                .cloned()
                 .collect();
+            let strategy = recovered
+                .strategies
+                .get(&w.id)
+                .cloned()
+                .unwrap_or_else(|| hall_strategy.clone());
             let actor = WindowActor::new(
                 w.clone(),
-                clock,
-                store.clone(),
-                staff.clone(),
-                window_queues,
+                ctx.clone(),
+                strategy,
                 record,
                 ticket,
+                parked,
                 day.clone(),
                 replies,
             );
@@ -192,15 +213,28 @@ impl Directory {
                 Some((key.clone(), (fp, t.queue.clone())))
             })
             .collect();
-        let hall = HallActor::new(
+        let mut held: HashMap<(String, String), u32> = HashMap::new();
+        for t in recovered.tickets.iter().filter(|t| t.day == day) {
+            let target = t
+                .item
+                .clone()
+                .unwrap_or_else(|| format!("queue:{}", t.queue));
+            for h in &t.personal.holders {
+                *held.entry((h.clone(), target.clone())).or_insert(0) += 1;
+            }
+        }
+        let mut hall = HallActor::new(
             config.clone(),
             clock,
+            store.clone(),
+            recovered.strategies.clone(),
             queues.clone(),
             windows.clone(),
             enabled,
             idempotency,
-        )
-        .start();
+        );
+        hall.held = held;
+        let hall = hall.start();
         let kiosks = config
             .kiosks
             .iter()
@@ -238,6 +272,9 @@ impl Directory {
 pub struct HallActor {
     config: Arc<HallConfig>,
     clock: HallClock,
+    store: Store,
+    /// Strategies set by supervisors: `HALL_STRATEGY` and window overrides.
+    strategies: HashMap<String, Strategy>,
     hours: HashMap<String, ServiceHours>,
     queues: HashMap<String, Addr<QueueActor>>,
     windows: HashMap<String, Addr<WindowActor>>,
@@ -245,6 +282,9 @@ pub struct HallActor {
     enabled: HashMap<String, bool>,
     /// Today's idempotency keys: the request's fingerprint and its queue.
     idempotency: HashMap<String, (u64, String)>,
+    /// Tickets per (person fingerprint, item) today, for the hoarding limit.
+    held: HashMap<(String, String), u32>,
+    held_day: String,
 }
 
 /// What makes two ticket requests the same request.
@@ -263,9 +303,12 @@ pub fn fingerprint(
 }
 
 impl HallActor {
+    #[allow(clippy::too_many_arguments)]
     fn new(
         config: Arc<HallConfig>,
         clock: HallClock,
+        store: Store,
+        strategies: HashMap<String, Strategy>,
         queues: HashMap<String, Addr<QueueActor>>,
         windows: HashMap<String, Addr<WindowActor>>,
         enabled: HashMap<String, bool>,
@@ -280,9 +323,14 @@ impl HallActor {
                     .map(|h| (i.id.clone(), h))
             })
             .collect();
+        let held_day = clock.day(clock.now());
         Self {
+            held: HashMap::new(),
+            held_day,
             config,
             clock,
+            store,
+            strategies,
             hours,
             queues,
             windows,
@@ -343,6 +391,8 @@ pub enum IssueError {
     ItemOrQueue,
     #[error("this Idempotency-Key was used for a different request (幂等键已用于其他请求)")]
     IdempotencyMismatch,
+    #[error("one person may take {limit} tickets for this item a day; the limit is reached (今日该事项取号次数已达上限)")]
+    LimitReached { limit: u32 },
     #[error(transparent)]
     Storage(#[from] StoreError),
     #[error("the hall is shutting down")]
@@ -358,6 +408,7 @@ impl IssueError {
             IssueError::NoOpenWindow { .. } => "no_open_window",
             IssueError::ItemOrQueue => "bad_request",
             IssueError::IdempotencyMismatch => "idempotency_mismatch",
+            IssueError::LimitReached { .. } => "limit_reached",
             IssueError::Storage(StoreError::Busy) => "busy",
             IssueError::Storage(_) | IssueError::Unavailable => "unavailable",
         }
@@ -381,7 +432,7 @@ pub struct IssueTicket {
 }
 
 impl Handler<IssueTicket> for HallActor {
-    type Result = ResponseFuture<Result<Issued, IssueError>>;
+    type Result = ResponseActFuture<Self, Result<Issued, IssueError>>;
 
     fn handle(&mut self, msg: IssueTicket, _: &mut Self::Context) -> Self::Result {
         // A retried request goes to the queue that took the first one, which
@@ -398,7 +449,7 @@ impl Handler<IssueTicket> for HallActor {
                         &msg.personal,
                     );
                 let queue = self.queues.get(queue_id).cloned();
-                return Box::pin(async move {
+                return Box::pin(fut::wrap_future(async move {
                     if !same {
                         return Err(IssueError::IdempotencyMismatch);
                     }
@@ -416,7 +467,7 @@ impl Handler<IssueTicket> for HallActor {
                         .await
                         .map_err(|_| IssueError::Unavailable)?
                         .map_err(IssueError::from)
-                });
+                }));
             }
         }
         let queue_id = match (&msg.item, &msg.queue) {
@@ -441,13 +492,37 @@ impl Handler<IssueTicket> for HallActor {
             );
             self.idempotency.insert(key.clone(), (fp, q.clone()));
         }
+        // Limits against hoarding (防黄牛): per person, per item, per day.
+        let target = match (&msg.item, &queue_id) {
+            (Some(item), _) => item.clone(),
+            (None, Ok(q)) => format!("queue:{q}"),
+            (None, Err(_)) => String::new(),
+        };
+        let holders = msg.personal.holders.clone();
+        let limit = self.config.limits.per_person_per_item_per_day;
+        let queue_id = queue_id.and_then(|q| {
+            self.roll_holders();
+            let over = limit > 0
+                && holders.iter().any(|h| {
+                    self.held
+                        .get(&(h.clone(), target.clone()))
+                        .copied()
+                        .unwrap_or(0)
+                        >= limit
+                });
+            if over {
+                Err(IssueError::LimitReached { limit })
+            } else {
+                Ok(q)
+            }
+        });
         let queue = queue_id.and_then(|q| {
             self.queues
                 .get(&q)
                 .cloned()
                 .ok_or(IssueError::UnknownQueue(q))
         });
-        Box::pin(async move {
+        let fut = async move {
             let queue = queue?;
             let issued = queue
                 .send(Issue {
@@ -462,7 +537,31 @@ impl Handler<IssueTicket> for HallActor {
                 .await
                 .map_err(|_| IssueError::Unavailable)??;
             Ok(issued)
-        })
+        };
+        Box::pin(
+            fut.into_actor(self)
+                .map(move |res: Result<Issued, IssueError>, act, _| {
+                    if let Ok(issued) = &res {
+                        if !issued.replayed {
+                            for h in holders {
+                                *act.held.entry((h, target.clone())).or_insert(0) += 1;
+                            }
+                        }
+                    }
+                    res
+                }),
+        )
+    }
+}
+
+impl HallActor {
+    /// The counts per person are for the hall's day.
+    fn roll_holders(&mut self) {
+        let today = self.clock.day(self.clock.now());
+        if today > self.held_day {
+            self.held_day = today;
+            self.held.clear();
+        }
     }
 }
 
@@ -550,5 +649,241 @@ impl Handler<ItemsOpen> for HallActor {
                 .map(|i| (i.id.clone(), self.admit_item(&i.id).is_ok()))
                 .collect(),
         )
+    }
+}
+
+/// Which windows a strategy change applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StrategyScope {
+    /// The hall's default: every window without its own.
+    Hall,
+    /// These windows get their own strategy.
+    Windows(Vec<String>),
+    /// These windows drop their own and follow the hall's again.
+    Reset(Vec<String>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StrategyChangeError {
+    #[error("invalid strategy: {0}")]
+    Invalid(#[from] StrategyError),
+    #[error("unknown window {0:?}")]
+    UnknownWindow(String),
+    #[error("a strategy is needed")]
+    Missing,
+    #[error(transparent)]
+    Storage(#[from] StoreError),
+}
+
+/// The strategies in force.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Strategies {
+    pub hall: Strategy,
+    /// Windows with their own strategy.
+    pub windows: std::collections::BTreeMap<String, Strategy>,
+}
+
+impl HallActor {
+    fn strategies_view(&self) -> Strategies {
+        Strategies {
+            hall: self
+                .strategies
+                .get(HALL_STRATEGY)
+                .cloned()
+                .unwrap_or_default(),
+            windows: self
+                .strategies
+                .iter()
+                .filter(|(k, _)| k.as_str() != HALL_STRATEGY)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
+    }
+
+    /// The strategy a window follows now.
+    fn effective(&self, window: &str) -> Strategy {
+        self.strategies
+            .get(window)
+            .or_else(|| self.strategies.get(HALL_STRATEGY))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// A supervisor changes the calling strategy (persisted, audited, in force
+/// from each window's next call).
+#[derive(Message)]
+#[rtype(result = "Result<Strategies, StrategyChangeError>")]
+pub struct ChangeStrategy {
+    pub scope: StrategyScope,
+    pub strategy: Option<Strategy>,
+    pub who: String,
+    pub reason: Option<String>,
+}
+
+impl Handler<ChangeStrategy> for HallActor {
+    type Result = ResponseActFuture<Self, Result<Strategies, StrategyChangeError>>;
+
+    fn handle(&mut self, msg: ChangeStrategy, _: &mut Self::Context) -> Self::Result {
+        let plan = (|| {
+            let targets: Vec<String> = match &msg.scope {
+                StrategyScope::Hall => vec![HALL_STRATEGY.to_string()],
+                StrategyScope::Windows(w) | StrategyScope::Reset(w) => w.clone(),
+            };
+            for w in &targets {
+                if w != HALL_STRATEGY && !self.windows.contains_key(w) {
+                    return Err(StrategyChangeError::UnknownWindow(w.clone()));
+                }
+            }
+            let strategy = match &msg.scope {
+                StrategyScope::Reset(_) => None,
+                _ => {
+                    let s = msg.strategy.clone().ok_or(StrategyChangeError::Missing)?;
+                    s.validate()?;
+                    Some(s)
+                }
+            };
+            let mut commit = Commit::default();
+            for w in &targets {
+                match &strategy {
+                    Some(s) => {
+                        commit.put_json(keys::strategy(w), s);
+                    }
+                    None => {
+                        commit.ops.push(crate::store::Op::Delete(keys::strategy(w)));
+                    }
+                }
+            }
+            commit.event(EventBody::Audit(AuditEntry {
+                who: msg.who.clone(),
+                action: match msg.scope {
+                    StrategyScope::Reset(_) => "strategy_reset".into(),
+                    _ => "strategy_set".into(),
+                },
+                target: targets.join(","),
+                reason: msg.reason.clone(),
+                detail: serde_json::to_value(&strategy).unwrap_or_default(),
+            }));
+            let durable = self.store.enqueue(commit)?;
+            Ok((targets, strategy, durable))
+        })();
+        let (targets, strategy, durable) = match plan {
+            Ok(p) => p,
+            Err(e) => return Box::pin(fut::ready(Err(e))),
+        };
+        info!(who = %msg.who, targets = ?targets, reason = ?msg.reason, "calling strategy change");
+        Box::pin(durable.into_actor(self).map(move |res, act, _| {
+            res?;
+            for t in &targets {
+                match &strategy {
+                    Some(s) => {
+                        act.strategies.insert(t.clone(), s.clone());
+                    }
+                    None => {
+                        act.strategies.remove(t);
+                    }
+                }
+            }
+            // Tell every window whose strategy may have changed.
+            let affected: Vec<String> = if targets.iter().any(|t| t == HALL_STRATEGY) {
+                act.windows.keys().cloned().collect()
+            } else {
+                targets.clone()
+            };
+            for w in affected {
+                if let Some(addr) = act.windows.get(&w).cloned() {
+                    let strategy = act.effective(&w);
+                    // Waits for room in the window's mailbox; applies at its next call.
+                    actix::spawn(async move {
+                        let _ = addr.send(WindowStrategy(strategy)).await;
+                    });
+                }
+            }
+            Ok(act.strategies_view())
+        }))
+    }
+}
+
+#[derive(Message)]
+#[rtype(result = "Strategies")]
+pub struct GetStrategies;
+
+impl Handler<GetStrategies> for HallActor {
+    type Result = MessageResult<GetStrategies>;
+
+    fn handle(&mut self, _: GetStrategies, _: &mut Self::Context) -> Self::Result {
+        MessageResult(self.strategies_view())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RejoinError {
+    #[error("only a ticket skipped as a no-show can rejoin (只有过号的号票可以重新排队)")]
+    NotSkipped,
+    #[error("a no-show may rejoin within {0} minutes of being skipped; this one is too late (已超过重新排队时限)")]
+    TooLate(u32),
+    #[error("that ticket is from another day")]
+    OtherDay,
+    #[error(transparent)]
+    Storage(#[from] StoreError),
+    #[error("the hall is shutting down")]
+    Unavailable,
+}
+
+/// A citizen who missed their call comes back: the ticket rejoins its queue
+/// a few places back (`calling.rejoin_places`), if within the time limit.
+#[derive(Message)]
+#[rtype(result = "Result<crate::views::TicketView, RejoinError>")]
+pub struct Rejoin(pub Box<crate::core::ticket::Ticket>);
+
+impl Handler<Rejoin> for HallActor {
+    type Result = ResponseActFuture<Self, Result<crate::views::TicketView, RejoinError>>;
+
+    fn handle(&mut self, msg: Rejoin, _: &mut Self::Context) -> Self::Result {
+        let mut t = *msg.0;
+        let now = self.clock.now();
+        let calling = self.config.calling.clone();
+        let checked = if t.status != TicketStatus::NoShow {
+            Err(RejoinError::NotSkipped)
+        } else if t.day != self.clock.day(now) {
+            Err(RejoinError::OtherDay)
+        } else if t
+            .finished_at
+            .is_some_and(|f| (now - f).num_seconds() > i64::from(calling.rejoin_within_s))
+        {
+            Err(RejoinError::TooLate(calling.rejoin_within_s / 60))
+        } else {
+            Ok(())
+        };
+        let queue = self.queues.get(t.line_queue()).cloned();
+        let store = self.store.clone();
+        let class = crate::core::dispatch::class_of(&t);
+        Box::pin(fut::wrap_future(async move {
+            checked?;
+            let queue = queue.ok_or(RejoinError::Unavailable)?;
+            let arrival = queue
+                .send(crate::queue::RejoinStamp {
+                    class,
+                    places: calling.rejoin_places as usize,
+                })
+                .await
+                .map_err(|_| RejoinError::Unavailable)?;
+            t.status = TicketStatus::Waiting;
+            t.window = None;
+            t.finished_at = None;
+            t.arrival = arrival;
+            let view = crate::views::TicketView::of(&t, 0, 0);
+            let mut commit = Commit::default();
+            commit
+                .put_json(keys::ticket(&t.day, &t.queue, t.seq), &t)
+                .event(EventBody::Ticket(view.clone()));
+            store.enqueue(commit)?.await?;
+            // Durable: the queue places it in line.
+            queue
+                .send(crate::queue::Enqueue(Box::new(t)))
+                .await
+                .map_err(|_| RejoinError::Unavailable)?;
+            Ok(view)
+        }))
     }
 }

@@ -36,6 +36,13 @@ pub fn idempotency_of_day(day: &str) -> Vec<u8> {
     format!("i/{day}/").into_bytes()
 }
 
+/// `s/*` (the hall) or `s/{window}`: a calling strategy set by a supervisor.
+pub fn strategy(scope: &str) -> Vec<u8> {
+    format!("s/{scope}").into_bytes()
+}
+
+pub const STRATEGIES: &[u8] = b"s/";
+
 /// `e/00000000000000000042`: the outbox, in sequence order.
 pub fn event(seq: u64) -> Vec<u8> {
     format!("e/{seq:020}").into_bytes()

@@ -7,6 +7,7 @@
 //! state, call the core, persist through [`store::Store`] and publish
 //! committed events; transports translate between the wire and messages.
 
+pub mod appointment;
 pub mod clock;
 pub mod config;
 pub mod core;

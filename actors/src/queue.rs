@@ -7,9 +7,10 @@ use actix::prelude::*;
 use tracing::info;
 
 use crate::clock::HallClock;
-use crate::config::{QueueConfig, QueueRole};
-use crate::core::dispatch::{rank, Line, Rank};
+use crate::config::QueueConfig;
+use crate::core::dispatch::Line;
 use crate::core::estimate::{estimated_wait_s, ServiceTime};
+use crate::core::strategy::Class;
 use crate::core::ticket::{
     format_number, ticket_id, Channel, OrderKey, Personal, Priority, Ticket, TicketStatus,
 };
@@ -51,10 +52,15 @@ impl QueueActor {
         let mut line = Line::default();
         let mut next_seq = 1;
         let mut last_arrival = 0;
-        for t in tickets.iter().filter(|t| t.queue == cfg.id && t.day == day) {
-            next_seq = next_seq.max(t.seq + 1);
-            last_arrival = last_arrival.max(t.arrival);
-            if t.status == TicketStatus::Waiting {
+        for t in tickets.iter().filter(|t| t.day == day) {
+            if t.queue == cfg.id {
+                next_seq = next_seq.max(t.seq + 1);
+                last_arrival = last_arrival.max(t.arrival);
+            }
+            // Tickets transferred to a named window wait with that window;
+            // those transferred to another queue wait there.
+            let here = t.line_queue() == cfg.id;
+            if here && t.status == TicketStatus::Waiting && t.reserved_for.is_none() {
                 line.push(t.clone());
             }
         }
@@ -92,13 +98,25 @@ impl QueueActor {
     }
 
     fn ticket_view(&self, t: &Ticket) -> TicketView {
-        if t.status == TicketStatus::Waiting && t.day == self.day {
-            let ahead = self.line.people_ahead(&t.order_key());
-            let wait = estimated_wait_s(ahead, self.windows, self.service.mean_s());
-            TicketView::of(t, ahead as u64, wait)
-        } else {
-            TicketView::of(t, 0, 0)
+        match self.position(&t.id) {
+            Some((ahead, wait)) if t.status == TicketStatus::Waiting => {
+                TicketView::of(t, ahead, wait)
+            }
+            _ => TicketView::of(t, 0, 0),
         }
+    }
+
+    /// People ahead and estimated wait of a waiting ticket of this queue.
+    fn position(&self, id: &str) -> Option<(u64, u64)> {
+        let ahead = self.line.people_ahead(id)?;
+        let wait = estimated_wait_s(ahead, self.windows, self.service.mean_s());
+        Some((ahead as u64, wait))
+    }
+
+    /// Records a change of the line: version, gauge.
+    fn changed(&mut self) {
+        self.version = self.next_version();
+        self.publish_gauge();
     }
 
     /// Starts a new day when the hall's day has turned: numbers from 001,
@@ -209,6 +227,8 @@ impl Handler<Issue> for QueueActor {
             returned: false,
             appointment: msg.appointment,
             recalls: 0,
+            reserved_for: None,
+            waiting_in: None,
         };
         let mut commit = Commit::default();
         commit.put_json(keys::ticket(&self.day, &self.cfg.id, seq), &ticket);
@@ -219,7 +239,7 @@ impl Handler<Issue> for QueueActor {
             );
         }
         self.line.push(ticket.clone());
-        let ahead = self.line.people_ahead(&ticket.order_key());
+        let ahead = self.line.people_ahead(&ticket.id).unwrap_or(0);
         let view = TicketView::of(
             &ticket,
             ahead as u64,
@@ -236,7 +256,7 @@ impl Handler<Issue> for QueueActor {
             Ok(f) => f,
             Err(e) => {
                 // Refused before it reached the writer: no trace, number unused.
-                self.line.remove(&ticket.order_key());
+                self.line.take_id(&ticket.id);
                 return Box::pin(async move { Err(e) });
             }
         };
@@ -259,59 +279,92 @@ impl Handler<Issue> for QueueActor {
     }
 }
 
-/// The head of the line, for a window choosing between its queues.
+/// The first ticket of each class and the length of the line, for a window
+/// choosing with its strategy.
 #[derive(Message)]
-#[rtype(result = "Option<OrderKey>")]
-pub struct Head;
+#[rtype(result = "LineHeads")]
+pub struct Heads;
 
-impl Handler<Head> for QueueActor {
-    type Result = Option<OrderKey>;
+#[derive(Debug, Clone, Default)]
+pub struct LineHeads {
+    pub heads: Vec<(Class, OrderKey)>,
+    pub len: usize,
+}
 
-    fn handle(&mut self, _: Head, _: &mut Self::Context) -> Self::Result {
+impl Handler<Heads> for QueueActor {
+    type Result = MessageResult<Heads>;
+
+    fn handle(&mut self, _: Heads, _: &mut Self::Context) -> Self::Result {
         self.roll_day();
-        self.line.head()
+        MessageResult(LineHeads {
+            heads: self.line.heads(),
+            len: self.line.len(),
+        })
     }
 }
 
-/// Take the head of the line, provided it still ranks before `rival`, the
-/// best head of the window's other queues when it chose. One queue (the
-/// common case) never retries however many windows call at once.
+/// Take the first ticket of a class. If another window was faster, the
+/// first is now the next of the same class, which is what the window's
+/// strategy would choose from this queue anyway; only when the class has
+/// emptied does the window choose again. (`expect` is what the window saw,
+/// for the log.) So many windows calling at once never spin.
 #[derive(Message)]
 #[rtype(result = "Taken")]
-pub struct Take {
-    pub role: QueueRole,
-    pub rival: Option<Rank>,
+pub struct TakeClass {
+    pub class: Class,
+    pub expect: OrderKey,
 }
 
 #[derive(Debug)]
 pub enum Taken {
     /// The ticket, now out of the line, and the queue after it left.
     Ticket(Box<Ticket>, QueueView),
-    /// The line is empty now, or its head no longer beats the rival.
-    Changed(Option<OrderKey>),
+    /// The line changed under the window: choose again.
+    Changed,
+    /// No such ticket waits here.
+    Missing,
 }
 
-impl Handler<Take> for QueueActor {
-    type Result = MessageResult<Take>;
+impl Handler<TakeClass> for QueueActor {
+    type Result = MessageResult<TakeClass>;
 
-    fn handle(&mut self, msg: Take, _: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, msg: TakeClass, _: &mut Self::Context) -> Self::Result {
         self.roll_day();
-        let head = self.line.head();
-        let beats = match (head, msg.rival) {
-            (Some(h), Some(r)) => rank(msg.role, h) <= r,
-            (Some(_), None) => true,
-            (None, _) => false,
-        };
-        if !beats {
-            return MessageResult(Taken::Changed(head));
-        }
-        match self.line.pop() {
+        match self.line.take_class(msg.class) {
             Some(t) => {
-                self.version = self.next_version();
-                self.publish_gauge();
+                self.changed();
                 MessageResult(Taken::Ticket(Box::new(t), self.view()))
             }
-            None => MessageResult(Taken::Changed(None)),
+            None => MessageResult(Taken::Changed),
+        }
+    }
+}
+
+/// Take a named ticket out of order (by id or number).
+#[derive(Message)]
+#[rtype(result = "Taken")]
+pub struct TakeNamed {
+    pub ticket: String,
+}
+
+impl Handler<TakeNamed> for QueueActor {
+    type Result = MessageResult<TakeNamed>;
+
+    fn handle(&mut self, msg: TakeNamed, _: &mut Self::Context) -> Self::Result {
+        self.roll_day();
+        let id = match self.line.get(&msg.ticket) {
+            Some(t) => t.id.clone(),
+            None => match self.line.find_number(&msg.ticket) {
+                Some(t) => t.id.clone(),
+                None => return MessageResult(Taken::Missing),
+            },
+        };
+        match self.line.take_id(&id) {
+            Some(t) => {
+                self.changed();
+                MessageResult(Taken::Ticket(Box::new(t), self.view()))
+            }
+            None => MessageResult(Taken::Missing),
         }
     }
 }
@@ -328,9 +381,44 @@ impl Handler<PutBack> for QueueActor {
     fn handle(&mut self, msg: PutBack, _: &mut Self::Context) {
         if msg.0.day == self.day {
             self.line.push(*msg.0);
-            self.version = self.next_version();
-            self.publish_gauge();
+            self.changed();
         }
+    }
+}
+
+/// A ticket joins this queue's line after a durable change elsewhere (a
+/// transfer from a window, a no-show rejoining): the sender has committed
+/// the ticket as waiting here; the queue only places it.
+#[derive(Message)]
+#[rtype(result = "QueueView")]
+pub struct Enqueue(pub Box<Ticket>);
+
+impl Handler<Enqueue> for QueueActor {
+    type Result = MessageResult<Enqueue>;
+
+    fn handle(&mut self, msg: Enqueue, _: &mut Self::Context) -> Self::Result {
+        self.line.push(*msg.0);
+        self.changed();
+        MessageResult(self.view())
+    }
+}
+
+/// Where a no-show rejoins: the arrival stamp that puts it `places` places
+/// back in its class (now, if the class is shorter).
+#[derive(Message)]
+#[rtype(result = "i64")]
+pub struct RejoinStamp {
+    pub class: Class,
+    pub places: usize,
+}
+
+impl Handler<RejoinStamp> for QueueActor {
+    type Result = i64;
+
+    fn handle(&mut self, msg: RejoinStamp, _: &mut Self::Context) -> i64 {
+        self.line
+            .arrival_after(msg.class, msg.places)
+            .unwrap_or_else(|| self.clock.now().timestamp_micros())
     }
 }
 
@@ -359,9 +447,7 @@ impl Handler<Position> for QueueActor {
     type Result = Option<(u64, u64)>;
 
     fn handle(&mut self, msg: Position, _: &mut Self::Context) -> Self::Result {
-        let v = self.ticket_view(&msg.ticket);
-        (msg.ticket.status == TicketStatus::Waiting && msg.ticket.day == self.day)
-            .then_some((v.people_ahead, v.estimated_wait_s))
+        self.position(&msg.ticket.id)
     }
 }
 

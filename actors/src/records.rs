@@ -52,4 +52,7 @@ pub struct Recovered {
     pub last_seq: u64,
     /// The newest events, oldest first, so screens can resume across a restart.
     pub recent_events: Vec<Arc<CommittedEvent>>,
+    /// Calling strategies set by supervisors: `hall::HALL_STRATEGY` for the
+    /// hall, window ids for overrides.
+    pub strategies: HashMap<String, crate::core::strategy::Strategy>,
 }

@@ -128,7 +128,7 @@ impl ScreenScope {
             EventBody::Call(c) => self.shows_window(&c.window),
             EventBody::Window(w) => self.shows_window(&w.id),
             EventBody::Queue(q) => self.shows_queue(&q.id),
-            EventBody::Ticket(_) => false,
+            EventBody::Ticket(_) | EventBody::Audit(_) => false,
         }
     }
 }
@@ -225,6 +225,7 @@ impl ScreenActor {
                 EventBody::Window(w) => json!(w),
                 EventBody::Queue(q) => json!(q),
                 EventBody::Ticket(t) => json!(t),
+                EventBody::Audit(a) => json!(a),
             },
         }
         .to_json()
@@ -301,7 +302,7 @@ impl ScreenActor {
                     self.queues.insert(q.id.clone(), q.clone());
                 }
             }
-            EventBody::Ticket(_) => {}
+            EventBody::Ticket(_) | EventBody::Audit(_) => {}
         }
         let frame = self.push_backlog(e);
         let screen = &self.scope.id;

@@ -21,7 +21,13 @@ pub struct TicketView {
     pub issued_at: DateTime<Utc>,
     pub people_ahead: u64,
     pub estimated_wait_s: u64,
+    /// Predicted call time of a waiting ticket (虚拟叫号: 预计叫号时间).
+    #[serde(default)]
+    pub expected_call_at: Option<DateTime<Utc>>,
     pub window: Option<String>,
+    /// The queue it waits in after a transfer (else its own).
+    #[serde(default)]
+    pub waiting_in: Option<String>,
     pub phone: Option<String>,
     pub id_number: Option<String>,
 }
@@ -41,7 +47,11 @@ impl TicketView {
             issued_at: t.issued_at,
             people_ahead,
             estimated_wait_s,
+            expected_call_at: (t.status == TicketStatus::Waiting).then(|| {
+                Utc::now() + chrono::Duration::seconds(i64::try_from(estimated_wait_s).unwrap_or(0))
+            }),
             window: t.window.clone(),
+            waiting_in: t.waiting_in.clone(),
             phone: t.personal.phone_masked.clone(),
             id_number: t.personal.id_masked.clone(),
         }
@@ -77,6 +87,12 @@ pub struct WindowView {
     pub pause_message: Option<String>,
     /// See `WindowRecord::version`.
     pub version: u64,
+    /// Silent calling (静默叫号): screens do not speak this window's calls.
+    #[serde(default)]
+    pub silent: bool,
+    /// Tickets the window has set aside (park).
+    #[serde(default)]
+    pub parked: Vec<TicketRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

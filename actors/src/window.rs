@@ -12,13 +12,15 @@ use tingwu_protocols::terminal::{Action, Reply, TerminalCommand};
 use tracing::{info, warn};
 
 use crate::clock::HallClock;
-use crate::config::{QueueRole, StaffConfig, WindowConfig};
-use crate::core::dispatch::{choose, rival, Candidate};
+use crate::config::{CallingConfig, QueueRole, StaffConfig, WindowConfig};
+use crate::core::strategy::{available_classes, pick, BlendState, Class, QueueHeads, Strategy};
 use crate::core::ticket::{Ticket, TicketStatus};
 use crate::core::window_state::{next_state, WindowState};
-use crate::events::EventBody;
+use crate::events::{AuditEntry, EventBody};
 use crate::keys;
-use crate::queue::{Head, PutBack, QueueActor, ServiceObserved, Take, Taken};
+use crate::queue::{
+    Enqueue, Heads, PutBack, QueueActor, ServiceObserved, TakeClass, TakeNamed, Taken,
+};
 use crate::records::WindowRecord;
 use crate::store::{Commit, Store};
 use crate::views::{CallView, QueueView, StaffView, TicketRef, TicketView, WindowView};
@@ -33,9 +35,17 @@ pub struct WindowActor {
     clock: HallClock,
     store: Store,
     staff: Arc<Vec<StaffConfig>>,
-    queues: Vec<(QueueRole, Addr<QueueActor>)>,
-    /// Queue id → address, to report service times.
-    queue_by_id: HashMap<String, Addr<QueueActor>>,
+    /// The queues this window serves: id, role, address.
+    queues: Vec<(String, QueueRole, Addr<QueueActor>)>,
+    /// Every queue of the hall, by id: service times, transfers.
+    queue_by_id: Arc<HashMap<String, Addr<QueueActor>>>,
+    calling: CallingConfig,
+    /// Calls here are silent (静默叫号): no voice on the screens.
+    silent: bool,
+    strategy: Strategy,
+    blend: BlendState,
+    /// Tickets this window set aside (park), waiting to be taken back.
+    parked: Vec<Ticket>,
     record: WindowRecord,
     ticket: Option<Ticket>,
     day: String,
@@ -55,32 +65,59 @@ struct Change {
     is_call: bool,
     /// For a call: the ticket as it waited, to put back if the commit is refused.
     untaken: Option<Ticket>,
+    /// For a blended call: the class called and the classes that were waiting.
+    blended: Option<(Class, Vec<Class>)>,
+    /// A ticket sent to another queue's line once the change is durable.
+    transfer: Option<(String, Ticket)>,
+    parked: Vec<Ticket>,
+}
+
+/// Everything a window needs to know about the hall besides itself.
+#[derive(Clone)]
+pub struct WindowContext {
+    pub clock: HallClock,
+    pub store: Store,
+    pub staff: Arc<Vec<StaffConfig>>,
+    pub queues: Arc<HashMap<String, Addr<QueueActor>>>,
+    pub calling: CallingConfig,
 }
 
 impl WindowActor {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         cfg: WindowConfig,
-        clock: HallClock,
-        store: Store,
-        staff: Arc<Vec<StaffConfig>>,
-        queues: Vec<(String, QueueRole, Addr<QueueActor>)>,
+        ctx: WindowContext,
+        strategy: Strategy,
         record: WindowRecord,
         ticket: Option<Ticket>,
+        parked: Vec<Ticket>,
         day: String,
         replies: Vec<(String, Reply)>,
     ) -> Self {
-        let queue_by_id = queues
+        let queues = cfg
+            .queues
             .iter()
-            .map(|(id, _, a)| (id.clone(), a.clone()))
+            .filter_map(|wq| {
+                ctx.queues
+                    .get(&wq.queue)
+                    .map(|a| (wq.queue.clone(), wq.role, a.clone()))
+            })
             .collect();
+        let silent = ctx.calling.silent
+            || ctx.calling.silent_windows.contains(&cfg.id)
+            || ctx.calling.silent_areas.contains(&cfg.area);
         let mut actor = Self {
             cfg,
-            clock,
-            store,
-            staff,
-            queues: queues.into_iter().map(|(_, r, a)| (r, a)).collect(),
-            queue_by_id,
+            clock: ctx.clock,
+            store: ctx.store,
+            staff: ctx.staff,
+            queues,
+            queue_by_id: ctx.queues,
+            calling: ctx.calling,
+            silent,
+            strategy,
+            blend: BlendState::default(),
+            parked,
             record,
             ticket,
             day,
@@ -138,6 +175,15 @@ impl WindowActor {
             queues: self.cfg.queues.clone(),
             pause_message,
             version: record.version,
+            silent: self.silent,
+            parked: self
+                .parked
+                .iter()
+                .map(|t| TicketRef {
+                    id: t.id.clone(),
+                    number: t.number.clone(),
+                })
+                .collect(),
         }
     }
 
@@ -175,6 +221,8 @@ impl WindowActor {
         let mut write_ticket = None;
         let mut events = Vec::new();
         let mut observed_service = None;
+        let mut transfer = None;
+        let mut parked = self.parked.clone();
         let now = Utc::now();
         match cmd.action {
             Action::Login => {
@@ -207,9 +255,90 @@ impl WindowActor {
             Action::Pause => record.pause_reason = cmd.reason.clone(),
             Action::Resume => record.pause_reason = None,
             Action::Recall => {
-                if let Some(t) = &ticket {
-                    events.push(EventBody::Call(self.call_view(t, true)));
+                let Some(mut t) = ticket.take() else {
+                    return Err(Reply::error(id, "bad_state", "no ticket at this window"));
+                };
+                if t.recalls >= self.calling.recall_limit {
+                    return Err(Reply::error(
+                        id,
+                        "recall_limit",
+                        format!(
+                            "{} has been recalled {} times, the limit; skip it instead (重呼次数已达上限)",
+                            t.number, t.recalls
+                        ),
+                    ));
                 }
+                t.recalls += 1;
+                events.push(EventBody::Call(self.call_view(&t, true)));
+                write_ticket = Some(t.clone());
+                ticket = Some(t);
+            }
+            Action::Transfer => {
+                let Some(mut t) = ticket.take() else {
+                    return Err(Reply::error(id, "bad_state", "no ticket at this window"));
+                };
+                let Some(target) = cmd.queue.clone() else {
+                    return Err(Reply::error(
+                        id,
+                        "bad_request",
+                        "give the \"queue\" to transfer to (转移目标队列)",
+                    ));
+                };
+                if !self.queue_by_id.contains_key(&target) {
+                    return Err(Reply::error(
+                        id,
+                        "unknown_queue",
+                        format!("unknown queue {target:?} (队列不存在)"),
+                    ));
+                }
+                // Keeps its arrival; goes ahead of new arrivals there.
+                t.status = TicketStatus::Waiting;
+                t.returned = true;
+                t.window = None;
+                t.waiting_in = (target != t.queue).then(|| target.clone());
+                record.ticket = None;
+                events.push(EventBody::Ticket(TicketView::of(&t, 0, 0)));
+                events.push(EventBody::Audit(AuditEntry {
+                    who: self.who(),
+                    action: "transfer".into(),
+                    target: t.id.clone(),
+                    reason: cmd.reason.clone(),
+                    detail: serde_json::json!({"from_window": self.cfg.id, "to_queue": target}),
+                }));
+                write_ticket = Some(t.clone());
+                transfer = Some((target, t));
+            }
+            Action::Park => {
+                let Some(mut t) = ticket.take() else {
+                    return Err(Reply::error(id, "bad_state", "no ticket at this window"));
+                };
+                t.status = TicketStatus::Parked;
+                record.ticket = None;
+                events.push(EventBody::Ticket(TicketView::of(&t, 0, 0)));
+                write_ticket = Some(t.clone());
+                parked.push(t);
+            }
+            Action::Unpark => {
+                let wanted = cmd.ticket.as_deref().unwrap_or_default();
+                let Some(pos) = parked
+                    .iter()
+                    .position(|t| t.id == wanted || t.number == wanted)
+                else {
+                    return Err(Reply::error(
+                        id,
+                        "not_found",
+                        format!("no parked ticket {wanted:?} at this window (无此挂起号)"),
+                    ));
+                };
+                let mut t = parked.remove(pos);
+                t.status = TicketStatus::Called;
+                t.called_at = Some(now);
+                t.recalls = 0;
+                record.ticket = Some(t.id.clone());
+                events.push(EventBody::Ticket(TicketView::of(&t, 0, 0)));
+                events.push(EventBody::Call(self.call_view(&t, false)));
+                write_ticket = Some(t.clone());
+                ticket = Some(t);
             }
             Action::Start | Action::Finish | Action::Skip => {
                 let Some(mut t) = ticket.take() else {
@@ -238,7 +367,8 @@ impl WindowActor {
                 events.push(EventBody::Ticket(TicketView::of(&t, 0, 0)));
                 write_ticket = Some(t);
             }
-            Action::CallNext => {}
+            // Both need the queues: handled in `handle`.
+            Action::CallNext | Action::Call => {}
         }
         let reply = Reply::ok(
             id,
@@ -256,7 +386,18 @@ impl WindowActor {
             observed_service,
             is_call: false,
             untaken: None,
+            blended: None,
+            transfer,
+            parked,
         })
+    }
+
+    /// Who is acting at this window, for the audit log.
+    fn who(&self) -> String {
+        self.record
+            .staff
+            .as_ref()
+            .map_or_else(|| format!("window {}", self.cfg.id), |s| s.id.clone())
     }
 
     /// The change for a ticket just taken from a queue.
@@ -281,6 +422,9 @@ impl WindowActor {
             observed_service: None,
             is_call: true,
             untaken: Some(untaken),
+            blended: None,
+            transfer: None,
+            parked: self.parked.clone(),
         }
     }
 
@@ -318,7 +462,7 @@ impl WindowActor {
             Err(e) => {
                 warn!(window = %self.cfg.id, error = %e, "command not committed");
                 if let Some(t) = change.untaken {
-                    if let Some(q) = self.queue_by_id.get(&t.queue).cloned() {
+                    if let Some(q) = self.queue_by_id.get(t.line_queue()).cloned() {
                         // Nothing was written: the ticket is still waiting on disk.
                         actix::spawn(async move {
                             let _ = q.send(PutBack(Box::new(t))).await;
@@ -343,6 +487,18 @@ impl WindowActor {
                         let _ = q.try_send(ServiceObserved { seconds: *secs });
                     }
                 }
+                if let Some((class, available)) = &change.blended {
+                    act.blend.record(&act.strategy, *class, available);
+                }
+                if let Some((queue, t)) = change.transfer {
+                    if let Some(q) = act.queue_by_id.get(&queue).cloned() {
+                        // Durable already: the queue only places it in line.
+                        actix::spawn(async move {
+                            let _ = q.send(Enqueue(Box::new(t))).await;
+                        });
+                    }
+                }
+                act.parked = change.parked;
                 act.record = change.record;
                 act.ticket = change.ticket;
                 act.remember(cmd_id, change.reply.clone());
@@ -411,70 +567,171 @@ impl Handler<Command> for WindowActor {
                 return self.refuse(cmd.id, reply);
             }
         };
-        if cmd.action != Action::CallNext {
+        if !matches!(cmd.action, Action::CallNext | Action::Call) {
             return match self.plan(&cmd, to) {
                 Ok(change) => AtomicResponse::new(self.commit(cmd.id, change, msg.received)),
                 Err(reply) => self.refuse(cmd.id, reply),
             };
         }
-        let queues = self.queues.clone();
-        let cmd_id = cmd.id;
+        let cmd_id = cmd.id.clone();
         let received = msg.received;
-        let take = async move {
-            for _ in 0..TAKE_ATTEMPTS {
-                let heads =
-                    futures::future::join_all(queues.iter().map(|(_, q)| q.send(Head))).await;
-                let candidates: Vec<Candidate> = queues
-                    .iter()
-                    .zip(heads)
-                    .map(|((role, _), head)| Candidate {
-                        role: *role,
-                        head: head.ok().flatten(),
-                    })
-                    .collect();
-                let Some(i) = choose(&candidates) else {
-                    return Ok(None);
-                };
-                let Some((role, queue)) = queues.get(i) else {
-                    return Ok(None);
-                };
-                let take = Take {
-                    role: *role,
-                    rival: rival(&candidates, i),
-                };
-                match queue.send(take).await {
-                    Ok(Taken::Ticket(t, view)) => return Ok(Some((*t, view))),
-                    Ok(Taken::Changed(_)) => continue,
-                    Err(e) => return Err(e.to_string()),
-                }
-            }
-            Err("too many windows are calling at once, try again".to_string())
+        // Call only from one queue, if the command names it.
+        let queues: Vec<(String, QueueRole, Addr<QueueActor>)> = match &cmd.queue {
+            Some(q) => self
+                .queues
+                .iter()
+                .filter(|(id, _, _)| id == q)
+                .cloned()
+                .collect(),
+            None => self.queues.clone(),
         };
-        let fut =
-            take.into_actor(self)
-                .then(move |res, act, _| -> ResponseActFuture<Self, Reply> {
-                    match res {
-                        Ok(Some((ticket, queue))) => {
-                            let change = act.called(&cmd_id, ticket, queue);
-                            act.commit(cmd_id, change, received)
-                        }
-                        Ok(None) => {
-                            let reply = Reply::error(
-                                Some(cmd_id.clone()),
-                                "queue_empty",
-                                "no one is waiting in this window's queues (当前无人等候)",
-                            );
-                            // A redelivery must not call a ticket that came later.
-                            act.remember(cmd_id, reply.clone());
-                            Box::pin(fut::ready(reply))
-                        }
-                        Err(e) => {
-                            Box::pin(fut::ready(Reply::error(Some(cmd_id), "unavailable", e)))
+        if queues.is_empty() {
+            let reply = Reply::error(
+                Some(cmd_id.clone()),
+                "unknown_queue",
+                format!(
+                    "this window does not serve queue {:?} (本窗口不办理该队列)",
+                    cmd.queue
+                ),
+            );
+            return self.refuse(cmd_id, reply);
+        }
+        let take: futures::future::BoxFuture<'static, Result<Option<Took>, String>> =
+            if cmd.action == Action::Call {
+                // Out of order: a named ticket from any of the window's queues.
+                let wanted = cmd.ticket.clone().unwrap_or_default();
+                Box::pin(async move {
+                    for (_, _, q) in &queues {
+                        match q
+                            .send(TakeNamed {
+                                ticket: wanted.clone(),
+                            })
+                            .await
+                        {
+                            Ok(Taken::Ticket(t, view)) => {
+                                return Ok(Some(Took {
+                                    ticket: *t,
+                                    queue: view,
+                                    blended: None,
+                                }))
+                            }
+                            Ok(_) => continue,
+                            Err(e) => return Err(e.to_string()),
                         }
                     }
-                });
+                    Ok(None)
+                })
+            } else {
+                let strategy = self.strategy.clone();
+                let blend = self.blend.clone();
+                let clock = self.clock;
+                Box::pin(take_next(queues, strategy, blend, clock))
+            };
+        let reason = cmd.reason.clone();
+        let named = cmd.action == Action::Call;
+        let fut = take
+            .into_actor(self)
+            .then(move |res, act, _| -> ResponseActFuture<Self, Reply> {
+                match res {
+                    Ok(Some(took)) => {
+                        let mut change = act.called(&cmd_id, took.ticket, took.queue);
+                        change.blended = took.blended;
+                        if named {
+                            if let Some(t) = &change.ticket {
+                                change.events.push(EventBody::Audit(AuditEntry {
+                                    who: act.who(),
+                                    action: "call_out_of_order".into(),
+                                    target: t.id.clone(),
+                                    reason,
+                                    detail: serde_json::json!({"window": act.cfg.id, "number": t.number}),
+                                }));
+                            }
+                        }
+                        act.commit(cmd_id, change, received)
+                    }
+                    Ok(None) if named => {
+                        let reply = Reply::error(
+                            Some(cmd_id.clone()),
+                            "not_found",
+                            "that ticket is not waiting in this window's queues (该号不在本窗口队列中)",
+                        );
+                        act.remember(cmd_id, reply.clone());
+                        Box::pin(fut::ready(reply))
+                    }
+                    Ok(None) => {
+                        let reply = Reply::error(
+                            Some(cmd_id.clone()),
+                            "queue_empty",
+                            "no one is waiting in this window's queues (当前无人等候)",
+                        );
+                        // A redelivery must not call a ticket that came later.
+                        act.remember(cmd_id, reply.clone());
+                        Box::pin(fut::ready(reply))
+                    }
+                    Err(e) => Box::pin(fut::ready(Reply::error(Some(cmd_id), "unavailable", e))),
+                }
+            });
         AtomicResponse::new(Box::pin(fut))
     }
+}
+
+/// A ticket taken for a call.
+struct Took {
+    ticket: Ticket,
+    queue: QueueView,
+    /// The class called and the classes waiting, for the blend's count.
+    blended: Option<(Class, Vec<Class>)>,
+}
+
+/// Chooses with the window's strategy and takes that ticket; if another
+/// window took it first, chooses again.
+async fn take_next(
+    queues: Vec<(String, QueueRole, Addr<QueueActor>)>,
+    strategy: Strategy,
+    blend: BlendState,
+    clock: HallClock,
+) -> Result<Option<Took>, String> {
+    for _ in 0..TAKE_ATTEMPTS {
+        let lines = futures::future::join_all(queues.iter().map(|(_, _, q)| q.send(Heads))).await;
+        let heads: Vec<QueueHeads> = queues
+            .iter()
+            .zip(lines)
+            .map(|((_, role, _), l)| {
+                let l = l.unwrap_or_default();
+                QueueHeads {
+                    role: *role,
+                    heads: l.heads,
+                    len: l.len,
+                }
+            })
+            .collect();
+        let now = clock.now().timestamp_micros();
+        let Some(p) = pick(&strategy, &blend, now, &heads) else {
+            return Ok(None);
+        };
+        let available = available_classes(&strategy, now, &heads);
+        let Some((_, _, queue)) = queues.get(p.queue) else {
+            return Ok(None);
+        };
+        match queue
+            .send(TakeClass {
+                class: p.class,
+                expect: p.key,
+            })
+            .await
+        {
+            Ok(Taken::Ticket(t, view)) => {
+                return Ok(Some(Took {
+                    ticket: *t,
+                    queue: view,
+                    blended: Some((p.class, available)),
+                }))
+            }
+            Ok(_) => continue,
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Err("too many windows are calling at once, try again".to_string())
 }
 
 /// The window as the API and screens show it.
@@ -487,6 +744,22 @@ impl Handler<GetWindow> for WindowActor {
 
     fn handle(&mut self, _: GetWindow, _: &mut Self::Context) -> Self::Result {
         MessageResult(self.view())
+    }
+}
+
+/// A supervisor changed this window's calling strategy; it applies from
+/// the next call.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SetStrategy(pub Strategy);
+
+impl Handler<SetStrategy> for WindowActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: SetStrategy, _: &mut Self::Context) {
+        info!(window = %self.cfg.id, strategy = ?msg.0, "calling strategy changed");
+        self.strategy = msg.0;
+        self.blend = BlendState::default();
     }
 }
 

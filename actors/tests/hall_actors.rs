@@ -77,11 +77,9 @@ fn start(cfg: Arc<HallConfig>) -> Directory {
 fn cmd(id: &str, action: Action) -> Command {
     Command {
         cmd: TerminalCommand {
-            id: id.into(),
-            action,
             staff: (action == Action::Login).then(|| "S1".into()),
             pin: (action == Action::Login).then(|| "1111".into()),
-            reason: None,
+            ..TerminalCommand::new(id, action)
         },
         received: Instant::now(),
     }
@@ -333,6 +331,8 @@ async fn windows_recover_their_ticket_from_an_earlier_day_or_reset() {
         returned: false,
         appointment: None,
         recalls: 0,
+        reserved_for: None,
+        waiting_in: None,
     };
     let mut recovered = Recovered {
         day: clock.day(clock.now()),
@@ -474,4 +474,123 @@ async fn a_request_past_its_deadline_issues_nothing() {
         issue(&dir, "general", Priority::Normal).await.unwrap(),
         "A001"
     );
+}
+
+#[actix::test]
+async fn one_person_may_take_only_so_many_tickets_for_an_item() {
+    let dir = start(hall(2));
+    let req = |holder: &str| IssueTicket {
+        deadline: None,
+        appointment: None,
+        item: Some("general".into()),
+        queue: None,
+        channel: Channel::Onsite,
+        priority: Priority::Normal,
+        personal: Personal {
+            holders: vec![holder.into()],
+            ..Personal::default()
+        },
+        idempotency_key: None,
+    };
+    // The default limit is 3 a day per person and item.
+    for _ in 0..3 {
+        dir.hall.send(req("fp-zhang")).await.unwrap().unwrap();
+    }
+    let err = dir.hall.send(req("fp-zhang")).await.unwrap().unwrap_err();
+    assert_eq!(err.code(), "limit_reached");
+    // Someone else is not affected.
+    dir.hall.send(req("fp-li")).await.unwrap().unwrap();
+}
+
+fn with(mut c: Command, f: impl FnOnce(&mut TerminalCommand)) -> Command {
+    f(&mut c.cmd);
+    c
+}
+
+#[actix::test]
+async fn window_actions_beyond_call_next() {
+    let dir = start(hall(2));
+    for _ in 0..3 {
+        issue(&dir, "general", Priority::Normal).await.unwrap(); // A001..A003
+    }
+    issue(&dir, "police", Priority::Normal).await.unwrap(); // B001
+    let w1 = &dir.windows["1"]; // serves B (primary) and A (secondary)
+    let w2 = &dir.windows["2"]; // serves A
+    w1.send(cmd("l1", Action::Login)).await.unwrap();
+    w2.send(cmd("l2", Action::Login)).await.unwrap();
+
+    // Call only from one queue: window 1 asks for A though B is its primary.
+    let r = w1
+        .send(with(cmd("q", Action::CallNext), |c| {
+            c.queue = Some("A".into())
+        }))
+        .await
+        .unwrap();
+    assert_eq!(number(&r).as_deref(), Some("A001"));
+
+    // Recall is counted and limited (default 3).
+    for n in 0..3 {
+        let r = w1
+            .send(cmd(&format!("r{n}"), Action::Recall))
+            .await
+            .unwrap();
+        assert!(r.ok, "{r:?}");
+    }
+    let r = w1.send(cmd("r3", Action::Recall)).await.unwrap();
+    assert_eq!(r.error.unwrap().code, "recall_limit");
+
+    // Transfer to queue B keeps the arrival: it goes ahead of B001 (returned class).
+    let r = w1
+        .send(with(cmd("t", Action::Transfer), |c| {
+            c.queue = Some("B".into())
+        }))
+        .await
+        .unwrap();
+    assert!(r.ok, "{r:?}");
+    let r = w1.send(cmd("c2", Action::CallNext)).await.unwrap();
+    assert_eq!(
+        number(&r).as_deref(),
+        Some("A001"),
+        "transferred ticket first in B"
+    );
+
+    // Park sets it aside; window 1 calls on; unpark takes it back.
+    let r = w1.send(cmd("p", Action::Park)).await.unwrap();
+    assert!(r.ok, "{r:?}");
+    let v = w1.send(tingwu_actors::window::GetWindow).await.unwrap();
+    assert_eq!(v.parked.len(), 1);
+    let r = w1.send(cmd("c3", Action::CallNext)).await.unwrap();
+    assert_eq!(number(&r).as_deref(), Some("B001"));
+    w1.send(cmd("s3", Action::Start)).await.unwrap();
+    w1.send(cmd("f3", Action::Finish)).await.unwrap();
+    let r = w1
+        .send(with(cmd("u", Action::Unpark), |c| {
+            c.ticket = Some("A001".into())
+        }))
+        .await
+        .unwrap();
+    assert_eq!(number(&r).as_deref(), Some("A001"));
+    w1.send(cmd("s4", Action::Start)).await.unwrap();
+    w1.send(cmd("f4", Action::Finish)).await.unwrap();
+
+    // Out of order: window 2 calls A003 before A002, with a reason.
+    let r = w2
+        .send(with(cmd("n", Action::Call), |c| {
+            c.ticket = Some("A003".into());
+            c.reason = Some("预约回访".into());
+        }))
+        .await
+        .unwrap();
+    assert_eq!(number(&r).as_deref(), Some("A003"));
+    w2.send(cmd("s5", Action::Skip)).await.unwrap();
+    let r = w2
+        .send(with(cmd("n2", Action::Call), |c| {
+            c.ticket = Some("A999".into());
+            c.reason = Some("x".into());
+        }))
+        .await
+        .unwrap();
+    assert_eq!(r.error.unwrap().code, "not_found");
+    let r = w2.send(cmd("c6", Action::CallNext)).await.unwrap();
+    assert_eq!(number(&r).as_deref(), Some("A002"));
 }

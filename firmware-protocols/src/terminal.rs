@@ -125,6 +125,17 @@ pub enum Action {
     Pause,
     /// paused → idle.
     Resume,
+    /// idle → called: call a named `ticket` (number or id) out of order;
+    /// needs a `reason` (audited).
+    Call,
+    /// called | serving → idle: send the ticket to another `queue` or a
+    /// named `window`, keeping its arrival; it goes ahead of new arrivals.
+    Transfer,
+    /// called | serving → idle: set the ticket aside (the citizen fetches a
+    /// document); it leaves the line until unparked.
+    Park,
+    /// idle → called: take a parked `ticket` back.
+    Unpark,
 }
 
 impl Action {
@@ -140,6 +151,10 @@ impl Action {
             Action::Skip => "skip",
             Action::Pause => "pause",
             Action::Resume => "resume",
+            Action::Call => "call",
+            Action::Transfer => "transfer",
+            Action::Park => "park",
+            Action::Unpark => "unpark",
         }
     }
 }
@@ -166,9 +181,34 @@ pub struct TerminalCommand {
     /// Staff PIN (login).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin: Option<String>,
-    /// Free-text reason (pause).
+    /// Free-text reason (pause, call).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// A queue: call_next only from it; transfer to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    /// A ticket number or id (call, unpark).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// A window (transfer to it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
+}
+
+impl TerminalCommand {
+    /// A command with only an id and an action.
+    pub fn new(id: impl Into<String>, action: Action) -> Self {
+        Self {
+            id: id.into(),
+            action,
+            staff: None,
+            pin: None,
+            reason: None,
+            queue: None,
+            ticket: None,
+            window: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for TerminalCommand {
@@ -179,6 +219,9 @@ impl std::fmt::Debug for TerminalCommand {
             .field("staff", &self.staff)
             .field("pin", &self.pin.as_ref().map(|_| "<redacted>"))
             .field("reason", &self.reason)
+            .field("queue", &self.queue)
+            .field("ticket", &self.ticket)
+            .field("window", &self.window)
             .finish()
     }
 }
@@ -197,6 +240,12 @@ struct RawCommand {
     pin: Option<String>,
     #[serde(default)]
     reason: Option<String>,
+    #[serde(default)]
+    queue: Option<String>,
+    #[serde(default)]
+    ticket: Option<String>,
+    #[serde(default)]
+    window: Option<String>,
 }
 
 /// Why a command payload was refused; [`CommandError::code`] is the reply's
@@ -288,8 +337,20 @@ pub fn parse_command(bytes: &[u8]) -> Result<TerminalCommand, CommandError> {
     if id.chars().count() > MAX_ID_CHARS {
         return Err(CommandError::IdTooLong);
     }
-    if raw.action == Action::Login {
-        for (field, value) in [("staff", &raw.staff), ("pin", &raw.pin)] {
+    let needs: &[(&'static str, &Option<String>)] = match raw.action {
+        Action::Login => &[("staff", &raw.staff), ("pin", &raw.pin)],
+        Action::Call => &[("ticket", &raw.ticket), ("reason", &raw.reason)],
+        Action::Unpark => &[("ticket", &raw.ticket)],
+        _ => &[],
+    };
+    if raw.action == Action::Transfer && raw.queue.is_none() && raw.window.is_none() {
+        return Err(CommandError::MissingField {
+            action: raw.action,
+            field: "queue",
+        });
+    }
+    {
+        for (field, value) in needs.iter().copied() {
             if value.as_deref().is_none_or(str::is_empty) {
                 return Err(CommandError::MissingField {
                     action: raw.action,
@@ -304,6 +365,9 @@ pub fn parse_command(bytes: &[u8]) -> Result<TerminalCommand, CommandError> {
         staff: raw.staff,
         pin: raw.pin,
         reason: raw.reason,
+        queue: raw.queue,
+        ticket: raw.ticket,
+        window: raw.window,
     })
 }
 

@@ -61,6 +61,8 @@ impl Entry {
             returned: false,
             appointment: None,
             recalls: 0,
+            reserved_for: None,
+            waiting_in: None,
         })
     }
 }
@@ -280,10 +282,13 @@ mod tests {
                 phone_masked: Some("138****5678".into()),
                 id_sealed: Some("sealed".into()),
                 id_masked: Some("110***********002X".into()),
+                holders: vec!["fp".into()],
             },
             returned: false,
             appointment: None,
             recalls: 0,
+            reserved_for: None,
+            waiting_in: None,
         }
     }
 

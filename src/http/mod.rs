@@ -1,12 +1,15 @@
 //! HTTP + WebSocket on one port: REST under `/api/v1`, pages under `/`,
 //! streams under `/ws/…`, Prometheus text at `/metrics`, `/healthz`.
 
+pub mod appointments;
 mod auth;
 pub mod board;
+mod caller;
 mod error;
 mod extract;
 mod pages;
 mod server;
+mod strategies;
 mod tickets;
 mod windows;
 mod ws;
@@ -19,7 +22,7 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tingwu_actors::hall::Directory;
@@ -28,6 +31,7 @@ use tokio::sync::watch;
 use crate::storage::Sealer;
 pub use auth::Sessions;
 pub use board::TicketBoard;
+pub use caller::CallerSessions;
 pub use error::ApiError;
 pub use server::{serve, Limits};
 pub use ws::WsLimits;
@@ -43,6 +47,8 @@ pub struct AppState {
     pub db: sled::Db,
     pub sealer: Arc<Sealer>,
     pub sessions: Arc<Sessions>,
+    /// Window callers' sessions (`/caller/{window}`), apart from supervisors'.
+    pub callers: Arc<CallerSessions>,
     pub metrics: PrometheusHandle,
     /// False once storage has failed: `/healthz` then reports 503.
     pub healthy: Arc<AtomicBool>,
@@ -51,23 +57,46 @@ pub struct AppState {
     pub ws: WsLimits,
     /// Turns true at shutdown; open WebSocket streams then close.
     pub shutdown: watch::Receiver<bool>,
+    /// Bookings (预约), see `appointments.rs`.
+    pub appointments: actix::Addr<tingwu_actors::appointment::AppointmentActor>,
 }
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/tickets", post(tickets::issue))
         .route("/api/v1/tickets/{id}", get(tickets::get_ticket))
+        .route("/api/v1/tickets/{id}/rejoin", post(tickets::rejoin))
         .route("/api/v1/queues", get(windows::queues))
         .route("/api/v1/items", get(windows::items))
         .route("/api/v1/windows", get(windows::list))
         .route("/api/v1/windows/{id}/enabled", put(windows::set_enabled))
+        .route(
+            "/api/v1/windows/{id}/session",
+            post(caller::open).delete(caller::close),
+        )
+        .route("/api/v1/windows/{id}/commands", post(caller::command))
         .route("/api/v1/screens", get(windows::screens))
         .route("/api/v1/kiosks", get(windows::kiosks))
         .route("/api/v1/login", post(auth::login))
+        .route("/api/v1/appointments", post(appointments::book))
+        .route("/api/v1/appointments/slots", get(appointments::slots))
+        .route("/api/v1/appointments/stats", get(appointments::stats))
+        .route("/api/v1/appointments/checkin", post(appointments::checkin))
+        .route("/api/v1/appointments/{code}", delete(appointments::cancel))
+        .route("/api/v1/strategies", get(strategies::get))
+        .route("/api/v1/strategies/hall", put(strategies::put_hall))
+        .route("/api/v1/strategies/windows", put(strategies::put_windows))
+        .route(
+            "/api/v1/strategies/windows/{id}",
+            put(strategies::put_window).delete(strategies::reset_window),
+        )
+        .route("/api/v1/audit", get(strategies::audit))
         .route("/ws/screen/{screen}", get(ws::screen))
         .route("/ws/dashboard", get(ws::dashboard))
         .route("/", get(pages::index))
         .route("/screen/{screen}", get(pages::screen))
+        .route("/caller/{window}", get(pages::caller))
+        .route("/t/{ticket}", get(pages::ticket))
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         // After every route: it applies to the routes already added.
@@ -180,6 +209,13 @@ mod tests {
             clock,
         ));
         let dir = Directory::start(cfg, store, recovered);
+        let appointments = actix::Actor::start(tingwu_actors::appointment::AppointmentActor::new(
+            dir.config.clone(),
+            dir.store.clone(),
+            dir.hall.clone(),
+            dir.kiosks.clone(),
+            Vec::new(),
+        ));
         let tmp = tempfile::tempdir().unwrap();
         let (stop, shutdown) = watch::channel(false);
         let state = AppState {
@@ -187,6 +223,7 @@ mod tests {
             db,
             sealer: Arc::new(Sealer::load_or_create(tmp.path(), false).unwrap()),
             sessions: Arc::new(sessions),
+            callers: Arc::new(CallerSessions::default()),
             metrics: metrics_exporter_prometheus::PrometheusBuilder::new()
                 .build_recorder()
                 .handle(),
@@ -194,6 +231,7 @@ mod tests {
             board,
             ws,
             shutdown: shutdown.clone(),
+            appointments,
         };
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

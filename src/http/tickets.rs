@@ -144,12 +144,14 @@ fn personal(
         }
         p.phone_sealed = Some(s.sealer.seal(phone));
         p.phone_masked = Some(id_number::mask_phone(phone));
+        p.holders.push(s.sealer.fingerprint("phone", phone));
     }
     let id = match id {
         Some(id) => {
             let id = id_number::validate(id)
                 .map_err(|e| ApiError::bad_request("invalid_id_number", e.to_string()))?;
             p.id_sealed = Some(s.sealer.seal(id.as_str()));
+            p.holders.push(s.sealer.fingerprint("id", id.as_str()));
             p.id_masked = Some(id.masked());
             Some(id)
         }
@@ -250,6 +252,7 @@ fn issue_error(e: IssueError) -> ApiError {
         }
         IssueError::ItemClosed { .. } | IssueError::NoOpenWindow { .. } => StatusCode::CONFLICT,
         IssueError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+        IssueError::LimitReached { .. } => StatusCode::TOO_MANY_REQUESTS,
         IssueError::Storage(_) | IssueError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     };
     let busy = matches!(e, IssueError::Storage(StoreError::Busy));
@@ -300,8 +303,15 @@ pub async fn get_ticket(
     let mut view = entry.view.clone();
     view.people_ahead = 0;
     view.estimated_wait_s = 0;
+    view.expected_call_at = None;
     if view.status == TicketStatus::Waiting {
-        if let (Some(addr), Some(ticket)) = (s.dir.queues.get(&queue.id), entry.ticket()) {
+        // A transferred ticket waits in another queue's line.
+        let line = entry
+            .view
+            .waiting_in
+            .clone()
+            .unwrap_or_else(|| queue.id.clone());
+        if let (Some(addr), Some(ticket)) = (s.dir.queues.get(&line), entry.ticket()) {
             if let Ok(Some((ahead, wait))) = addr
                 .send(Position {
                     ticket: Box::new(ticket),
@@ -310,10 +320,59 @@ pub async fn get_ticket(
             {
                 view.people_ahead = ahead;
                 view.estimated_wait_s = wait;
+                view.expected_call_at = Some(
+                    chrono::Utc::now()
+                        + chrono::Duration::seconds(i64::try_from(wait).unwrap_or(0)),
+                );
             }
         }
     }
     Ok(Json(view))
+}
+
+/// `POST /api/v1/tickets/{id}/rejoin`: a citizen who missed the call comes
+/// back (at a kiosk or the information desk) and rejoins a few places back,
+/// within the hall's time limit.
+pub async fn rejoin(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<TicketView>, ApiError> {
+    let not_found = || ApiError::not_found(format!("no ticket {id:?} (号票不存在)"));
+    let (day, prefix, seq) = parse_ticket_id(&id).ok_or_else(not_found)?;
+    let queue = s
+        .dir
+        .config
+        .queues
+        .iter()
+        .find(|q| q.prefix == prefix)
+        .ok_or_else(not_found)?;
+    let db = s.db.clone();
+    let key = keys::ticket(day, &queue.id, seq);
+    // The skip that made it a no-show was acknowledged, so it is durable.
+    let bytes = tokio::task::spawn_blocking(move || db.get(key))
+        .await
+        .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))?
+        .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))?
+        .ok_or_else(not_found)?;
+    let ticket: Ticket = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::unavailable(format!("ticket record unreadable: {e}")))?;
+    let view = s
+        .dir
+        .hall
+        .send(tingwu_actors::hall::Rejoin(Box::new(ticket)))
+        .await
+        .map_err(|_| ApiError::unavailable("the hall is shutting down"))?
+        .map_err(|e| {
+            use tingwu_actors::hall::RejoinError as E;
+            match e {
+                E::NotSkipped | E::OtherDay => {
+                    ApiError::new(StatusCode::CONFLICT, "not_a_no_show", e.to_string())
+                }
+                E::TooLate(_) => ApiError::new(StatusCode::CONFLICT, "too_late", e.to_string()),
+                E::Storage(_) | E::Unavailable => ApiError::unavailable(e.to_string()),
+            }
+        })?;
+    Ok(Json(public(view)))
 }
 
 #[cfg(test)]

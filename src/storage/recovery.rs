@@ -81,6 +81,16 @@ pub fn recover(db: &sled::Db, clock: &HallClock) -> Result<Recovered, StorageErr
                 .push((id.to_string(), v.to_vec()));
         }
     }
+    for kv in db.scan_prefix(keys::STRATEGIES) {
+        let (k, v) = kv?;
+        let scope = utf8(&k[keys::STRATEGIES.len()..]);
+        match serde_json::from_slice::<tingwu_actors::core::strategy::Strategy>(&v) {
+            Ok(s) => {
+                out.strategies.insert(scope, s);
+            }
+            Err(e) => warn!(scope = %scope, error = %e, "unreadable strategy skipped"),
+        }
+    }
     let prefix = keys::idempotency_of_day(&day);
     for kv in db.scan_prefix(&prefix) {
         let (k, v) = kv?;

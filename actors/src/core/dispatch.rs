@@ -1,102 +1,141 @@
-//! Who is next: the order inside one queue and the choice between the queues
-//! a window serves.
+//! The waiting line of one queue, kept by dispatch class so that a window's
+//! strategy (`core::strategy`) can see the first ticket of every class.
 //!
-//! Rules at this stage: a window takes from its primary queues before its
-//! secondary ones; within a role, the best head wins by priority class
-//! (green channel, then special groups, then everyone else) and then by
-//! arrival.
+//! Within a class the order is arrival, then number. Transfers and rejoins
+//! keep or set the arrival stamp; nothing else reorders a class.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use crate::config::QueueRole;
+use crate::core::strategy::{Class, ALL_CLASSES};
 use crate::core::ticket::{OrderKey, Ticket};
 
-/// The waiting line of one queue, in dispatch order.
+/// Position of a ticket inside its class: arrival stamp, then number.
+type Slot = (i64, u32);
+
 #[derive(Debug, Default, Clone)]
 pub struct Line {
-    waiting: BTreeMap<OrderKey, Ticket>,
+    by_class: BTreeMap<Class, BTreeMap<Slot, Ticket>>,
+    /// Ticket id → where it is.
+    index: HashMap<String, (Class, Slot)>,
+}
+
+/// The dispatch class of a waiting ticket.
+pub fn class_of(t: &Ticket) -> Class {
+    use crate::core::ticket::Priority;
+    if t.returned {
+        Class::Returned
+    } else if t.priority == Priority::Green {
+        Class::Green
+    } else if t.appointment.is_some() {
+        Class::Appointment
+    } else if t.priority == Priority::Special {
+        Class::Special
+    } else {
+        Class::Walkin
+    }
+}
+
+fn key_of(class: Class, t: &Ticket) -> OrderKey {
+    OrderKey {
+        class: class as u8,
+        arrival: t.arrival,
+        seq: t.seq,
+    }
 }
 
 impl Line {
     pub fn push(&mut self, ticket: Ticket) {
-        self.waiting.insert(ticket.order_key(), ticket);
+        let class = class_of(&ticket);
+        let slot = (ticket.arrival, ticket.seq);
+        if let Some((c, s)) = self.index.insert(ticket.id.clone(), (class, slot)) {
+            // Pushed again (e.g. put back): drop the old place first.
+            if let Some(m) = self.by_class.get_mut(&c) {
+                m.remove(&s);
+            }
+        }
+        self.by_class.entry(class).or_default().insert(slot, ticket);
     }
 
-    pub fn remove(&mut self, key: &OrderKey) -> Option<Ticket> {
-        self.waiting.remove(key)
+    /// The first ticket of each class present, in class order.
+    pub fn heads(&self) -> Vec<(Class, OrderKey)> {
+        self.by_class
+            .iter()
+            .filter_map(|(c, m)| m.values().next().map(|t| (*c, key_of(*c, t))))
+            .collect()
     }
 
-    pub fn head(&self) -> Option<OrderKey> {
-        self.waiting.keys().next().copied()
+    /// Takes the first ticket of a class.
+    pub fn take_class(&mut self, class: Class) -> Option<Ticket> {
+        let m = self.by_class.get_mut(&class)?;
+        let (_, t) = m.pop_first()?;
+        self.index.remove(&t.id);
+        Some(t)
     }
 
-    pub fn pop(&mut self) -> Option<Ticket> {
-        self.waiting.pop_first().map(|(_, t)| t)
+    /// Takes a named ticket, wherever it stands.
+    pub fn take_id(&mut self, id: &str) -> Option<Ticket> {
+        let (class, slot) = self.index.remove(id)?;
+        self.by_class.get_mut(&class)?.remove(&slot)
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Ticket> {
+        let (class, slot) = self.index.get(id)?;
+        self.by_class.get(class)?.get(slot)
+    }
+
+    /// Finds a waiting ticket by its number (`A023`).
+    pub fn find_number(&self, number: &str) -> Option<&Ticket> {
+        self.by_class
+            .values()
+            .flat_map(|m| m.values())
+            .find(|t| t.number == number)
     }
 
     pub fn len(&self) -> usize {
-        self.waiting.len()
+        self.index.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.waiting.is_empty()
+        self.index.is_empty()
     }
 
-    /// How many tickets are served before this one.
-    pub fn people_ahead(&self, key: &OrderKey) -> usize {
-        self.waiting.range(..key).count()
+    /// How many are served before this ticket under the default layered
+    /// order (classes in order, then arrival). Blends and wait caps move
+    /// people by a few places; the wait estimate accepts that.
+    pub fn people_ahead(&self, id: &str) -> Option<usize> {
+        let (class, slot) = self.index.get(id)?;
+        let before: usize = ALL_CLASSES
+            .iter()
+            .take_while(|c| *c != class)
+            .filter_map(|c| self.by_class.get(c))
+            .map(|m| m.len())
+            .sum();
+        let same = self
+            .by_class
+            .get(class)
+            .map_or(0, |m| m.range(..*slot).count());
+        Some(before + same)
+    }
+
+    /// The arrival stamp that puts a ticket of `class` `places` places behind
+    /// the head of that class (or at its end).
+    pub fn arrival_after(&self, class: Class, places: usize) -> Option<i64> {
+        let m = self.by_class.get(&class)?;
+        let n = places.min(m.len());
+        if n == 0 {
+            return None;
+        }
+        m.keys().nth(n - 1).map(|(a, _)| a + 1)
     }
 
     pub fn clear(&mut self) {
-        self.waiting.clear();
+        self.by_class.clear();
+        self.index.clear();
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Ticket> {
-        self.waiting.values()
+        self.by_class.values().flat_map(|m| m.values())
     }
-}
-
-/// One queue as a window sees it when choosing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Candidate {
-    pub role: QueueRole,
-    pub head: Option<OrderKey>,
-}
-
-fn role_rank(role: QueueRole) -> u8 {
-    match role {
-        QueueRole::Primary => 0,
-        QueueRole::Secondary => 1,
-    }
-}
-
-/// How a queue's head ranks against other queues' heads: lower is served first.
-pub type Rank = (u8, OrderKey);
-
-pub fn rank(role: QueueRole, head: OrderKey) -> Rank {
-    (role_rank(role), head)
-}
-
-/// The best rank among the candidates other than `except`: what the chosen
-/// queue's head must still beat when it is taken.
-pub fn rival(candidates: &[Candidate], except: usize) -> Option<Rank> {
-    candidates
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != except)
-        .filter_map(|(_, c)| c.head.map(|h| rank(c.role, h)))
-        .min()
-}
-
-/// The index of the queue to take from, or None when all are empty.
-/// Ties go to the queue listed first in the window's configuration.
-pub fn choose(candidates: &[Candidate]) -> Option<usize> {
-    candidates
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.head.map(|h| ((role_rank(c.role), h, i), i)))
-        .min_by_key(|(k, _)| *k)
-        .map(|(_, i)| i)
 }
 
 #[cfg(test)]
@@ -106,13 +145,13 @@ mod tests {
     use chrono::Utc;
     use proptest::prelude::*;
 
-    fn ticket(queue: &str, seq: u32, priority: Priority, arrival: i64) -> Ticket {
+    fn ticket(seq: u32, priority: Priority, arrival: i64) -> Ticket {
         Ticket {
-            id: format!("20260101-{queue}{seq:03}"),
+            id: format!("20260101-A{seq:03}"),
             day: "20260101".into(),
-            queue: queue.into(),
+            queue: "A".into(),
             seq,
-            number: format!("{queue}{seq:03}"),
+            number: format!("A{seq:03}"),
             item: None,
             channel: Channel::Onsite,
             priority,
@@ -127,6 +166,8 @@ mod tests {
             returned: false,
             appointment: None,
             recalls: 0,
+            reserved_for: None,
+            waiting_in: None,
         }
     }
 
@@ -139,98 +180,97 @@ mod tests {
     }
 
     #[test]
-    fn primary_before_secondary_even_if_secondary_is_older() {
-        let c = [
-            Candidate {
-                role: QueueRole::Secondary,
-                head: Some(OrderKey {
-                    class: 0,
-                    arrival: 1,
-                    seq: 1,
-                }),
-            },
-            Candidate {
-                role: QueueRole::Primary,
-                head: Some(OrderKey {
-                    class: 2,
-                    arrival: 9,
-                    seq: 1,
-                }),
-            },
-        ];
-        assert_eq!(choose(&c), Some(1));
+    fn classes_come_from_the_ticket() {
+        let mut t = ticket(1, Priority::Normal, 1);
+        assert_eq!(class_of(&t), Class::Walkin);
+        t.priority = Priority::Special;
+        assert_eq!(class_of(&t), Class::Special);
+        t.priority = Priority::Green;
+        assert_eq!(class_of(&t), Class::Green);
+        t.returned = true;
+        assert_eq!(class_of(&t), Class::Returned);
     }
 
     #[test]
-    fn empty_queues_give_none() {
-        let c = [Candidate {
-            role: QueueRole::Primary,
-            head: None,
-        }];
-        assert_eq!(choose(&c), None);
-        assert_eq!(choose(&[]), None);
+    fn rejoin_goes_a_few_places_back() {
+        let mut line = Line::default();
+        for s in 1..=5 {
+            line.push(ticket(s, Priority::Normal, i64::from(s) * 10));
+        }
+        // Three places back: after the third waiting walk-in.
+        assert_eq!(line.arrival_after(Class::Walkin, 3), Some(31));
+        assert_eq!(line.arrival_after(Class::Walkin, 99), Some(51));
+        assert_eq!(line.arrival_after(Class::Green, 3), None);
     }
 
     proptest! {
-        /// Serving a set of queues through `choose` + `pop` yields every
-        /// ticket exactly once; primary tickets all come before secondary
-        /// ones; within a role the sequence is sorted by (class, arrival).
+        /// A transfer (out of one line, into another as `returned`) keeps
+        /// the ticket's arrival: among transferred tickets the earlier
+        /// arrival is served first, and all of them before new arrivals.
         #[test]
-        fn dispatch_order_holds(
-            queues in prop::collection::vec(
-                (any::<bool>(), prop::collection::vec((priority(), 0i64..1_000), 0..40)),
-                1..5,
-            )
+        fn transfer_keeps_arrival_time(
+            moved in prop::collection::vec(0i64..1000, 1..20),
+            waiting in prop::collection::vec(0i64..1000, 0..20),
         ) {
-            let mut lines: Vec<Line> = Vec::new();
-            let mut roles = Vec::new();
-            let mut total = 0;
-            for (qi, (is_primary, tickets)) in queues.iter().enumerate() {
-                let mut line = Line::default();
-                for (seq, (p, arrival)) in tickets.iter().enumerate() {
-                    line.push(ticket(&format!("Q{qi}"), seq as u32 + 1, *p, *arrival));
-                    total += 1;
-                }
-                lines.push(line);
-                roles.push(if *is_primary { QueueRole::Primary } else { QueueRole::Secondary });
+            let mut from = Line::default();
+            let mut to = Line::default();
+            for (i, a) in moved.iter().enumerate() {
+                from.push(ticket(i as u32 + 1, Priority::Normal, *a));
             }
-            let mut served: Vec<(QueueRole, OrderKey, String)> = Vec::new();
-            loop {
-                let cands: Vec<Candidate> = lines
-                    .iter()
-                    .zip(&roles)
-                    .map(|(l, r)| Candidate { role: *r, head: l.head() })
-                    .collect();
-                let Some(i) = choose(&cands) else { break };
-                let t = lines[i].pop().expect("chosen queue has a head");
-                served.push((roles[i], t.order_key(), t.id.clone()));
+            for (i, a) in waiting.iter().enumerate() {
+                let mut t = ticket(500 + i as u32, Priority::Normal, *a);
+                t.queue = "B".into();
+                t.id = format!("20260101-B{:03}", i + 1);
+                to.push(t);
             }
-            prop_assert_eq!(served.len(), total);
-            let mut ids: Vec<_> = served.iter().map(|s| s.2.clone()).collect();
-            ids.sort();
-            ids.dedup();
-            prop_assert_eq!(ids.len(), total, "a ticket was served twice");
-            for pair in served.windows(2) {
-                let (ra, ka, _) = &pair[0];
-                let (rb, kb, _) = &pair[1];
-                prop_assert!(role_rank(*ra) <= role_rank(*rb), "secondary served before primary");
-                if ra == rb {
-                    prop_assert!((ka.class, ka.arrival) <= (kb.class, kb.arrival),
-                        "order broken: {:?} before {:?}", ka, kb);
-                }
+            let ids: Vec<String> = from.iter().map(|t| t.id.clone()).collect();
+            for id in ids {
+                let mut t = from.take_id(&id).unwrap();
+                let arrival = t.arrival;
+                t.returned = true;
+                to.push(t);
+                prop_assert_eq!(to.get(&id).map(|t| t.arrival), Some(arrival));
             }
+            // Served: every transferred ticket, by arrival, then the others.
+            let mut served = Vec::new();
+            while let Some((class, _)) = to.heads().first().copied() {
+                let t = to.take_class(class).unwrap();
+                served.push((t.returned, t.arrival));
+            }
+            let returned: Vec<i64> = served.iter().take_while(|(r, _)| *r).map(|(_, a)| *a).collect();
+            prop_assert_eq!(returned.len(), moved.len());
+            prop_assert!(returned.windows(2).all(|w| w[0] <= w[1]));
         }
 
-        /// people_ahead counts exactly the tickets that sort before.
+        /// Taking heads class by class yields every ticket once, each class
+        /// in arrival order; take_id and the index agree.
         #[test]
-        fn people_ahead_matches_order(tickets in prop::collection::vec((priority(), 0i64..100), 1..50), pick in any::<prop::sample::Index>()) {
+        fn line_keeps_every_ticket_once(tickets in prop::collection::vec((priority(), 0i64..100), 1..60)) {
             let mut line = Line::default();
             let all: Vec<Ticket> = tickets.iter().enumerate()
-                .map(|(s, (p, a))| ticket("A", s as u32 + 1, *p, *a)).collect();
+                .map(|(s, (p, a))| ticket(s as u32 + 1, *p, *a)).collect();
             for t in &all { line.push(t.clone()); }
-            let me = pick.get(&all);
-            let ahead = all.iter().filter(|t| t.order_key() < me.order_key()).count();
-            prop_assert_eq!(line.people_ahead(&me.order_key()), ahead);
+            prop_assert_eq!(line.len(), all.len());
+            // people_ahead matches the layered order.
+            for t in &all {
+                let c = class_of(t);
+                let expect = all.iter().filter(|o| {
+                    let oc = class_of(o);
+                    oc < c || (oc == c && (o.arrival, o.seq) < (t.arrival, t.seq))
+                }).count();
+                prop_assert_eq!(line.people_ahead(&t.id), Some(expect));
+            }
+            let mut seen = Vec::new();
+            while let Some((class, key)) = line.heads().first().copied() {
+                let t = line.take_class(class).unwrap();
+                prop_assert_eq!((t.arrival, t.seq), (key.arrival, key.seq));
+                prop_assert!(line.get(&t.id).is_none());
+                seen.push(t.id);
+            }
+            prop_assert!(line.is_empty());
+            seen.sort();
+            seen.dedup();
+            prop_assert_eq!(seen.len(), all.len());
         }
     }
 }

@@ -5,6 +5,8 @@ pub mod day;
 pub mod dispatch;
 pub mod estimate;
 pub mod hours;
+pub mod predict;
+pub mod slots;
 pub mod strategy;
 pub mod ticket;
 pub mod window_state;

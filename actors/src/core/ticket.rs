@@ -45,6 +45,8 @@ pub enum TicketStatus {
     Serving,
     Done,
     NoShow,
+    /// Set aside by its window (the citizen fetches a document).
+    Parked,
 }
 
 /// A ticket as stored. Personal data is held sealed (encrypted by the edge)
@@ -83,6 +85,20 @@ pub struct Ticket {
     /// Times it has been re-announced.
     #[serde(default)]
     pub recalls: u32,
+    /// Transferred to one named window: it waits for that window only.
+    #[serde(default)]
+    pub reserved_for: Option<String>,
+    /// Transferred to another queue: it waits there (its number and storage
+    /// key stay with the queue that issued it).
+    #[serde(default)]
+    pub waiting_in: Option<String>,
+}
+
+impl Ticket {
+    /// The queue whose line holds it while it waits.
+    pub fn line_queue(&self) -> &str {
+        self.waiting_in.as_deref().unwrap_or(&self.queue)
+    }
 }
 
 /// The booked slot a ticket was checked in for.
@@ -100,6 +116,10 @@ pub struct Personal {
     pub phone_masked: Option<String>,
     pub id_sealed: Option<String>,
     pub id_masked: Option<String>,
+    /// Keyed fingerprints of the ID number and phone, to count one
+    /// person's tickets (limits against hoarding) without the values.
+    #[serde(default)]
+    pub holders: Vec<String>,
 }
 
 /// `A` and 7 give `A007`; numbers past 999 grow a digit (`A1000`).

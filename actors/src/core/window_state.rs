@@ -52,6 +52,10 @@ fn action_name(a: Action) -> &'static str {
         Action::Skip => "skip",
         Action::Pause => "pause",
         Action::Resume => "resume",
+        Action::Call => "call",
+        Action::Transfer => "transfer",
+        Action::Park => "park",
+        Action::Unpark => "unpark",
     }
 }
 
@@ -79,6 +83,8 @@ pub fn next_state(state: WindowState, action: Action) -> Result<WindowState, Tra
         (S::Called, A::Skip) => Some(S::Idle),
         (S::Idle, A::Pause) => Some(S::Paused),
         (S::Paused, A::Resume) => Some(S::Idle),
+        (S::Idle, A::Call | A::Unpark) => Some(S::Called),
+        (S::Called | S::Serving, A::Transfer | A::Park) => Some(S::Idle),
         _ => None,
     };
     next.ok_or(TransitionError {
@@ -110,7 +116,7 @@ mod tests {
         WindowState::Serving,
         WindowState::Paused,
     ];
-    const ALL_ACTIONS: [Action; 9] = [
+    const ALL_ACTIONS: [Action; 13] = [
         Action::Login,
         Action::Logout,
         Action::CallNext,
@@ -120,6 +126,10 @@ mod tests {
         Action::Skip,
         Action::Pause,
         Action::Resume,
+        Action::Call,
+        Action::Transfer,
+        Action::Park,
+        Action::Unpark,
     ];
 
     #[test]
@@ -149,7 +159,7 @@ mod tests {
             .flat_map(|s| ALL_ACTIONS.iter().map(move |a| (*s, *a)))
             .filter(|(s, a)| next_state(*s, *a).is_ok())
             .count();
-        assert_eq!(allowed, 10);
+        assert_eq!(allowed, 16);
         let err = next_state(WindowState::Serving, Action::CallNext).unwrap_err();
         assert!(err.to_string().contains("正在办理"), "{err}");
         assert!(next_state(WindowState::Serving, Action::Logout).is_err());

@@ -1,0 +1,462 @@
+//! Appointments (预约) over HTTP:
+//!
+//! - `GET /api/v1/appointments/slots?item=&day=`: an item's slots that day;
+//! - `POST /api/v1/appointments`: book a slot by phone or ID number;
+//! - `DELETE /api/v1/appointments/{code}`: cancel;
+//! - `POST /api/v1/appointments/checkin`: check in at a kiosk by booking
+//!   code, ID card number or phone;
+//! - `GET /api/v1/appointments/stats?day=`: a day's counts (supervisors).
+//!
+//! Phone and ID numbers are validated here, sealed and masked like a
+//! ticket's, and fingerprinted (`Sealer::fingerprint`, keyed by the hall's
+//! seal key), so a kiosk can find a booking by ID card or phone without the
+//! plain number ever being stored. Also here: the start-up loader of
+//! bookings ([`load`]), called by `serve`.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::NaiveDate;
+use rand::RngCore;
+use serde::Deserialize;
+use serde_json::json;
+use tingwu_actors::appointment::{
+    self as appt, AppointmentError, Book, Booking, CancelBooking, CheckIn, CheckInKind, FindBy,
+    GetSlots, GetStats, StatsView,
+};
+use tingwu_actors::clock::HallClock;
+use tingwu_actors::core::slots;
+use tingwu_actors::core::ticket::Personal;
+use tingwu_protocols::id_number;
+use tracing::{info, warn};
+
+use super::auth::supervisor;
+use super::error::json_body;
+use super::extract::{Path, Query};
+use super::{ApiError, AppState};
+
+const MAX_BODY: usize = 4 * 1024;
+/// How long an answer waits for the ticket board to show a check-in's
+/// ticket, so that the client can read it back at once.
+const BOARD_WAIT: Duration = Duration::from_secs(2);
+/// Fresh codes tried when one collides with an existing booking.
+const CODE_TRIES: usize = 4;
+
+// ------------------------------------------------------------ loading
+
+/// Reads today's and later bookings (`a/{today}/` up to `a/:`) for the
+/// appointment actor, at start-up.
+pub fn load(db: &sled::Db, clock: &HallClock) -> Result<Vec<Booking>, String> {
+    let today = clock.day(clock.now());
+    let mut bookings = Vec::new();
+    let mut skipped = 0usize;
+    for kv in db.range(appt::bookings_of_day(&today)..appt::BOOKINGS_END.to_vec()) {
+        let (k, v) = kv.map_err(|e| format!("cannot read bookings: {e}"))?;
+        match serde_json::from_slice::<Booking>(&v) {
+            Ok(b) => bookings.push(b),
+            Err(e) => {
+                skipped += 1;
+                warn!(key = %String::from_utf8_lossy(&k), error = %e, "unreadable booking skipped");
+            }
+        }
+    }
+    info!(bookings = bookings.len(), skipped, "appointments recovered");
+    Ok(bookings)
+}
+
+// ------------------------------------------------------------ errors
+
+fn appointment_error(e: AppointmentError) -> ApiError {
+    use AppointmentError as E;
+    let status = match &e {
+        E::UnknownItem(_) | E::NoAppointments(_) | E::UnknownBooking | E::Cancelled => {
+            StatusCode::NOT_FOUND
+        }
+        E::DayOutOfRange { .. } | E::UnknownSlot(_) => StatusCode::BAD_REQUEST,
+        E::SlotOver(_)
+        | E::SlotFull(_)
+        | E::AlreadyBooked
+        | E::NotCancellable(_)
+        | E::TooEarly { .. }
+        | E::AlreadyCheckedIn { .. }
+        | E::InProgress => StatusCode::CONFLICT,
+        E::CodeTaken | E::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+        E::Issue(i) => match i.code() {
+            "unknown_item" | "unknown_queue" | "bad_request" => StatusCode::BAD_REQUEST,
+            "idempotency_mismatch" => StatusCode::UNPROCESSABLE_ENTITY,
+            "busy" | "unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::CONFLICT,
+        },
+    };
+    let busy = e.code() == "busy";
+    let err = ApiError::new(status, e.code(), e.to_string());
+    if busy {
+        err.retry_after(1)
+    } else {
+        err
+    }
+}
+
+fn gone(_: actix::MailboxError) -> ApiError {
+    ApiError::unavailable("the hall is shutting down")
+}
+
+fn parse_day(day: &str) -> Result<NaiveDate, ApiError> {
+    NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .map_err(|_| ApiError::bad_request("bad_day", "day must be YYYY-MM-DD (日期格式错误)"))
+}
+
+fn parse_code(code: &str) -> Result<String, ApiError> {
+    let code = code.trim().to_ascii_uppercase();
+    if appt::valid_code(&code) {
+        Ok(code)
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_code",
+            "a booking code is 8 letters and digits (预约码格式错误)",
+        ))
+    }
+}
+
+fn new_code() -> String {
+    let mut raw = [0u8; appt::CODE_LEN];
+    rand::thread_rng().fill_bytes(&mut raw);
+    // 32 symbols: every byte maps without bias.
+    raw.iter()
+        .map(|b| char::from(appt::CODE_ALPHABET[usize::from(*b) % appt::CODE_ALPHABET.len()]))
+        .collect()
+}
+
+fn id_fingerprint(s: &AppState, id: &id_number::IdNumber) -> String {
+    s.sealer.fingerprint("id", id.as_str())
+}
+
+/// Validates, seals and masks personal data, and gives its fingerprints
+/// (also kept in `holders`, as tickets do).
+fn personal(
+    s: &AppState,
+    phone: Option<&str>,
+    id: Option<&str>,
+) -> Result<(Personal, Vec<String>), ApiError> {
+    let mut p = Personal::default();
+    let mut persons = Vec::new();
+    if let Some(id) = id {
+        let id = id_number::validate(id)
+            .map_err(|e| ApiError::bad_request("invalid_id_number", e.to_string()))?;
+        p.id_sealed = Some(s.sealer.seal(id.as_str()));
+        p.id_masked = Some(id.masked());
+        persons.push(id_fingerprint(s, &id));
+    }
+    if let Some(phone) = phone {
+        if !id_number::validate_phone(phone) {
+            return Err(ApiError::bad_request(
+                "invalid_phone",
+                "phone must be an 11-digit mainland mobile number starting with 1 (手机号格式错误)",
+            ));
+        }
+        p.phone_sealed = Some(s.sealer.seal(phone));
+        p.phone_masked = Some(id_number::mask_phone(phone));
+        persons.push(s.sealer.fingerprint("phone", phone));
+    }
+    p.holders = persons.clone();
+    Ok((p, persons))
+}
+
+// ------------------------------------------------------------ handlers
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotsQuery {
+    item: String,
+    day: String,
+}
+
+pub async fn slots(
+    State(s): State<AppState>,
+    Query(q): Query<SlotsQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let date = parse_day(&q.day)?;
+    let list = s
+        .appointments
+        .send(GetSlots {
+            item: q.item.clone(),
+            date,
+        })
+        .await
+        .map_err(gone)?
+        .map_err(appointment_error)?;
+    Ok(Json(
+        json!({"item": q.item, "day": date.format("%Y-%m-%d").to_string(), "slots": list}),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookRequest {
+    item: String,
+    day: String,
+    /// `HH:MM`, the slot's start.
+    start: String,
+    phone: Option<String>,
+    id_number: Option<String>,
+}
+
+pub async fn book(
+    State(s): State<AppState>,
+    body: axum::body::Body,
+) -> Result<(StatusCode, Json<appt::BookingView>), ApiError> {
+    let req: BookRequest = json_body(body, MAX_BODY).await?;
+    let date = parse_day(&req.day)?;
+    let start = slots::parse_minutes(&req.start)
+        .ok_or_else(|| ApiError::bad_request("bad_start", "start must be HH:MM (时段格式错误)"))?;
+    if req.phone.is_none() && req.id_number.is_none() {
+        return Err(ApiError::bad_request(
+            "person_required",
+            "give a phone or an id_number (请提供手机号或身份证号)",
+        ));
+    }
+    let (personal, persons) = personal(&s, req.phone.as_deref(), req.id_number.as_deref())?;
+    for _ in 0..CODE_TRIES {
+        let res = s
+            .appointments
+            .send(Book {
+                code: new_code(),
+                item: req.item.clone(),
+                date,
+                start,
+                persons: persons.clone(),
+                personal: personal.clone(),
+            })
+            .await
+            .map_err(gone)?;
+        match res {
+            Ok(view) => return Ok((StatusCode::CREATED, Json(view))),
+            Err(AppointmentError::CodeTaken) => continue,
+            Err(e) => return Err(appointment_error(e)),
+        }
+    }
+    Err(appointment_error(AppointmentError::CodeTaken))
+}
+
+pub async fn cancel(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let code = parse_code(&code)?;
+    let view = s
+        .appointments
+        .send(CancelBooking { code })
+        .await
+        .map_err(gone)?
+        .map_err(appointment_error)?;
+    Ok(Json(json!({"status": "cancelled", "booking": view})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInRequest {
+    code: Option<String>,
+    id_number: Option<String>,
+    phone: Option<String>,
+    /// The kiosk the citizen stands at (取号机编号).
+    kiosk: Option<String>,
+}
+
+pub async fn checkin(
+    State(s): State<AppState>,
+    body: axum::body::Body,
+) -> Result<Response, ApiError> {
+    let req: CheckInRequest = json_body(body, MAX_BODY).await?;
+    let by = match (&req.code, &req.id_number, &req.phone) {
+        (Some(code), None, None) => FindBy::Code(parse_code(code)?),
+        (None, Some(id), None) => {
+            let id = id_number::validate(id)
+                .map_err(|e| ApiError::bad_request("invalid_id_number", e.to_string()))?;
+            FindBy::Person(id_fingerprint(&s, &id))
+        }
+        (None, None, Some(phone)) => {
+            if !id_number::validate_phone(phone) {
+                return Err(ApiError::bad_request(
+                    "invalid_phone",
+                    "phone must be an 11-digit mainland mobile number starting with 1 (手机号格式错误)",
+                ));
+            }
+            FindBy::Person(s.sealer.fingerprint("phone", phone))
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "bad_request",
+                "give exactly one of code, id_number or phone (请提供预约码、身份证号或手机号之一)",
+            ))
+        }
+    };
+    if let Some(k) = &req.kiosk {
+        if !s.dir.kiosks.contains_key(k) {
+            return Err(ApiError::bad_request(
+                "unknown_kiosk",
+                format!("unknown kiosk {k:?} (取号机不存在)"),
+            ));
+        }
+    }
+    let res = s
+        .appointments
+        .send(CheckIn {
+            by,
+            kiosk: req.kiosk,
+        })
+        .await
+        .map_err(gone)?;
+    let done = match res {
+        Ok(done) => done,
+        Err(AppointmentError::TooEarly { opens, opens_local }) => {
+            // Not an ApiError: the answer also says when to come back.
+            crate::telemetry::rejected("http", "too_early");
+            let message = AppointmentError::TooEarly {
+                opens,
+                opens_local: opens_local.clone(),
+            }
+            .to_string();
+            return Ok((
+                StatusCode::CONFLICT,
+                Json(json!({"error": {
+                    "code": "too_early",
+                    "message": message,
+                    "opens_at": opens,
+                    "opens_local": opens_local,
+                }})),
+            )
+                .into_response());
+        }
+        Err(e) => return Err(appointment_error(e)),
+    };
+    if !s.board.wait_for(&done.ticket.id, BOARD_WAIT).await {
+        warn!(ticket = %done.ticket.id, "ticket board has not shown a check-in ticket yet");
+    }
+    let message = match done.kind {
+        CheckInKind::OnTime => format!(
+            "checked in for {}-{}; ticket {} (签到成功，请等候叫号)",
+            done.booking.start, done.booking.end, done.ticket.number
+        ),
+        CheckInKind::LateWalkin => format!(
+            "the check-in time for {} has passed; you are served as a walk-in, ticket {} (已超过签到时间，按现场取号排队)",
+            done.booking.start, done.ticket.number
+        ),
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "checkin": done.kind,
+            "message": message,
+            "booking": done.booking,
+            "ticket": done.ticket,
+            "appointment": done.appointment,
+        })),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsQuery {
+    day: Option<String>,
+}
+
+pub async fn stats(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<StatsQuery>,
+) -> Result<Json<StatsView>, ApiError> {
+    supervisor(&s, &headers, None)?;
+    let clock = s.dir.clock;
+    let now = clock.now();
+    let date = match &q.day {
+        Some(d) => parse_day(d)?,
+        None => tingwu_actors::core::day::hall_day(now, clock.tz, clock.day_start),
+    };
+    if let Some(view) = s.appointments.send(GetStats { date }).await.map_err(gone)? {
+        return Ok(Json(view));
+    }
+    // An earlier day: from storage, off the async workers.
+    let db = s.db.clone();
+    let late = s.dir.config.appointments.late_minutes;
+    let prefix = appt::bookings_of_day(&tingwu_actors::core::day::day_key(date));
+    let view = tokio::task::spawn_blocking(move || -> Result<StatsView, String> {
+        let mut bookings = Vec::new();
+        for kv in db.scan_prefix(prefix) {
+            let (_, v) = kv.map_err(|e| e.to_string())?;
+            if let Ok(b) = serde_json::from_slice::<Booking>(&v) {
+                bookings.push(b);
+            }
+        }
+        Ok(StatsView::count(date, bookings.iter(), now, late))
+    })
+    .await
+    .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))?
+    .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))?;
+    Ok(Json(view))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_valid_and_parsed_case_insensitively() {
+        for _ in 0..100 {
+            assert!(appt::valid_code(&new_code()));
+        }
+        assert_eq!(parse_code(" k7m2q9xa ").unwrap(), "K7M2Q9XA");
+        assert_eq!(parse_code("K7M2Q9X0").unwrap_err().code, "invalid_code");
+    }
+
+    #[test]
+    fn load_reads_today_and_later_only() {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let cfg = tingwu_actors::config::HallConfig::demo().unwrap();
+        let clock = HallClock::of(&cfg);
+        let today = clock.day(clock.now());
+        let booking = |day: &str, code: &str| {
+            let date = NaiveDate::parse_from_str(day, "%Y%m%d").unwrap();
+            let now = clock.now();
+            Booking {
+                code: code.into(),
+                item: "x".into(),
+                date,
+                slot_start: 0,
+                slot_end: 30,
+                start: now,
+                end: now,
+                persons: vec![],
+                personal: Personal::default(),
+                status: appt::BookingStatus::Booked,
+                booked_at: now,
+                changed_at: None,
+                ticket: None,
+                kiosk: None,
+            }
+        };
+        for (day, code) in [
+            ("20000101", "AAAAAAAA"),
+            (today.as_str(), "BBBBBBBB"),
+            ("99991231", "CCCCCCCC"),
+        ] {
+            db.insert(
+                appt::booking_key(day, code),
+                serde_json::to_vec(&booking(day, code)).unwrap(),
+            )
+            .unwrap();
+        }
+        db.insert(appt::booking_key(&today, "DDDDDDDD"), b"not json".to_vec())
+            .unwrap();
+        let mut codes: Vec<String> = load(&db, &clock)
+            .unwrap()
+            .into_iter()
+            .map(|b| b.code)
+            .collect();
+        codes.sort();
+        assert_eq!(codes, ["BBBBBBBB", "CCCCCCCC"]);
+    }
+}

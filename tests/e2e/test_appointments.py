@@ -1,0 +1,269 @@
+"""Appointments (预约, issue 3): slots, booking, cancelling, check-in inside and
+outside the slot window, no-shows and stats, over the real API.
+
+The hall's time zone is chosen per test (a fixed-offset `Etc/GMT…` zone) so
+that "now" in the hall is mid-day whatever the time on the machine, and the
+slots around now are all on the same hall day.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from helpers import Server, assert_error, id_check_char
+
+APPT = "/api/v1/appointments"
+ITEM = "appt"
+
+
+def id_number(serial: int) -> str:
+    """A valid ID number (born 1990, so no special-group priority)."""
+    first17 = f"11010519900101{serial:03d}"
+    return first17 + id_check_char(first17)
+
+
+def phone(serial: int) -> str:
+    return f"139{serial:08d}"
+
+
+def zone_for_local_hour(hour: int) -> tuple[str, timezone]:
+    """A fixed-offset zone in which the local hour is `hour` right now."""
+    offset = (hour - datetime.now(timezone.utc).hour) % 24
+    if offset > 14:
+        offset -= 24
+    # POSIX sign convention: Etc/GMT-8 is UTC+8.
+    name = "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+    return name, timezone(timedelta(hours=offset))
+
+
+def appointment_hall(config: dict, local_hour: int, slot_minutes: int = 30,
+                     early: int = 30, late: int = 15) -> tuple[dict, timezone]:
+    name, tz = zone_for_local_hour(local_hour)
+    config["hall"]["timezone"] = name
+    config["items"].append({
+        "id": ITEM, "name": "预约办理", "name_en": "By appointment",
+        "department": "admin", "queue": "A",
+        "hours": ["00:00-24:00"], "appointment_capacity": 2,
+    })
+    config["appointments"] = {"slot_minutes": slot_minutes, "early_minutes": early,
+                              "late_minutes": late, "book_days": 7}
+    return config, tz
+
+
+def floor_slot(now: datetime, minutes: int) -> datetime:
+    m = (now.hour * 60 + now.minute) // minutes * minutes
+    return now.replace(hour=m // 60, minute=m % 60, second=0, microsecond=0)
+
+
+def book(server: Server, day: str, start: str, **person: str) -> tuple[int, dict]:
+    return server.post_json(APPT, {"item": ITEM, "day": day, "start": start, **person})
+
+
+def booked(server: Server, day: str, start: str, **person: str) -> dict:
+    status, body = book(server, day, start, **person)
+    assert status == 201, f"booking {start}: {status} {body!r}"
+    return body
+
+
+def checkin(server: Server, **by: str) -> tuple[int, dict]:
+    return server.post_json(f"{APPT}/checkin", by)
+
+
+@pytest.fixture
+def hall(start_server, small_hall_config) -> tuple[Server, datetime]:
+    """30-minute slots, check-in from 30 min before to 15 min after the start;
+    the hall's local time is between 12:00 and 13:00."""
+    config, tz = appointment_hall(small_hall_config, 12)
+    server = start_server(config)
+    now = datetime.now(tz)
+    assert now.hour == 12, now
+    return server, now
+
+
+def test_slots_are_listed_and_bad_requests_refused(hall):
+    server, now = hall
+    day = now.date().isoformat()
+    status, body = server.get_json(f"{APPT}/slots?item={ITEM}&day={day}")
+    assert status == 200, body
+    assert body["item"] == ITEM and body["day"] == day
+    slots = body["slots"]
+    assert len(slots) == 48
+    assert slots[0] == {"start": "00:00", "end": "00:30", "capacity": 2, "booked": 0,
+                        "available": False}  # over by mid-day
+    assert slots[-1]["end"] == "24:00" and slots[-1]["available"] is True
+
+    status, body = server.get_json(f"{APPT}/slots?item=nothing&day={day}")
+    assert_error(status, body, 404, "unknown_item")
+    status, body = server.get_json(f"{APPT}/slots?item=general&day={day}")
+    assert_error(status, body, 404, "no_appointments")
+    far = (now.date() + timedelta(days=8)).isoformat()
+    status, body = server.get_json(f"{APPT}/slots?item={ITEM}&day={far}")
+    assert_error(status, body, 400, "day_out_of_range")
+    yesterday = (now.date() - timedelta(days=1)).isoformat()
+    status, body = server.get_json(f"{APPT}/slots?item={ITEM}&day={yesterday}")
+    assert_error(status, body, 400, "day_out_of_range")
+    status, body = server.get_json(f"{APPT}/slots?item={ITEM}&day=2026-13-01")
+    assert_error(status, body, 400, "bad_day")
+    status, body = server.get_json(f"{APPT}/slots?item={ITEM}")
+    assert_error(status, body, 400, "bad_query")
+
+    later = (floor_slot(now, 30) + timedelta(hours=2)).strftime("%H:%M")
+    status, body = book(server, day, later, id_number=id_number(1)[:17] +
+                        next(c for c in "0123456789X" if c != id_number(1)[17]))
+    assert_error(status, body, 400, "invalid_id_number")
+    status, body = book(server, day, later, phone="2391234567")
+    assert_error(status, body, 400, "invalid_phone")
+    status, body = book(server, day, later)
+    assert_error(status, body, 400, "person_required")
+    status, body = book(server, day, "12:05", phone=phone(1))
+    assert_error(status, body, 400, "unknown_slot")
+    status, body = book(server, day, "9am", phone=phone(1))
+    assert_error(status, body, 400, "bad_start")
+    status, body = book(server, day, "00:00", phone=phone(1))
+    assert_error(status, body, 409, "slot_over")
+    status, body = server.post_json(APPT, {"item": ITEM, "day": day, "start": later,
+                                           "phone": phone(1), "name": "x"})
+    assert_error(status, body, 400, "bad_json")
+
+
+def test_check_in_inside_the_window_gives_an_appointment_ticket(hall):
+    server, now = hall
+    day = now.date().isoformat()
+    # The slot containing now if it started under 10 minutes ago (within
+    # the 15 late minutes, with margin), else the next one (check-in opens
+    # 30 minutes before it, so it is open now).
+    slot = floor_slot(now, 30)
+    if now - slot >= timedelta(minutes=10):
+        slot += timedelta(minutes=30)
+    start = slot.strftime("%H:%M")
+    b = booked(server, day, start, id_number=id_number(2))
+    assert b["status"] == "booked" and b["item"] == ITEM and b["day"] == day
+    assert b["start"] == start and len(b["code"]) == 8
+    assert b["end"] == (slot + timedelta(minutes=30)).strftime("%H:%M")
+    assert b["id_number"] == id_number(2)[:3] + "*" * 11 + id_number(2)[-4:]
+    assert id_number(2) not in str(b)
+
+    status, body = checkin(server, code=b["code"].lower(), kiosk="K01")
+    assert status == 201, body
+    assert body["checkin"] == "on_time", body
+    ticket = body["ticket"]
+    assert ticket["channel"] == "appointment" and ticket["item"] == ITEM
+    assert ticket["queue"] == "A" and ticket["status"] == "waiting"
+    assert body["appointment"]["booking"] == b["code"], body
+    assert body["booking"]["status"] == "checked_in"
+    # The ticket is a real one, readable at once.
+    assert server.ticket(ticket["id"])["number"] == ticket["number"]
+
+    status, again = checkin(server, code=b["code"])
+    err = assert_error(status, again, 409, "already_checked_in")
+    assert ticket["id"] in err["message"]
+    status, again = checkin(server, id_number=id_number(2))
+    assert_error(status, again, 409, "already_checked_in")
+
+
+def test_check_in_before_the_window_is_too_early(hall):
+    server, now = hall
+    day = now.date().isoformat()
+    slot = floor_slot(now, 30) + timedelta(hours=2)
+    b = booked(server, day, slot.strftime("%H:%M"), phone=phone(3))
+    status, body = checkin(server, code=b["code"])
+    err = assert_error(status, body, 409, "too_early")
+    opens = (slot - timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M")
+    assert err["opens_local"] == opens and opens in err["message"], err
+    # By phone too; the booking is still usable afterwards.
+    status, body = checkin(server, phone=phone(3))
+    assert_error(status, body, 409, "too_early")
+    status, body = checkin(server, phone=phone(4))
+    assert_error(status, body, 404, "unknown_booking")
+    status, body = checkin(server, code="ZZZZZZZZ")
+    assert_error(status, body, 404, "unknown_booking")
+    status, body = checkin(server, code="bad")
+    assert_error(status, body, 400, "invalid_code")
+    status, body = checkin(server)
+    assert_error(status, body, 400, "bad_request")
+    status, body = checkin(server, code=b["code"], kiosk="K99")
+    assert_error(status, body, 400, "unknown_kiosk")
+
+
+def test_capacity_limit_per_person_and_cancel(hall):
+    server, now = hall
+    day = now.date().isoformat()
+    start = (floor_slot(now, 30) + timedelta(hours=3)).strftime("%H:%M")
+    first = booked(server, day, start, phone=phone(10))
+    booked(server, day, start, id_number=id_number(11))
+    status, body = book(server, day, start, phone=phone(12))
+    assert_error(status, body, 409, "slot_full")
+    # One booking per person, item and day.
+    other = (floor_slot(now, 30) + timedelta(hours=4)).strftime("%H:%M")
+    status, body = book(server, day, other, phone=phone(10))
+    assert_error(status, body, 409, "already_booked")
+
+    slots = {s["start"]: s for s in server.get_json(
+        f"{APPT}/slots?item={ITEM}&day={day}")[1]["slots"]}
+    assert slots[start]["booked"] == 2 and slots[start]["available"] is False
+
+    status, body = server.request("DELETE", f"{APPT}/{first['code']}")
+    assert status == 200 and body["status"] == "cancelled", body
+    status, body = server.request("DELETE", f"{APPT}/{first['code']}")
+    assert_error(status, body, 404, "booking_cancelled")
+    status, body = server.request("DELETE", f"{APPT}/ZZZZZZZZ")
+    assert_error(status, body, 404, "unknown_booking")
+    status, body = checkin(server, code=first["code"])
+    assert_error(status, body, 404, "booking_cancelled")
+
+    # The place is free again, for anyone (the cancelled person included).
+    again = booked(server, day, start, phone=phone(10))
+    assert again["code"] != first["code"]
+    status, body = book(server, day, start, phone=phone(12))
+    assert_error(status, body, 409, "slot_full")
+
+    # Bookings survive a restart.
+    server.restart()
+    slots = {s["start"]: s for s in server.get_json(
+        f"{APPT}/slots?item={ITEM}&day={day}")[1]["slots"]}
+    assert slots[start]["booked"] == 2
+    status, body = book(server, day, start, phone=phone(13))
+    assert_error(status, body, 409, "slot_full")
+    status, body = checkin(server, code=again["code"])
+    assert_error(status, body, 409, "too_early")
+
+
+def test_late_arrival_becomes_a_walk_in_and_no_shows_are_counted(start_server,
+                                                                  small_hall_config):
+    # Four-hour slots and a hall clock at 13:xx: the 12:00-16:00 slot began
+    # over an hour ago (past the 15 late minutes) and is still bookable.
+    config, tz = appointment_hall(small_hall_config, 13, slot_minutes=240)
+    server = start_server(config)
+    now = datetime.now(tz)
+    assert now.hour == 13, now
+    day = now.date().isoformat()
+    late = booked(server, day, "12:00", id_number=id_number(20))
+    absent = booked(server, day, "12:00", phone=phone(21))
+
+    status, body = checkin(server, id_number=id_number(20))
+    assert status == 201, body
+    assert body["checkin"] == "late_walkin", body
+    assert body["appointment"] is None
+    assert body["ticket"]["channel"] == "appointment"
+    assert "walk-in" in body["message"]
+    assert body["booking"]["code"] == late["code"] and body["booking"]["status"] == "late"
+    status, body = checkin(server, code=late["code"])
+    assert_error(status, body, 409, "already_checked_in")
+
+    stats_path = f"{APPT}/stats?day={day}"
+    status, body = server.get_json(stats_path)
+    assert_error(status, body, 401, "unauthorized")
+    token = server.login()
+    status, stats = server.get_json(stats_path, {"Authorization": f"Bearer {token}"})
+    assert status == 200, stats
+    assert {k: stats[k] for k in ("booked", "checked_in", "late", "no_show", "cancelled")} == \
+        {"booked": 2, "checked_in": 0, "late": 1, "no_show": 1, "cancelled": 0}, stats
+    # A no-show cannot be cancelled any more.
+    status, body = server.request("DELETE", f"{APPT}/{absent['code']}")
+    assert_error(status, body, 409, "not_cancellable")
+
+    m = server.metrics()
+    assert m.value("tingwu_appointments_total", event="booked") == 2
+    assert m.value("tingwu_appointments_total", event="late") == 1
