@@ -594,3 +594,76 @@ async fn window_actions_beyond_call_next() {
     let r = w2.send(cmd("c6", Action::CallNext)).await.unwrap();
     assert_eq!(number(&r).as_deref(), Some("A002"));
 }
+
+#[actix::test]
+async fn a_no_show_rejoins_a_few_places_back() {
+    use tingwu_actors::core::ticket::TicketStatus;
+    let dir = start(hall(2));
+    for _ in 0..6 {
+        issue(&dir, "general", Priority::Normal).await.unwrap(); // A001..A006
+    }
+    let w2 = &dir.windows["2"];
+    w2.send(cmd("l", Action::Login)).await.unwrap();
+    let r = w2.send(cmd("c1", Action::CallNext)).await.unwrap();
+    assert_eq!(number(&r).as_deref(), Some("A001"));
+    let r = w2.send(cmd("s1", Action::Skip)).await.unwrap();
+    let skipped: tingwu_actors::core::ticket::Ticket = {
+        let v = r.ticket.unwrap();
+        assert_eq!(v["status"], "no_show");
+        // Rebuild the stored ticket as the HTTP edge reads it back.
+        let mut t = tingwu_actors::core::ticket::Ticket {
+            id: v["id"].as_str().unwrap().into(),
+            day: v["id"].as_str().unwrap()[..8].into(),
+            queue: "A".into(),
+            seq: 1,
+            number: "A001".into(),
+            item: Some("general".into()),
+            channel: Channel::Onsite,
+            priority: Priority::Normal,
+            status: TicketStatus::NoShow,
+            issued_at: chrono::Utc::now(),
+            arrival: 0,
+            window: Some("2".into()),
+            called_at: None,
+            started_at: None,
+            finished_at: Some(chrono::Utc::now()),
+            personal: Personal::default(),
+            returned: false,
+            appointment: None,
+            recalls: 0,
+            reserved_for: None,
+            waiting_in: None,
+        };
+        t.status = TicketStatus::NoShow;
+        t
+    };
+    let view = dir
+        .hall
+        .send(tingwu_actors::hall::Rejoin(Box::new(skipped.clone())))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(view.status, TicketStatus::Waiting);
+    // Three places back (the default): after A002, A003, A004.
+    let mut order = Vec::new();
+    for n in 0..5 {
+        let r = w2
+            .send(cmd(&format!("c{}", n + 2), Action::CallNext))
+            .await
+            .unwrap();
+        order.push(number(&r).unwrap());
+        w2.send(cmd(&format!("x{}", n + 2), Action::Skip))
+            .await
+            .unwrap();
+    }
+    assert_eq!(order, ["A002", "A003", "A004", "A001", "A005"]);
+    // A ticket that was not skipped cannot rejoin.
+    let mut waiting = skipped;
+    waiting.status = TicketStatus::Waiting;
+    assert!(dir
+        .hall
+        .send(tingwu_actors::hall::Rejoin(Box::new(waiting)))
+        .await
+        .unwrap()
+        .is_err());
+}

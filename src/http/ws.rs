@@ -102,6 +102,99 @@ struct Stream {
     limits: WsLimits,
     shutdown: watch::Receiver<bool>,
     _slot: OwnedSemaphorePermit,
+    /// Dashboard streams: the supervisor, who may send commands on it.
+    control: Option<(String, actix::Addr<tingwu_actors::hall::HallActor>)>,
+}
+
+/// A supervisor's command on the dashboard stream.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, tag = "type", rename_all = "snake_case")]
+enum DashboardCommand {
+    /// Change the calling strategy, as `PUT /api/v1/strategies/...` does.
+    SetStrategy {
+        #[serde(default)]
+        id: Option<String>,
+        /// "hall", "windows" or "reset".
+        scope: String,
+        #[serde(default)]
+        windows: Vec<String>,
+        #[serde(default)]
+        strategy: Option<tingwu_actors::core::strategy::Strategy>,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+}
+
+/// Answers one dashboard command with a frame for the same socket.
+async fn dashboard_command(
+    text: &str,
+    user: &str,
+    hall: &actix::Addr<tingwu_actors::hall::HallActor>,
+) -> String {
+    use tingwu_actors::hall::{ChangeStrategy, StrategyScope};
+    let frame = |ok: bool, id: Option<String>, payload: serde_json::Value| {
+        serde_json::json!({
+            "type": "command_result", "seq": 0, "ts": chrono::Utc::now().to_rfc3339(),
+            "payload": {"id": id, "ok": ok, "result": payload}
+        })
+        .to_string()
+    };
+    let cmd: DashboardCommand = match serde_json::from_str(text) {
+        Ok(c) => c,
+        Err(e) => {
+            telemetry::rejected("ws", "bad_json");
+            let message = tingwu_protocols::terminal::redact(&e.to_string());
+            return frame(
+                false,
+                None,
+                serde_json::json!({"code": "bad_json", "message": message}),
+            );
+        }
+    };
+    let DashboardCommand::SetStrategy {
+        id,
+        scope,
+        windows,
+        strategy,
+        reason,
+    } = cmd;
+    let scope = match scope.as_str() {
+        "hall" => StrategyScope::Hall,
+        "windows" => StrategyScope::Windows(windows),
+        "reset" => StrategyScope::Reset(windows),
+        other => {
+            telemetry::rejected("ws", "bad_request");
+            return frame(
+                false,
+                id,
+                serde_json::json!({"code": "bad_request", "message": format!("unknown scope {other:?}: hall, windows or reset")}),
+            );
+        }
+    };
+    match hall
+        .send(ChangeStrategy {
+            scope,
+            strategy,
+            who: user.to_string(),
+            reason,
+        })
+        .await
+    {
+        Ok(Ok(view)) => frame(true, id, serde_json::json!(view)),
+        Ok(Err(e)) => {
+            telemetry::rejected("ws", "invalid_strategy");
+            frame(
+                false,
+                id,
+                serde_json::json!({"code": "invalid_strategy", "message": e.to_string()}),
+            )
+        }
+        Err(_) => frame(
+            false,
+            id,
+            serde_json::json!({"code": "unavailable", "message": "the hall is shutting down"}),
+        ),
+    }
 }
 
 fn upgrade(ws: WebSocketUpgrade, stream: Stream) -> Response {
@@ -132,6 +225,7 @@ pub async fn screen(
             limits: s.ws.clone(),
             shutdown: s.shutdown.clone(),
             _slot: slot,
+            control: None,
         },
     ))
 }
@@ -154,6 +248,7 @@ pub async fn dashboard(
             limits: s.ws.clone(),
             shutdown: s.shutdown.clone(),
             _slot: slot,
+            control: Some((user, s.dir.hall.clone())),
         },
     ))
 }
@@ -220,6 +315,12 @@ async fn run(mut socket: WebSocket, mut st: Stream) {
                 idle.as_mut().reset(Instant::now() + st.limits.idle_timeout);
                 match incoming {
                     None | Some(Err(_)) | Some(Ok(Message::Close(_))) => open = false,
+                    Some(Ok(Message::Text(text))) if st.control.is_some() => {
+                        if let Some((user, hall)) = &st.control {
+                            let answer = dashboard_command(text.as_str(), user, hall).await;
+                            open = send(&mut socket, &answer).await;
+                        }
+                    }
                     Some(Ok(Message::Text(_) | Message::Binary(_))) => {
                         telemetry::rejected("ws", "unexpected_message");
                         let err = serde_json::json!({

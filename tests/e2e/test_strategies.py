@@ -91,3 +91,38 @@ def test_invalid_strategies_are_refused(small_hall: Server):
         assert body["error"]["code"] in ("invalid_strategy", "bad_json"), body
     status, body = small_hall.put_json("/api/v1/strategies/hall", {"strategy": {}})
     assert status == 401, body
+
+
+def test_strategy_set_from_the_dashboard_stream(small_hall: Server):
+    """A supervisor changes the hall's strategy on the dashboard stream itself."""
+    import json
+
+    from screen_stream import ScreenStream
+
+    token = small_hall.login()
+    with ScreenStream(small_hall.ws_url(f"/ws/dashboard?token={token}")) as dash:
+        first = dash.recv(timeout=5)
+        assert first and first["type"] == "snapshot"
+        dash.ws.send(json.dumps({
+            "type": "set_strategy", "id": "d1", "scope": "hall",
+            "strategy": {"max_wait_s": 1800}, "reason": "高峰防止久等 / peak cap",
+        }))
+        result = None
+        for _ in range(50):
+            frame = dash.recv(timeout=5)
+            if frame and frame["type"] == "command_result":
+                result = frame
+                break
+        assert result and result["payload"]["ok"] and result["payload"]["id"] == "d1", result
+        assert result["payload"]["result"]["hall"]["max_wait_s"] == 1800
+        dash.ws.send(json.dumps({"type": "set_strategy", "scope": "hall", "strategy": {"max_wait_s": 5}}))
+        refused = None
+        for _ in range(50):
+            frame = dash.recv(timeout=5)
+            if frame and frame["type"] == "command_result":
+                refused = frame
+                break
+        assert refused and not refused["payload"]["ok"], refused
+    status, body = small_hall.request("GET", "/api/v1/strategies",
+                                      headers={"Authorization": f"Bearer {token}"})
+    assert status == 200 and body["hall"]["max_wait_s"] == 1800, body
