@@ -871,6 +871,7 @@ impl Handler<Rejoin> for HallActor {
             t.status = TicketStatus::Waiting;
             t.window = None;
             t.finished_at = None;
+            t.recalls = 0;
             t.arrival = arrival;
             let view = crate::views::TicketView::of(&t, 0, 0);
             let mut commit = Commit::default();

@@ -154,7 +154,12 @@ impl WindowActor {
         let pause_message = if !record.enabled {
             Some("窗口停用 / Window closed".to_string())
         } else if record.state == WindowState::Paused {
-            Some(self.cfg.pause_message.clone())
+            Some(match &record.pause_reason {
+                Some(r) if !r.trim().is_empty() => {
+                    format!("{} ({})", self.cfg.pause_message, r.trim())
+                }
+                _ => self.cfg.pause_message.clone(),
+            })
         } else {
             None
         };
@@ -552,7 +557,12 @@ impl Handler<Command> for WindowActor {
             return AtomicResponse::new(Box::pin(fut::ready(reply.clone())));
         }
         let id = Some(cmd.id.clone());
-        if !self.record.enabled && matches!(cmd.action, Action::Login | Action::CallNext) {
+        if !self.record.enabled
+            && matches!(
+                cmd.action,
+                Action::Login | Action::CallNext | Action::Call | Action::Unpark
+            )
+        {
             let reply = Reply::error(
                 id,
                 "window_disabled",
@@ -590,8 +600,8 @@ impl Handler<Command> for WindowActor {
                 Some(cmd_id.clone()),
                 "unknown_queue",
                 format!(
-                    "this window does not serve queue {:?} (本窗口不办理该队列)",
-                    cmd.queue
+                    "this window does not serve queue {} (本窗口不办理该队列)",
+                    cmd.queue.as_deref().unwrap_or_default()
                 ),
             );
             return self.refuse(cmd_id, reply);

@@ -529,6 +529,19 @@ pub struct StatePayload {
     pub staff: Option<StaffRef>,
     /// Current ticket.
     pub ticket: Option<TicketRef>,
+    /// False while a supervisor has disabled (停用) the window.
+    #[serde(default = "enabled_default")]
+    pub enabled: bool,
+    /// Shown on the window screen while paused or disabled.
+    #[serde(default)]
+    pub pause_message: Option<String>,
+    /// Grows with every change; a newer state has a higher version.
+    #[serde(default)]
+    pub version: u64,
+}
+
+fn enabled_default() -> bool {
+    true
 }
 
 #[cfg(test)]
@@ -753,11 +766,19 @@ mod tests {
             state: "idle".into(),
             staff: None,
             ticket: None,
+            enabled: true,
+            pause_message: None,
+            version: 7,
         };
         assert_eq!(
             serde_json::to_value(&s).unwrap(),
-            json!({"window":"5","state":"idle","staff":null,"ticket":null})
+            json!({"window":"5","state":"idle","staff":null,"ticket":null,"enabled":true,"pause_message":null,"version":7})
         );
+        // What the server publishes parses, extra fields included.
+        let published = json!({"window":"5","state":"paused","staff":null,"ticket":null,
+            "enabled":true,"pause_message":"暂停服务 (午休)","version":9});
+        let p: StatePayload = serde_json::from_value(published).unwrap();
+        assert_eq!(p.pause_message.as_deref(), Some("暂停服务 (午休)"));
         let s = StatePayload {
             window: "5".into(),
             state: "serving".into(),
@@ -769,6 +790,9 @@ mod tests {
                 id: "20261126-A001".into(),
                 number: "A001".into(),
             }),
+            enabled: true,
+            pause_message: None,
+            version: 8,
         };
         let v = serde_json::to_value(&s).unwrap();
         assert_eq!(v["staff"]["name"], "李四");

@@ -158,6 +158,14 @@ async fn dashboard_command(
         strategy,
         reason,
     } = cmd;
+    if scope != "hall" && windows.is_empty() {
+        telemetry::rejected("ws", "bad_request");
+        return frame(
+            false,
+            id,
+            serde_json::json!({"code": "bad_request", "message": "list at least one window"}),
+        );
+    }
     let scope = match scope.as_str() {
         "hall" => StrategyScope::Hall,
         "windows" => StrategyScope::Windows(windows),

@@ -75,8 +75,9 @@ pub struct Ticket {
     pub finished_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub personal: Personal,
-    /// Called back after a no-show or transferred from another window: it
-    /// goes ahead of new arrivals (class `Returned`).
+    /// Transferred from another window: it goes ahead of new arrivals
+    /// (class `Returned`). A no-show that rejoins does not get it: it
+    /// rejoins a few places back in its own class instead.
     #[serde(default)]
     pub returned: bool,
     /// Checked in for a booked slot in time (class `Appointment`).
