@@ -157,6 +157,21 @@ impl Directory {
             window_views.push(actor.view_now());
             windows.insert(w.id.clone(), actor.start());
         }
+        // Queues predict waits from the windows that serve them: the state at
+        // start here, then every committed change.
+        {
+            let views = window_views.clone();
+            let qs: Vec<_> = queues.values().cloned().collect();
+            actix::spawn(async move {
+                for v in views {
+                    for q in &qs {
+                        let _ = q
+                            .send(crate::queue::WindowChanged(Box::new(v.clone())))
+                            .await;
+                    }
+                }
+            });
+        }
         let last_seq = recovered.last_seq;
         let recent = &recovered.recent_events;
         let sources = Sources {

@@ -10,14 +10,16 @@ use crate::clock::HallClock;
 use crate::config::QueueConfig;
 use crate::core::dispatch::Line;
 use crate::core::estimate::{estimated_wait_s, ServiceTime};
+use crate::core::predict::{expected_remaining_s, predict_wait_s};
 use crate::core::strategy::Class;
 use crate::core::ticket::{
     format_number, ticket_id, Channel, OrderKey, Personal, Priority, Ticket, TicketStatus,
 };
+use crate::core::window_state::WindowState;
 use crate::events::EventBody;
 use crate::keys;
 use crate::store::{Commit, Store, StoreError};
-use crate::views::{QueueView, TicketView};
+use crate::views::{QueueView, TicketView, WindowView};
 
 pub struct QueueActor {
     cfg: QueueConfig,
@@ -30,8 +32,12 @@ pub struct QueueActor {
     /// Idempotency key → the ticket it produced (today).
     idempotency: HashMap<String, Ticket>,
     service: ServiceTime,
-    /// Windows able to serve this queue, for the wait estimate.
+    /// Windows configured to serve this queue: the estimate's fallback when
+    /// none is staffed.
     windows: usize,
+    /// The latest view of each window serving this queue, from committed
+    /// events: who is staffed, idle or busy since when.
+    staffed: HashMap<String, WindowView>,
     /// Last arrival stamp handed out, so arrival order is strict.
     last_arrival: i64,
 }
@@ -75,6 +81,7 @@ impl QueueActor {
             idempotency: idempotency.into_iter().collect(),
             service: ServiceTime::new(default_service_s),
             windows,
+            staffed: HashMap::new(),
             last_arrival,
         }
     }
@@ -109,8 +116,35 @@ impl QueueActor {
     /// People ahead and estimated wait of a waiting ticket of this queue.
     fn position(&self, id: &str) -> Option<(u64, u64)> {
         let ahead = self.line.people_ahead(id)?;
-        let wait = estimated_wait_s(ahead, self.windows, self.service.mean_s());
-        Some((ahead as u64, wait))
+        Some((ahead as u64, self.predict(ahead)))
+    }
+
+    /// The wait of a ticket with `ahead` people in front (core::predict):
+    /// the staffed windows free up one by one, each busy one after the rest
+    /// of its current service. With nobody staffed yet, the configured
+    /// windows at the mean service time.
+    fn predict(&self, ahead: usize) -> u64 {
+        let mean = self.service.mean_s();
+        let now = self.clock.now();
+        let free_in: Vec<f64> = self
+            .staffed
+            .values()
+            .filter(|w| w.enabled)
+            .filter_map(|w| match w.state {
+                WindowState::Idle => Some(0.0),
+                WindowState::Called | WindowState::Serving => {
+                    let elapsed = w
+                        .busy_since
+                        .map_or(0.0, |t| (now - t).num_milliseconds() as f64 / 1000.0);
+                    Some(expected_remaining_s(elapsed, mean))
+                }
+                WindowState::Paused | WindowState::LoggedOut => None,
+            })
+            .collect();
+        match predict_wait_s(ahead, &free_in, mean) {
+            Some(w) if w.is_finite() && w >= 0.0 => w.round() as u64,
+            _ => estimated_wait_s(ahead, self.windows, mean),
+        }
     }
 
     /// Records a change of the line: version, gauge.
@@ -154,7 +188,30 @@ impl Actor for QueueActor {
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(256);
         self.publish_gauge();
+        // Window changes, for the wait prediction.
+        ctx.add_stream(tokio_stream::wrappers::BroadcastStream::new(
+            self.store.subscribe(),
+        ));
     }
+}
+
+type EventItem = Result<
+    std::sync::Arc<crate::events::CommittedEvent>,
+    tokio_stream::wrappers::errors::BroadcastStreamRecvError,
+>;
+
+impl StreamHandler<EventItem> for QueueActor {
+    fn handle(&mut self, item: EventItem, ctx: &mut Self::Context) {
+        // A lagged stream only makes the prediction older until the next change.
+        if let Ok(e) = item {
+            if let EventBody::Window(w) = &e.body {
+                Handler::<WindowChanged>::handle(self, WindowChanged(Box::new(w.clone())), ctx);
+            }
+        }
+    }
+
+    // The event stream ends only at shutdown; the queue must not stop with it.
+    fn finished(&mut self, _: &mut Self::Context) {}
 }
 
 /// Take a number.
@@ -207,7 +264,7 @@ impl Handler<Issue> for QueueActor {
         let seq = self.next_seq;
         let number = format_number(&self.cfg.prefix, seq);
         let arrival = now.timestamp_micros().max(self.last_arrival + 1);
-        let ticket = Ticket {
+        let mut ticket = Ticket {
             id: ticket_id(&self.day, &number),
             day: self.day.clone(),
             queue: self.cfg.id.clone(),
@@ -229,7 +286,15 @@ impl Handler<Issue> for QueueActor {
             recalls: 0,
             reserved_for: None,
             waiting_in: None,
+            predicted_wait_s: None,
         };
+        self.line.push(ticket.clone());
+        let ahead = self.line.people_ahead(&ticket.id).unwrap_or(0);
+        let wait = self.predict(ahead);
+        // Kept with the ticket, to check the prediction when it is called.
+        ticket.predicted_wait_s = Some(wait);
+        self.line.push(ticket.clone());
+        let view = TicketView::of(&ticket, ahead as u64, wait);
         let mut commit = Commit::default();
         commit.put_json(keys::ticket(&self.day, &self.cfg.id, seq), &ticket);
         if let Some(key) = &msg.idempotency_key {
@@ -238,13 +303,6 @@ impl Handler<Issue> for QueueActor {
                 ticket.id.clone().into_bytes(),
             );
         }
-        self.line.push(ticket.clone());
-        let ahead = self.line.people_ahead(&ticket.id).unwrap_or(0);
-        let view = TicketView::of(
-            &ticket,
-            ahead as u64,
-            estimated_wait_s(ahead, self.windows, self.service.mean_s()),
-        );
         let mut queue_view = self.view();
         queue_view.issued = u64::from(seq);
         let version = self.next_version();
@@ -463,5 +521,26 @@ impl Handler<ServiceObserved> for QueueActor {
 
     fn handle(&mut self, msg: ServiceObserved, _: &mut Self::Context) {
         self.service.observe(msg.seconds);
+    }
+}
+
+/// A window serving this queue changed (from committed events), or its
+/// state at start-up: for the wait prediction.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct WindowChanged(pub Box<WindowView>);
+
+impl Handler<WindowChanged> for QueueActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: WindowChanged, _: &mut Self::Context) {
+        let w = *msg.0;
+        let newer = self
+            .staffed
+            .get(&w.id)
+            .is_none_or(|old| w.version >= old.version);
+        if newer && w.queues.iter().any(|q| q.queue == self.cfg.id) {
+            self.staffed.insert(w.id.clone(), w);
+        }
     }
 }

@@ -93,6 +93,10 @@ pub struct WindowView {
     /// Tickets the window has set aside (park).
     #[serde(default)]
     pub parked: Vec<TicketRef>,
+    /// When the window took up its current ticket (started, else called):
+    /// how long it has been busy, for the wait prediction.
+    #[serde(default)]
+    pub busy_since: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

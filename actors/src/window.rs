@@ -181,6 +181,7 @@ impl WindowActor {
             pause_message,
             version: record.version,
             silent: self.silent,
+            busy_since: ticket.and_then(|t| t.started_at.or(t.called_at)),
             parked: self
                 .parked
                 .iter()
@@ -485,6 +486,16 @@ impl WindowActor {
                         .increment(1);
                     metrics::histogram!("tingwu_call_latency_seconds")
                         .record(received.elapsed().as_secs_f64());
+                    // The prediction checked against what really happened.
+                    if let Some(t) = &change.ticket {
+                        if let (Some(predicted), Some(called)) = (t.predicted_wait_s, t.called_at) {
+                            let actual = (called - t.issued_at).num_milliseconds() as f64 / 1000.0;
+                            metrics::histogram!("tingwu_wait_prediction_error_seconds")
+                                .record((actual - predicted as f64).abs());
+                            metrics::histogram!("tingwu_ticket_wait_seconds")
+                                .record(actual.max(0.0));
+                        }
+                    }
                 }
                 if let Some((queue, secs)) = &change.observed_service {
                     if let Some(q) = act.queue_by_id.get(queue) {

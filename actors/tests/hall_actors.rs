@@ -333,6 +333,7 @@ async fn windows_recover_their_ticket_from_an_earlier_day_or_reset() {
         recalls: 0,
         reserved_for: None,
         waiting_in: None,
+        predicted_wait_s: None,
     };
     let mut recovered = Recovered {
         day: clock.day(clock.now()),
@@ -633,6 +634,7 @@ async fn a_no_show_rejoins_a_few_places_back() {
             recalls: 0,
             reserved_for: None,
             waiting_in: None,
+            predicted_wait_s: None,
         };
         t.status = TicketStatus::NoShow;
         t
@@ -666,4 +668,44 @@ async fn a_no_show_rejoins_a_few_places_back() {
         .await
         .unwrap()
         .is_err());
+}
+
+#[actix::test]
+async fn the_wait_prediction_follows_the_staffed_windows() {
+    let dir = start(hall(3)); // queue A: windows 2 and 3 (window 1 only as secondary)
+    let wait = |dir: Directory| async move {
+        dir.hall
+            .send(IssueTicket {
+                deadline: None,
+                appointment: None,
+                item: Some("general".into()),
+                queue: None,
+                channel: Channel::Onsite,
+                priority: Priority::Normal,
+                personal: Personal::default(),
+                idempotency_key: None,
+            })
+            .await
+            .unwrap()
+            .unwrap()
+            .ticket
+    };
+    for _ in 0..3 {
+        wait(dir.clone()).await;
+    }
+    // Nobody logged in: the configured windows (3 serve A in some role).
+    let before = wait(dir.clone()).await;
+    assert_eq!(before.people_ahead, 3);
+    // One window staffed and idle: the queue knows it is alone.
+    dir.windows["2"]
+        .send(cmd("l", Action::Login))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let after = wait(dir.clone()).await;
+    assert_eq!(after.people_ahead, 4);
+    // 4 ahead, one window, 300 s each: 1200 s; the fallback said 3×300/3.
+    assert_eq!(after.estimated_wait_s, 1200, "{after:?}");
+    assert!(before.estimated_wait_s < after.estimated_wait_s);
+    assert!(after.expected_call_at.is_some());
 }

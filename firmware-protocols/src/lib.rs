@@ -16,6 +16,9 @@
 //! | [`terminal`] | window terminal (呼叫器) JSON payloads over MQTT | `docs/mqtt-terminal.md` |
 //! | [`envelope`] | WebSocket stream envelopes for screens and dashboards | `docs/websocket-stream.md` |
 //! | [`id_number`] | resident ID numbers (GB 11643-1999), phone and name masking | `docs/id-number.md` |
+//! | [`escpos`] | ESC/POS ticket layout and printer status replies | `docs/escpos.md` |
+//! | [`idcard`] | second-generation ID card reader frames (GA/T 467) | `docs/idcard.md` |
+//! | [`modbus_profile`] | Tingwu's Modbus RTU register map for strips, terminals, evaluators | `docs/modbus-profile.md` |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -33,7 +36,10 @@
 )]
 
 pub mod envelope;
+pub mod escpos;
 pub mod id_number;
+pub mod idcard;
+pub mod modbus_profile;
 pub mod mqtt_packet;
 pub mod terminal;
 

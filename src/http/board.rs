@@ -63,6 +63,7 @@ impl Entry {
             recalls: 0,
             reserved_for: None,
             waiting_in: None,
+            predicted_wait_s: None,
         })
     }
 }
@@ -289,6 +290,7 @@ mod tests {
             recalls: 0,
             reserved_for: None,
             waiting_in: None,
+            predicted_wait_s: None,
         }
     }
 

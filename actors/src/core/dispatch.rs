@@ -168,6 +168,7 @@ mod tests {
             recalls: 0,
             reserved_for: None,
             waiting_in: None,
+            predicted_wait_s: None,
         }
     }
 

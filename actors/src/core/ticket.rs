@@ -93,6 +93,10 @@ pub struct Ticket {
     /// key stay with the queue that issued it).
     #[serde(default)]
     pub waiting_in: Option<String>,
+    /// The wait predicted when it was issued, to check the prediction
+    /// against what really happened.
+    #[serde(default)]
+    pub predicted_wait_s: Option<u64>,
 }
 
 impl Ticket {
