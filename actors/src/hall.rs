@@ -497,16 +497,6 @@ impl Handler<IssueTicket> for HallActor {
             (None, Some(q)) => Err(IssueError::UnknownQueue(q.clone())),
             _ => Err(IssueError::ItemOrQueue),
         };
-        if let (Some(key), Ok(q)) = (&msg.idempotency_key, &queue_id) {
-            let fp = fingerprint(
-                msg.item.as_deref(),
-                q,
-                msg.channel,
-                msg.priority,
-                &msg.personal,
-            );
-            self.idempotency.insert(key.clone(), (fp, q.clone()));
-        }
         // Limits against hoarding (防黄牛): per person, per item, per day.
         let target = match (&msg.item, &queue_id) {
             (Some(item), _) => item.clone(),
@@ -528,9 +518,31 @@ impl Handler<IssueTicket> for HallActor {
             if over {
                 Err(IssueError::LimitReached { limit })
             } else {
+                // Reserved now, so requests in flight at once count too;
+                // given back below if the ticket is not issued.
+                for h in &holders {
+                    *self.held.entry((h.clone(), target.clone())).or_insert(0) += 1;
+                }
                 Ok(q)
             }
         });
+        let reserved = queue_id.is_ok();
+        // The key is remembered once the ticket exists (see below), so a
+        // refused request leaves nothing behind for a retry to slip through.
+        let key_fp = match (&msg.idempotency_key, &queue_id) {
+            (Some(key), Ok(q)) => Some((
+                key.clone(),
+                fingerprint(
+                    msg.item.as_deref(),
+                    q,
+                    msg.channel,
+                    msg.priority,
+                    &msg.personal,
+                ),
+                q.clone(),
+            )),
+            _ => None,
+        };
         let queue = queue_id.and_then(|q| {
             self.queues
                 .get(&q)
@@ -556,12 +568,16 @@ impl Handler<IssueTicket> for HallActor {
         Box::pin(
             fut.into_actor(self)
                 .map(move |res: Result<Issued, IssueError>, act, _| {
-                    if let Ok(issued) = &res {
-                        if !issued.replayed {
-                            for h in holders {
-                                *act.held.entry((h, target.clone())).or_insert(0) += 1;
+                    let issued_new = matches!(&res, Ok(i) if !i.replayed);
+                    if reserved && !issued_new {
+                        for h in holders {
+                            if let Some(n) = act.held.get_mut(&(h, target.clone())) {
+                                *n = n.saturating_sub(1);
                             }
                         }
+                    }
+                    if let (Ok(_), Some((key, fp, q))) = (&res, key_fp) {
+                        act.idempotency.insert(key, (fp, q));
                     }
                     res
                 }),
@@ -576,6 +592,7 @@ impl HallActor {
         if today > self.held_day {
             self.held_day = today;
             self.held.clear();
+            self.idempotency.clear();
         }
     }
 }
@@ -839,6 +856,8 @@ pub enum RejoinError {
     TooLate(u32),
     #[error("that ticket is from another day")]
     OtherDay,
+    #[error("this ticket has already rejoined the queue today (已重新排队)")]
+    AlreadyRejoined,
     #[error(transparent)]
     Storage(#[from] StoreError),
     #[error("the hall is shutting down")]
@@ -855,7 +874,7 @@ impl Handler<Rejoin> for HallActor {
     type Result = ResponseActFuture<Self, Result<crate::views::TicketView, RejoinError>>;
 
     fn handle(&mut self, msg: Rejoin, _: &mut Self::Context) -> Self::Result {
-        let mut t = *msg.0;
+        let t = *msg.0;
         let now = self.clock.now();
         let calling = self.config.calling.clone();
         let checked = if t.status != TicketStatus::NoShow {
@@ -871,35 +890,18 @@ impl Handler<Rejoin> for HallActor {
             Ok(())
         };
         let queue = self.queues.get(t.line_queue()).cloned();
-        let store = self.store.clone();
-        let class = crate::core::dispatch::class_of(&t);
         Box::pin(fut::wrap_future(async move {
             checked?;
             let queue = queue.ok_or(RejoinError::Unavailable)?;
-            let arrival = queue
-                .send(crate::queue::RejoinStamp {
-                    class,
+            // The queue decides and commits in one handler, so two rejoins
+            // of the same ticket cannot both put it back in line.
+            queue
+                .send(crate::queue::RejoinTicket {
+                    ticket: Box::new(t),
                     places: calling.rejoin_places as usize,
                 })
                 .await
-                .map_err(|_| RejoinError::Unavailable)?;
-            t.status = TicketStatus::Waiting;
-            t.window = None;
-            t.finished_at = None;
-            t.recalls = 0;
-            t.arrival = arrival;
-            let view = crate::views::TicketView::of(&t, 0, 0);
-            let mut commit = Commit::default();
-            commit
-                .put_json(keys::ticket(&t.day, &t.queue, t.seq), &t)
-                .event(EventBody::Ticket(view.clone()));
-            store.enqueue(commit)?.await?;
-            // Durable: the queue places it in line.
-            queue
-                .send(crate::queue::Enqueue(Box::new(t)))
-                .await
-                .map_err(|_| RejoinError::Unavailable)?;
-            Ok(view)
+                .map_err(|_| RejoinError::Unavailable)?
         }))
     }
 }

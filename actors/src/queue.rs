@@ -35,6 +35,8 @@ pub struct QueueActor {
     /// Windows configured to serve this queue: the estimate's fallback when
     /// none is staffed.
     windows: usize,
+    /// Tickets that rejoined today: a ticket rejoins once.
+    rejoined: std::collections::HashSet<String>,
     /// The latest view of each window serving this queue, from committed
     /// events: who is staffed, idle or busy since when.
     staffed: HashMap<String, WindowView>,
@@ -82,6 +84,7 @@ impl QueueActor {
             service: ServiceTime::new(default_service_s),
             windows,
             staffed: HashMap::new(),
+            rejoined: std::collections::HashSet::new(),
             last_arrival,
         }
     }
@@ -165,6 +168,7 @@ impl QueueActor {
             self.next_seq = 1;
             self.line.clear();
             self.idempotency.clear();
+            self.rejoined.clear();
             self.version = self.next_version();
         }
     }
@@ -455,8 +459,11 @@ impl Handler<Enqueue> for QueueActor {
     type Result = MessageResult<Enqueue>;
 
     fn handle(&mut self, msg: Enqueue, _: &mut Self::Context) -> Self::Result {
-        self.line.push(*msg.0);
-        self.changed();
+        // Yesterday's line is gone; a ticket of another day does not join today's.
+        if msg.0.day == self.day {
+            self.line.push(*msg.0);
+            self.changed();
+        }
         MessageResult(self.view())
     }
 }
@@ -542,5 +549,60 @@ impl Handler<WindowChanged> for QueueActor {
         if newer && w.queues.iter().any(|q| q.queue == self.cfg.id) {
             self.staffed.insert(w.id.clone(), w);
         }
+    }
+}
+
+/// A no-show comes back (the hall has checked the time limit): it rejoins
+/// `places` places back in its class. Checked, committed and placed in one
+/// handler, so it rejoins at most once.
+#[derive(Message)]
+#[rtype(result = "Result<TicketView, crate::hall::RejoinError>")]
+pub struct RejoinTicket {
+    pub ticket: Box<Ticket>,
+    pub places: usize,
+}
+
+impl Handler<RejoinTicket> for QueueActor {
+    type Result = ResponseFuture<Result<TicketView, crate::hall::RejoinError>>;
+
+    fn handle(&mut self, msg: RejoinTicket, _: &mut Self::Context) -> Self::Result {
+        use crate::hall::RejoinError;
+        self.roll_day();
+        let mut t = *msg.ticket;
+        if t.day != self.day {
+            return Box::pin(async { Err(RejoinError::OtherDay) });
+        }
+        if self.rejoined.contains(&t.id) || self.line.get(&t.id).is_some() {
+            return Box::pin(async { Err(RejoinError::AlreadyRejoined) });
+        }
+        let class = crate::core::dispatch::class_of(&t);
+        t.arrival = self
+            .line
+            .arrival_after(class, msg.places)
+            .unwrap_or_else(|| self.clock.now().timestamp_micros());
+        t.status = TicketStatus::Waiting;
+        t.window = None;
+        t.finished_at = None;
+        t.recalls = 0;
+        let mut commit = Commit::default();
+        commit.put_json(keys::ticket(&t.day, &t.queue, t.seq), &t);
+        self.line.push(t.clone());
+        let view = self.ticket_view(&t);
+        commit
+            .event(EventBody::Ticket(view.clone()))
+            .event(EventBody::Queue(self.view()));
+        let durable = match self.store.enqueue(commit) {
+            Ok(f) => f,
+            Err(e) => {
+                self.line.take_id(&t.id);
+                return Box::pin(async move { Err(RejoinError::Storage(e)) });
+            }
+        };
+        self.rejoined.insert(t.id.clone());
+        self.changed();
+        Box::pin(async move {
+            durable.await?;
+            Ok(view)
+        })
     }
 }

@@ -257,7 +257,19 @@ impl WindowActor {
                     name: person.name.clone(),
                 });
             }
-            Action::Logout => record.staff = None,
+            Action::Logout => {
+                if !self.parked.is_empty() {
+                    return Err(Reply::error(
+                        id,
+                        "bad_state",
+                        format!(
+                            "{} parked ticket(s) wait at this window; unpark or transfer them before logging out (有挂起的号)",
+                            self.parked.len()
+                        ),
+                    ));
+                }
+                record.staff = None
+            }
             Action::Pause => record.pause_reason = cmd.reason.clone(),
             Action::Resume => record.pause_reason = None,
             Action::Recall => {
@@ -569,10 +581,8 @@ impl Handler<Command> for WindowActor {
         }
         let id = Some(cmd.id.clone());
         if !self.record.enabled
-            && matches!(
-                cmd.action,
-                Action::Login | Action::CallNext | Action::Call | Action::Unpark
-            )
+            // Unpark stays allowed: it finishes a citizen already begun.
+            && matches!(cmd.action, Action::Login | Action::CallNext | Action::Call)
         {
             let reply = Reply::error(
                 id,

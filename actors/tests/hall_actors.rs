@@ -709,3 +709,78 @@ async fn the_wait_prediction_follows_the_staffed_windows() {
     assert!(before.estimated_wait_s < after.estimated_wait_s);
     assert!(after.expected_call_at.is_some());
 }
+
+#[actix::test]
+async fn the_limit_holds_for_requests_at_once_and_for_retried_keys() {
+    let dir = start(hall(2));
+    let req = |key: Option<&str>| IssueTicket {
+        deadline: None,
+        appointment: None,
+        item: Some("general".into()),
+        queue: None,
+        channel: Channel::Onsite,
+        priority: Priority::Normal,
+        personal: Personal {
+            holders: vec!["fp-wang".into()],
+            ..Personal::default()
+        },
+        idempotency_key: key.map(str::to_string),
+    };
+    let sends: Vec<_> = (0..10).map(|_| dir.hall.send(req(None))).collect();
+    let results = futures::future::join_all(sends).await;
+    let ok = results.iter().filter(|r| matches!(r, Ok(Ok(_)))).count();
+    assert_eq!(ok, 3, "ten at once, limit 3");
+    // A key refused for the limit gives nothing to a retry either.
+    for _ in 0..2 {
+        let err = dir.hall.send(req(Some("k-1"))).await.unwrap().unwrap_err();
+        assert_eq!(err.code(), "limit_reached");
+    }
+}
+
+#[actix::test]
+async fn a_no_show_rejoins_once_and_parked_tickets_block_logout() {
+    let dir = start(hall(2));
+    issue(&dir, "general", Priority::Normal).await.unwrap();
+    issue(&dir, "general", Priority::Normal).await.unwrap();
+    let w2 = &dir.windows["2"];
+    w2.send(cmd("l", Action::Login)).await.unwrap();
+    w2.send(cmd("c", Action::CallNext)).await.unwrap();
+    let r = w2.send(cmd("s", Action::Skip)).await.unwrap();
+    let v = r.ticket.unwrap();
+    let t = tingwu_actors::core::ticket::Ticket {
+        id: v["id"].as_str().unwrap().into(),
+        day: v["id"].as_str().unwrap()[..8].into(),
+        queue: "A".into(),
+        seq: 1,
+        number: "A001".into(),
+        item: Some("general".into()),
+        channel: Channel::Onsite,
+        priority: Priority::Normal,
+        status: tingwu_actors::core::ticket::TicketStatus::NoShow,
+        issued_at: chrono::Utc::now(),
+        arrival: 0,
+        window: Some("2".into()),
+        called_at: None,
+        started_at: None,
+        finished_at: Some(chrono::Utc::now()),
+        personal: Personal::default(),
+        returned: false,
+        appointment: None,
+        recalls: 0,
+        reserved_for: None,
+        waiting_in: None,
+        predicted_wait_s: None,
+    };
+    let a = dir
+        .hall
+        .send(tingwu_actors::hall::Rejoin(Box::new(t.clone())));
+    let b = dir.hall.send(tingwu_actors::hall::Rejoin(Box::new(t)));
+    let (a, b) = futures::join!(a, b);
+    let oks = [a.unwrap().is_ok(), b.unwrap().is_ok()];
+    assert_eq!(oks.iter().filter(|o| **o).count(), 1, "rejoined once");
+    // Park one; logout is refused while it waits.
+    w2.send(cmd("c2", Action::CallNext)).await.unwrap();
+    w2.send(cmd("p", Action::Park)).await.unwrap();
+    let r = w2.send(cmd("o", Action::Logout)).await.unwrap();
+    assert_eq!(r.error.unwrap().code, "bad_state");
+}

@@ -114,15 +114,17 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };
+    // `appt-` keys belong to appointment check-ins; a client may not take them.
     let key = v.to_str().ok().filter(|k| {
         !k.is_empty()
             && k.len() <= MAX_IDEMPOTENCY_KEY
             && k.bytes().all(|b| b.is_ascii_graphic() && b != b'/')
+            && !k.starts_with("appt-")
     });
     key.map(|k| Some(k.to_string())).ok_or_else(|| {
         ApiError::bad_request(
             "bad_request",
-            format!("Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} printable ASCII characters without '/'"),
+            format!("Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} printable ASCII characters without '/', not starting with \"appt-\""),
         )
     })
 }
@@ -367,6 +369,9 @@ pub async fn rejoin(
             match e {
                 E::NotSkipped | E::OtherDay => {
                     ApiError::new(StatusCode::CONFLICT, "not_a_no_show", e.to_string())
+                }
+                E::AlreadyRejoined => {
+                    ApiError::new(StatusCode::CONFLICT, "already_rejoined", e.to_string())
                 }
                 E::TooLate(_) => ApiError::new(StatusCode::CONFLICT, "too_late", e.to_string()),
                 E::Storage(_) | E::Unavailable => ApiError::unavailable(e.to_string()),

@@ -356,7 +356,7 @@ impl Follower {
         let mut candidates: Vec<_> = self
             .watched
             .values()
-            .filter(|w| w.ticket.queue == queue && w.waiting && !w.ahead_done)
+            .filter(|w| w.ticket.line_queue() == queue && w.waiting && !w.ahead_done)
             .map(|w| (w.ticket.order_key(), w.ticket.id.clone()))
             .collect();
         if candidates.is_empty() {
