@@ -566,6 +566,11 @@ impl Actor for WindowActor {
 pub struct Command {
     pub cmd: TerminalCommand,
     pub received: Instant,
+    /// The staff member a caller-page session speaks for; the command is
+    /// refused if someone else is logged in at the window (checked here,
+    /// with the window's own state, so no login can slip in between).
+    /// None for the window's own terminal.
+    pub acting_staff: Option<String>,
 }
 
 impl Handler<Command> for WindowActor {
@@ -580,6 +585,19 @@ impl Handler<Command> for WindowActor {
             return AtomicResponse::new(Box::pin(fut::ready(reply.clone())));
         }
         let id = Some(cmd.id.clone());
+        if let (Some(acting), Some(on_duty)) = (&msg.acting_staff, &self.record.staff) {
+            if acting != &on_duty.id {
+                // Not remembered: it says nothing about the command itself.
+                return AtomicResponse::new(Box::pin(fut::ready(Reply::error(
+                    id,
+                    "forbidden",
+                    format!(
+                        "staff {} is logged in at window {} (本窗口已由其他工作人员登录)",
+                        on_duty.id, self.cfg.id
+                    ),
+                ))));
+            }
+        }
         if !self.record.enabled
             // Unpark stays allowed: it finishes a citizen already begun.
             && matches!(cmd.action, Action::Login | Action::CallNext | Action::Call)

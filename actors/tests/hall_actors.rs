@@ -82,6 +82,7 @@ fn cmd(id: &str, action: Action) -> Command {
             ..TerminalCommand::new(id, action)
         },
         received: Instant::now(),
+        acting_staff: None,
     }
 }
 
@@ -783,4 +784,19 @@ async fn a_no_show_rejoins_once_and_parked_tickets_block_logout() {
     w2.send(cmd("p", Action::Park)).await.unwrap();
     let r = w2.send(cmd("o", Action::Logout)).await.unwrap();
     assert_eq!(r.error.unwrap().code, "bad_state");
+}
+
+#[actix::test]
+async fn a_caller_session_cannot_act_while_someone_else_is_on_duty() {
+    let dir = start(hall(2));
+    issue(&dir, "general", Priority::Normal).await.unwrap();
+    let w2 = &dir.windows["2"];
+    w2.send(cmd("l", Action::Login)).await.unwrap(); // S1 on duty
+    let mut other = cmd("c", Action::CallNext);
+    other.acting_staff = Some("S9".into());
+    let r = w2.send(other).await.unwrap();
+    assert_eq!(r.error.unwrap().code, "forbidden");
+    let mut own = cmd("c2", Action::CallNext);
+    own.acting_staff = Some("S1".into());
+    assert!(w2.send(own).await.unwrap().ok);
 }

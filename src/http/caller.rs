@@ -60,6 +60,8 @@ struct Inner {
     /// Staff id → (wrong PINs in a row, locked until). Only configured
     /// staff ids are kept, so the map is bounded by the hall's staff list.
     failures: HashMap<String, (u32, Option<Instant>)>,
+    /// Staff id → lockouts in a row (reset by a right PIN); bounded likewise.
+    lockouts: HashMap<String, u32>,
     in_flight: HashMap<String, Arc<Semaphore>>,
 }
 
@@ -133,15 +135,26 @@ impl CallerSessions {
 
     fn failed(&self, staff: &str) {
         let mut inner = self.lock();
+        let lockouts = inner.lockouts.entry(staff.to_string()).or_insert(0);
+        let n = *lockouts;
         let entry = inner.failures.entry(staff.to_string()).or_insert((0, None));
         entry.0 += 1;
         if entry.0 >= MAX_FAILURES {
-            *entry = (0, Some(Instant::now() + LOCKOUT));
+            // Each lockout in a row lasts twice the last (1 min … 1 h), so
+            // guessing a 4-digit PIN takes days, not an afternoon.
+            let factor = 1u32 << n.min(6);
+            let lock = (LOCKOUT * factor).min(Duration::from_secs(3600));
+            *entry = (0, Some(Instant::now() + lock));
+            if let Some(l) = inner.lockouts.get_mut(staff) {
+                *l = l.saturating_add(1);
+            }
         }
     }
 
     fn succeeded(&self, staff: &str) {
-        self.lock().failures.remove(staff);
+        let mut inner = self.lock();
+        inner.failures.remove(staff);
+        inner.lockouts.remove(staff);
     }
 
     fn slots(&self, window: &str) -> Arc<Semaphore> {
@@ -335,7 +348,11 @@ pub async fn command(
     };
     tracing::debug!(window = %w, staff = %session.staff, command = %cmd.id, action = %cmd.action, "caller command");
     let reply = addr
-        .send(Command { cmd, received })
+        .send(Command {
+            cmd,
+            received,
+            acting_staff: Some(session.staff.clone()),
+        })
         .await
         .map_err(|_| ApiError::unavailable("the window is shutting down"))?;
     if let Some(e) = reply.error.as_ref() {

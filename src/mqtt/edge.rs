@@ -332,7 +332,11 @@ async fn dispatch(
         debug!(window, command = %cmd.id, action = %cmd.action, "terminal command");
         let window = window.to_string();
         // Enqueued now, in arrival order; the answer is awaited elsewhere.
-        let answer = addr.send(Command { cmd, received });
+        let answer = addr.send(Command {
+            cmd,
+            received,
+            acting_staff: None,
+        });
         let topics = topics.clone();
         let outbox = outbox.clone();
         tokio::spawn(async move {
