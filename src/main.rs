@@ -1,6 +1,7 @@
 //! `tingwu`: the real-time operations server of a government service hall.
 
 mod cli;
+mod devices;
 mod http;
 mod mqtt;
 mod notify;

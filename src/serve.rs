@@ -218,6 +218,7 @@ async fn transports(
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let ws_limits = WsLimits::default();
+    let printers_dir = dir.clone();
     let state = AppState {
         dir,
         db,
@@ -235,6 +236,7 @@ async fn transports(
         .await
         .map_err(|e| format!("cannot listen for HTTP on {}: {e}", args.http))?;
     let http_addr: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;
+    crate::devices::start_printers(&printers_dir, http_addr).await;
     let limits = http::Limits::default();
     let server = tokio::spawn(http::serve(listener, http::router(state), limits, stop_rx));
     info!(http = %http_addr, mqtt = %mqtt_addr, data = %args.data.display(), "tingwu ready");

@@ -60,6 +60,12 @@ pub struct HallConfig {
     pub appointments: AppointmentConfig,
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// Ticket printers (取号机打印机), one per kiosk at most.
+    #[serde(default)]
+    pub printers: Vec<PrinterConfig>,
+    /// What a printed ticket says besides the ticket itself.
+    #[serde(default)]
+    pub ticket: TicketConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -247,6 +253,42 @@ pub struct KioskConfig {
     #[serde(default)]
     pub name_en: String,
     pub area: String,
+}
+
+/// A thermal ticket printer speaking ESC/POS over raw TCP (port 9100).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrinterConfig {
+    pub id: String,
+    /// The kiosk whose tickets it prints.
+    pub kiosk: String,
+    /// `host:port` of the printer's raw TCP port, e.g. `192.168.1.50:9100`.
+    pub address: String,
+    /// Paper width in millimetres: 80 or 58.
+    #[serde(default = "default_paper_width")]
+    pub paper_width: u32,
+}
+
+fn default_paper_width() -> u32 {
+    80
+}
+
+/// The printed ticket's own lines (the ticket's number, item, people ahead,
+/// expected time, windows and materials come from the hall).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketConfig {
+    /// The first line; none: the hall's name.
+    #[serde(default)]
+    pub hall_name: Option<String>,
+    /// Lines printed at the foot of every ticket (温馨提示).
+    #[serde(default)]
+    pub notices: Vec<String>,
+    /// Where phones reach the ticket status page, e.g.
+    /// `http://hall.example.cn`; the QR code is this plus `/t/{ticket id}`.
+    /// None: the server's own HTTP address.
+    #[serde(default)]
+    pub status_base_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -651,9 +693,62 @@ impl HallConfig {
                 ));
             }
         }
-        unique_ids("kiosks", self.kiosks.iter().map(|k| k.id.as_str()))?;
         for (i, k) in self.kiosks.iter().enumerate() {
             check_ref(&format!("kiosks[{i}].area"), &k.area, &areas, "area")?;
+        }
+        let kiosks = unique_ids("kiosks", self.kiosks.iter().map(|k| k.id.as_str()))?;
+        unique_ids("printers", self.printers.iter().map(|p| p.id.as_str()))?;
+        let mut printed_kiosks = HashSet::new();
+        for (i, p) in self.printers.iter().enumerate() {
+            check_ref(&format!("printers[{i}].kiosk"), &p.kiosk, &kiosks, "kiosk")?;
+            if !printed_kiosks.insert(p.kiosk.as_str()) {
+                return Err(invalid(
+                    format!("printers[{i}].kiosk"),
+                    format!("kiosk {:?} already has a printer", p.kiosk),
+                ));
+            }
+            if p.address.parse::<std::net::SocketAddr>().is_err() {
+                return Err(invalid(
+                    format!("printers[{i}].address"),
+                    format!(
+                        "expected IP:port such as \"127.0.0.1:9100\", got {:?}",
+                        p.address
+                    ),
+                ));
+            }
+            if p.paper_width != 80 && p.paper_width != 58 {
+                return Err(invalid(
+                    format!("printers[{i}].paper_width"),
+                    "80 or 58 (mm)",
+                ));
+            }
+        }
+        let printable = |field: String, text: &str| {
+            if text.chars().any(char::is_control) || text.len() > 200 {
+                Err(invalid(
+                    field,
+                    "one printed line: no control characters, at most 200 bytes",
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        if let Some(name) = &self.ticket.hall_name {
+            printable("ticket.hall_name".into(), name)?;
+        }
+        for (i, n) in self.ticket.notices.iter().enumerate() {
+            printable(format!("ticket.notices[{i}]"), n)?;
+        }
+        if let Some(url) = &self.ticket.status_base_url {
+            if !(url.starts_with("http://") || url.starts_with("https://"))
+                || url.ends_with('/')
+                || url.chars().any(|c| c.is_control() || c.is_whitespace())
+            {
+                return Err(invalid(
+                    "ticket.status_base_url",
+                    "expected http:// or https:// and a host, without a trailing /",
+                ));
+            }
         }
         let mut users = HashSet::new();
         for (i, s) in self.supervisors.iter().enumerate() {
@@ -798,5 +893,54 @@ mod tests {
             )
         });
         assert!(err.contains("items[") && err.contains("hours[0]"), "{err}");
+    }
+
+    fn with_printer(extra: &str) -> String {
+        format!("{DEMO_HALL_TOML}\n{extra}")
+    }
+
+    #[test]
+    fn printers_and_the_ticket_section() {
+        let ok = with_printer(
+            "[[printers]]\nid = \"P1\"\nkiosk = \"K1\"\naddress = \"127.0.0.1:9100\"\n\n\
+             [ticket]\nhall_name = \"某某政务服务中心\"\nnotices = [\"请保管好号票\"]\n",
+        );
+        let cfg = HallConfig::from_toml(&ok).unwrap();
+        assert_eq!(cfg.printers[0].paper_width, 80, "80 mm by default");
+        assert_eq!(cfg.ticket.notices, vec!["请保管好号票"]);
+        // The demo hall has no printers and the default ticket section.
+        let demo = HallConfig::demo().unwrap();
+        assert!(demo.printers.is_empty() && demo.ticket.hall_name.is_none());
+
+        let err = |extra: &str| match HallConfig::from_toml(&with_printer(extra)) {
+            Ok(_) => panic!("accepted: {extra}"),
+            Err(e) => e.to_string(),
+        };
+        let p = |fields: &str| format!("[[printers]]\nid = \"P1\"\n{fields}\n");
+        let e = err(&p("kiosk = \"K9\"\naddress = \"127.0.0.1:9100\""));
+        assert!(
+            e.starts_with("printers[0].kiosk") && e.contains("K9"),
+            "{e}"
+        );
+        let e = err(&p("kiosk = \"K1\"\naddress = \"printer.local\""));
+        assert!(e.starts_with("printers[0].address"), "{e}");
+        let e = err(&p(
+            "kiosk = \"K1\"\naddress = \"127.0.0.1:9100\"\npaper_width = 76",
+        ));
+        assert!(e.starts_with("printers[0].paper_width"), "{e}");
+        let e = err(&p(
+            "kiosk = \"K1\"\naddress = \"127.0.0.1:9100\"\nbaud = 9600",
+        ));
+        assert!(e.contains("baud"), "{e}");
+        let two = format!(
+            "{}[[printers]]\nid = \"P2\"\nkiosk = \"K1\"\naddress = \"127.0.0.1:9101\"\n",
+            p("kiosk = \"K1\"\naddress = \"127.0.0.1:9100\"")
+        );
+        let e = err(&two);
+        assert!(e.starts_with("printers[1].kiosk"), "{e}");
+        let e = err("[ticket]\nnotices = [\"ok\", \"bad\\u001b@\"]\n");
+        assert!(e.starts_with("ticket.notices[1]"), "{e}");
+        let e = err("[ticket]\nstatus_base_url = \"hall.example/\"\n");
+        assert!(e.starts_with("ticket.status_base_url"), "{e}");
     }
 }

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::alarm::AlarmView;
 use crate::views::{CallView, QueueView, TicketView, WindowView};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,6 +21,8 @@ pub enum EventBody {
     /// Who did what and why, for supervisors' audit (strategy changes,
     /// out-of-order calls, windows disabled).
     Audit(AuditEntry),
+    /// An alarm was raised or changed (`active: true`) or cleared.
+    Alarm(AlarmView),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +47,7 @@ impl EventBody {
             EventBody::Queue(_) => "queue",
             EventBody::Ticket(_) => "ticket",
             EventBody::Audit(_) => "audit",
+            EventBody::Alarm(_) => "alarm",
         }
     }
 }

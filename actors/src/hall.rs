@@ -10,6 +10,7 @@ use actix::prelude::*;
 use tingwu_protocols::terminal::Reply;
 use tracing::{info, warn};
 
+use crate::alarm::AlarmActor;
 use crate::clock::HallClock;
 use crate::config::HallConfig;
 use crate::core::hours::ServiceHours;
@@ -19,6 +20,7 @@ use crate::core::window_state::WindowState;
 use crate::events::{AuditEntry, EventBody};
 use crate::keys;
 use crate::kiosk::KioskActor;
+use crate::printer::PrinterActor;
 use crate::queue::{Issue, Issued, QueueActor};
 use crate::records::{Recovered, WindowRecord};
 use crate::screen::{ScreenActor, ScreenScope, Sources};
@@ -43,6 +45,9 @@ pub struct Directory {
     pub screens: HashMap<String, Addr<ScreenActor>>,
     pub kiosks: HashMap<String, Addr<KioskActor>>,
     pub dashboard: Addr<ScreenActor>,
+    pub alarms: Addr<AlarmActor>,
+    /// Ticket printers by id; the binary attaches their links.
+    pub printers: HashMap<String, Addr<PrinterActor>>,
 }
 
 impl Directory {
@@ -174,9 +179,11 @@ impl Directory {
         }
         let last_seq = recovered.last_seq;
         let recent = &recovered.recent_events;
+        let alarms = AlarmActor::new(store.clone()).start();
         let sources = Sources {
             windows: windows.values().cloned().collect(),
             queues: queues.values().cloned().collect(),
+            alarms: Some(alarms.clone()),
         };
         let mut screens = HashMap::new();
         for s in &config.screens {
@@ -250,14 +257,27 @@ impl Directory {
         );
         hall.held = held;
         let hall = hall.start();
+        let printers: HashMap<String, Addr<PrinterActor>> = config
+            .printers
+            .iter()
+            .map(|p| {
+                (
+                    p.id.clone(),
+                    PrinterActor::new(p.clone(), config.clone(), clock, alarms.clone()).start(),
+                )
+            })
+            .collect();
         let kiosks = config
             .kiosks
             .iter()
             .map(|k| {
-                (
-                    k.id.clone(),
-                    KioskActor::new(k.clone(), clock, hall.clone()).start(),
-                )
+                let mut kiosk = KioskActor::new(k.clone(), clock, hall.clone());
+                if let Some(p) = config.printers.iter().find(|p| p.kiosk == k.id) {
+                    if let Some(addr) = printers.get(&p.id) {
+                        kiosk = kiosk.with_printer(addr.clone());
+                    }
+                }
+                (k.id.clone(), kiosk.start())
             })
             .collect();
         info!(
@@ -280,6 +300,8 @@ impl Directory {
             screens,
             kiosks,
             dashboard,
+            alarms,
+            printers,
         }
     }
 }

@@ -8,7 +8,9 @@ use serde::Serialize;
 use crate::clock::HallClock;
 use crate::config::KioskConfig;
 use crate::hall::{HallActor, IssueError, IssueTicket};
+use crate::printer::{PrintStatus, PrintTicket, PrinterActor};
 use crate::queue::Issued;
+use crate::views::TicketView;
 
 pub struct KioskActor {
     cfg: KioskConfig,
@@ -18,6 +20,7 @@ pub struct KioskActor {
     issued_today: u64,
     last_ticket: Option<String>,
     online: Option<bool>,
+    printer: Option<Addr<PrinterActor>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -41,7 +44,14 @@ impl KioskActor {
             issued_today: 0,
             last_ticket: None,
             online: None,
+            printer: None,
         }
+    }
+
+    /// The printer that prints this kiosk's tickets.
+    pub fn with_printer(mut self, printer: Addr<PrinterActor>) -> Self {
+        self.printer = Some(printer);
+        self
     }
 
     fn roll_day(&mut self) {
@@ -119,6 +129,32 @@ impl Handler<GetKiosk> for KioskActor {
             online: self.online,
             issued_today: self.issued_today,
             last_ticket: self.last_ticket.clone(),
+        })
+    }
+}
+
+/// Prints a ticket this kiosk has just issued (durably) on its printer.
+/// None: the kiosk has no printer.
+#[derive(Message)]
+#[rtype(result = "Option<PrintStatus>")]
+pub struct PrintIssued(pub Box<TicketView>);
+
+impl Handler<PrintIssued> for KioskActor {
+    type Result = ResponseFuture<Option<PrintStatus>>;
+
+    fn handle(&mut self, msg: PrintIssued, _: &mut Self::Context) -> Self::Result {
+        let Some(printer) = self.printer.clone() else {
+            return Box::pin(async { None });
+        };
+        Box::pin(async move {
+            // A printer that cannot answer is a printer out of service; the
+            // ticket stands either way.
+            Some(
+                printer
+                    .send(PrintTicket(msg.0))
+                    .await
+                    .unwrap_or(PrintStatus::OutOfService),
+            )
         })
     }
 }

@@ -7,6 +7,7 @@
 //! state, call the core, persist through [`store::Store`] and publish
 //! committed events; transports translate between the wire and messages.
 
+pub mod alarm;
 pub mod appointment;
 pub mod clock;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod events;
 pub mod hall;
 pub mod keys;
 pub mod kiosk;
+pub mod printer;
 pub mod queue;
 pub mod records;
 pub mod screen;

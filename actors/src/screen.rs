@@ -16,6 +16,7 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
 use tracing::{debug, warn};
 
+use crate::alarm::{AlarmActor, AlarmView, GetAlarms};
 use crate::clock::HallClock;
 use crate::config::{HallConfig, ScreenConfig, ScreenKind};
 use crate::events::{CommittedEvent, EventBody};
@@ -128,6 +129,7 @@ impl ScreenScope {
             EventBody::Call(c) => self.shows_window(&c.window),
             EventBody::Window(w) => self.shows_window(&w.id),
             EventBody::Queue(q) => self.shows_queue(&q.id),
+            EventBody::Alarm(_) => self.kind == "dashboard",
             EventBody::Ticket(_) | EventBody::Audit(_) => false,
         }
     }
@@ -138,6 +140,8 @@ impl ScreenScope {
 pub struct Sources {
     pub windows: Vec<Addr<WindowActor>>,
     pub queues: Vec<Addr<QueueActor>>,
+    /// The active alarms, for the dashboard.
+    pub alarms: Option<Addr<AlarmActor>>,
 }
 
 pub struct ScreenActor {
@@ -149,6 +153,10 @@ pub struct ScreenActor {
     windows: BTreeMap<String, WindowView>,
     queues: BTreeMap<String, QueueView>,
     calls: VecDeque<CallView>,
+    /// Active alarms (dashboard only). Live state: not rebuilt from the
+    /// events replayed at start-up, since devices raise again what is
+    /// still wrong.
+    alarms: BTreeMap<String, AlarmView>,
     last_seq: u64,
     /// Every shown event with seq above this is in `backlog`.
     resumable_from: u64,
@@ -188,6 +196,7 @@ impl ScreenActor {
                 .collect(),
             scope,
             calls: VecDeque::new(),
+            alarms: BTreeMap::new(),
             last_seq,
             resumable_from: recent.first().map_or(last_seq, |e| e.seq.saturating_sub(1)),
             backlog: VecDeque::new(),
@@ -226,6 +235,7 @@ impl ScreenActor {
                 EventBody::Queue(q) => json!(q),
                 EventBody::Ticket(t) => json!(t),
                 EventBody::Audit(a) => json!(a),
+                EventBody::Alarm(a) => json!(a),
             },
         }
         .to_json()
@@ -251,30 +261,39 @@ impl ScreenActor {
                 .filter_map(|id| self.windows.get(id))
                 .collect()
         };
+        let mut payload = json!({
+            "screen": self.scope.id,
+            "kind": self.scope.kind,
+            "title": self.scope.title,
+            "title_en": self.scope.title_en,
+            "hall": self.scope.hall,
+            "hall_en": self.scope.hall_en,
+            "windows": windows,
+            "queues": self.queues.values().collect::<Vec<_>>(),
+            "calls": self.calls.iter().map(|c| {
+                let active = self.windows.get(&c.window)
+                    .and_then(|w| w.ticket.as_ref())
+                    .is_some_and(|t| t.id == c.ticket);
+                let mut v = json!(c);
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("active".into(), json!(active));
+                }
+                v
+            }).collect::<Vec<_>>(),
+        });
+        if self.scope.kind == "dashboard" {
+            if let Some(o) = payload.as_object_mut() {
+                o.insert(
+                    "alarms".into(),
+                    json!(self.alarms.values().collect::<Vec<_>>()),
+                );
+            }
+        }
         Envelope {
             r#type: "snapshot".into(),
             seq: self.last_seq,
             ts: Utc::now().to_rfc3339(),
-            payload: json!({
-                "screen": self.scope.id,
-                "kind": self.scope.kind,
-                "title": self.scope.title,
-                "title_en": self.scope.title_en,
-                "hall": self.scope.hall,
-                "hall_en": self.scope.hall_en,
-                "windows": windows,
-                "queues": self.queues.values().collect::<Vec<_>>(),
-                "calls": self.calls.iter().map(|c| {
-                    let active = self.windows.get(&c.window)
-                        .and_then(|w| w.ticket.as_ref())
-                        .is_some_and(|t| t.id == c.ticket);
-                    let mut v = json!(c);
-                    if let Some(o) = v.as_object_mut() {
-                        o.insert("active".into(), json!(active));
-                    }
-                    v
-                }).collect::<Vec<_>>(),
-            }),
+            payload,
         }
         .to_json()
         .into()
@@ -302,6 +321,13 @@ impl ScreenActor {
                     self.queues.insert(q.id.clone(), q.clone());
                 }
             }
+            EventBody::Alarm(a) => {
+                if a.active {
+                    self.alarms.insert(a.id.clone(), a.clone());
+                } else {
+                    self.alarms.remove(&a.id);
+                }
+            }
             EventBody::Ticket(_) | EventBody::Audit(_) => {}
         }
         let frame = self.push_backlog(e);
@@ -325,6 +351,7 @@ impl ScreenActor {
     fn lost_events(&mut self, skipped: u64, ctx: &mut Context<Self>) {
         warn!(screen = %self.scope.id, skipped, "screen missed events; reloading views, clients must reload");
         self.calls.clear();
+        self.alarms.clear();
         self.backlog.clear();
         self.last_seq += skipped;
         self.resumable_from = self.last_seq;
@@ -335,20 +362,31 @@ impl ScreenActor {
                 futures::future::join_all(sources.windows.iter().map(|w| w.send(GetWindow))).await;
             let queues =
                 futures::future::join_all(sources.queues.iter().map(|q| q.send(GetQueue))).await;
-            (windows, queues)
+            let alarms = match &sources.alarms {
+                Some(a) => a.send(GetAlarms).await.unwrap_or_default(),
+                None => Vec::new(),
+            };
+            (windows, queues, alarms)
         };
-        ctx.wait(reload.into_actor(self).map(|(windows, queues), act, _| {
-            for w in windows.into_iter().flatten() {
-                if act.scope.shows_window(&w.id) {
-                    act.windows.insert(w.id.clone(), w);
-                }
-            }
-            for q in queues.into_iter().flatten() {
-                if act.scope.shows_queue(&q.id) {
-                    act.queues.insert(q.id.clone(), q);
-                }
-            }
-        }));
+        ctx.wait(
+            reload
+                .into_actor(self)
+                .map(|(windows, queues, alarms), act, _| {
+                    if act.scope.kind == "dashboard" {
+                        act.alarms = alarms.into_iter().map(|a| (a.id.clone(), a)).collect();
+                    }
+                    for w in windows.into_iter().flatten() {
+                        if act.scope.shows_window(&w.id) {
+                            act.windows.insert(w.id.clone(), w);
+                        }
+                    }
+                    for q in queues.into_iter().flatten() {
+                        if act.scope.shows_queue(&q.id) {
+                            act.queues.insert(q.id.clone(), q);
+                        }
+                    }
+                }),
+        );
     }
 
     /// At the hall's day start the day's calls leave the screen; clients

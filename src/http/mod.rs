@@ -1,6 +1,7 @@
 //! HTTP + WebSocket on one port: REST under `/api/v1`, pages under `/`,
 //! streams under `/ws/…`, Prometheus text at `/metrics`, `/healthz`.
 
+mod alarms;
 pub mod appointments;
 mod auth;
 pub mod board;
@@ -91,6 +92,8 @@ pub fn router(state: AppState) -> Router {
             put(strategies::put_window).delete(strategies::reset_window),
         )
         .route("/api/v1/audit", get(strategies::audit))
+        .route("/api/v1/alarms", get(alarms::list))
+        .route("/api/v1/printers", get(alarms::printers))
         .route("/ws/screen/{screen}", get(ws::screen))
         .route("/ws/dashboard", get(ws::dashboard))
         .route("/", get(pages::index))

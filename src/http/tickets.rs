@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use chrono::{Datelike, NaiveDate};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tingwu_actors::config::PriorityConfig;
 use tingwu_actors::core::day::hall_day;
 use tingwu_actors::core::ticket::{
@@ -14,7 +14,8 @@ use tingwu_actors::core::ticket::{
 };
 use tingwu_actors::hall::{IssueError, IssueTicket};
 use tingwu_actors::keys;
-use tingwu_actors::kiosk::TakeTicket;
+use tingwu_actors::kiosk::{PrintIssued, TakeTicket};
+use tingwu_actors::printer::PrintStatus;
 use tingwu_actors::queue::Position;
 use tingwu_actors::store::StoreError;
 use tingwu_actors::views::TicketView;
@@ -54,7 +55,7 @@ pub async fn issue(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: axum::body::Body,
-) -> Result<(StatusCode, Json<TicketView>), ApiError> {
+) -> Result<(StatusCode, Json<IssueAnswer>), ApiError> {
     let req: TicketRequest = json_body(body, MAX_BODY).await?;
     let idempotency_key = idempotency_key(&headers)?;
     let (personal, id) = personal(&s, req.phone.as_deref(), req.id_number.as_deref())?;
@@ -80,19 +81,20 @@ pub async fn issue(
         idempotency_key,
     };
     let shutting_down = |_| ApiError::unavailable("the hall is shutting down");
-    let issued = match req.kiosk {
-        Some(k) => {
-            let kiosk = s.dir.kiosks.get(&k).ok_or_else(|| {
-                ApiError::bad_request(
-                    "unknown_kiosk",
-                    format!("unknown kiosk {k:?} (取号机不存在)"),
-                )
-            })?;
-            kiosk
-                .send(TakeTicket(ticket))
-                .await
-                .map_err(shutting_down)?
-        }
+    let kiosk = match &req.kiosk {
+        Some(k) => Some(s.dir.kiosks.get(k).ok_or_else(|| {
+            ApiError::bad_request(
+                "unknown_kiosk",
+                format!("unknown kiosk {k:?} (取号机不存在)"),
+            )
+        })?),
+        None => None,
+    };
+    let issued = match kiosk {
+        Some(kiosk) => kiosk
+            .send(TakeTicket(ticket))
+            .await
+            .map_err(shutting_down)?,
         None => s.dir.hall.send(ticket).await.map_err(shutting_down)?,
     }
     .map_err(issue_error)?;
@@ -107,7 +109,64 @@ pub async fn issue(
     if !s.board.wait_for(&issued.ticket.id, BOARD_WAIT).await {
         tracing::warn!(ticket = %issued.ticket.id, "ticket board has not shown an issued ticket yet");
     }
-    Ok((status, Json(issued.ticket)))
+    // The ticket is durable: now the kiosk's printer prints it. A printer
+    // never refuses a ticket; out of service, the kiosk offers the SMS/QR
+    // ticket instead. A replayed request prints nothing again.
+    let mut answer = IssueAnswer {
+        print: None,
+        fallback: None,
+        ticket: issued.ticket,
+    };
+    if let (Some(kiosk), false) = (kiosk, issued.replayed) {
+        let printed = kiosk
+            .send(PrintIssued(Box::new(answer.ticket.clone())))
+            .await
+            .ok()
+            .flatten();
+        if let Some(status) = printed {
+            let printer = req
+                .kiosk
+                .as_deref()
+                .and_then(|k| s.dir.config.printers.iter().find(|p| p.kiosk == k))
+                .map(|p| p.id.clone())
+                .unwrap_or_default();
+            if status == PrintStatus::OutOfService {
+                answer.fallback = Some(Fallback {
+                    qr: format!("/t/{}", answer.ticket.id),
+                    sms: answer.ticket.phone.is_some() && s.dir.config.notify.webhook.is_some(),
+                });
+            }
+            answer.print = Some(PrintAnswer { printer, status });
+        }
+    }
+    Ok((status, Json(answer)))
+}
+
+/// The answer to `POST /api/v1/tickets`: the ticket, and for a kiosk with a
+/// printer how the print went.
+#[derive(Debug, Serialize)]
+pub struct IssueAnswer {
+    #[serde(flatten)]
+    pub ticket: TicketView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub print: Option<PrintAnswer>,
+    /// When the printer is out of service: what the kiosk screen offers
+    /// instead (the status page as a QR code, and SMS if the ticket has a
+    /// phone and notices are configured).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<Fallback>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PrintAnswer {
+    pub printer: String,
+    pub status: PrintStatus,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Fallback {
+    pub qr: String,
+    pub sms: bool,
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
