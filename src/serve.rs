@@ -237,6 +237,8 @@ async fn transports(
         .map_err(|e| format!("cannot listen for HTTP on {}: {e}", args.http))?;
     let http_addr: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;
     crate::devices::start_printers(&printers_dir, http_addr).await;
+    crate::devices::bus_link::start(&printers_dir);
+    crate::devices::start_card_readers(&printers_dir, &state.sealer);
     let limits = http::Limits::default();
     let server = tokio::spawn(http::serve(listener, http::router(state), limits, stop_rx));
     info!(http = %http_addr, mqtt = %mqtt_addr, data = %args.data.display(), "tingwu ready");

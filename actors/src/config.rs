@@ -66,6 +66,16 @@ pub struct HallConfig {
     /// What a printed ticket says besides the ticket itself.
     #[serde(default)]
     pub ticket: TicketConfig,
+    /// RS-485 lines (Modbus RTU), see `crate::bus`.
+    #[serde(default)]
+    pub buses: Vec<crate::bus::BusConfig>,
+    /// Strips, terminals and evaluators on those lines.
+    #[serde(default)]
+    pub bus_devices: Vec<crate::bus::BusDeviceConfig>,
+    /// Second-generation ID-card readers (身份证阅读器, GA/T 467) at kiosks
+    /// and windows.
+    #[serde(default)]
+    pub card_readers: Vec<CardReaderConfig>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -289,6 +299,32 @@ pub struct TicketConfig {
     /// None: the server's own HTTP address.
     #[serde(default)]
     pub status_base_url: Option<String>,
+}
+
+/// A second-generation ID-card reader (GA/T 467 SAM) on a serial line,
+/// at a kiosk (a read takes a ticket for `item`) or at a window (a read
+/// identifies the applicant).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardReaderConfig {
+    pub id: String,
+    /// Serial device, e.g. `/dev/ttyUSB0`.
+    pub path: String,
+    #[serde(default = "default_reader_baud")]
+    pub baud: u32,
+    /// The kiosk it sits in (exactly one of `kiosk` and `window`).
+    #[serde(default)]
+    pub kiosk: Option<String>,
+    /// The window it sits at.
+    #[serde(default)]
+    pub window: Option<String>,
+    /// At a kiosk: the item a card read takes a ticket for.
+    #[serde(default)]
+    pub item: Option<String>,
+}
+
+fn default_reader_baud() -> u32 {
+    115_200
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -723,6 +759,58 @@ impl HallConfig {
                 ));
             }
         }
+        unique_ids(
+            "card_readers",
+            self.card_readers.iter().map(|r| r.id.as_str()),
+        )?;
+        for (i, r) in self.card_readers.iter().enumerate() {
+            check_id(&format!("card_readers[{i}].id"), &r.id)?;
+            if r.path.is_empty() || r.path.chars().any(char::is_control) {
+                return Err(invalid(
+                    format!("card_readers[{i}].path"),
+                    "expected a serial device path such as \"/dev/ttyUSB0\"",
+                ));
+            }
+            if !(1_200..=921_600).contains(&r.baud) {
+                return Err(invalid(
+                    format!("card_readers[{i}].baud"),
+                    "1200 to 921600 (usually 115200)",
+                ));
+            }
+            match (&r.kiosk, &r.window) {
+                (Some(k), None) => {
+                    check_ref(&format!("card_readers[{i}].kiosk"), k, &kiosks, "kiosk")?;
+                    let item = r.item.as_deref().ok_or_else(|| {
+                        invalid(
+                            format!("card_readers[{i}].item"),
+                            "a kiosk's reader needs the item a card read takes a ticket for",
+                        )
+                    })?;
+                    if self.item(item).is_none() {
+                        return Err(invalid(
+                            format!("card_readers[{i}].item"),
+                            format!("unknown item {item:?}"),
+                        ));
+                    }
+                }
+                (None, Some(w)) => {
+                    check_ref(&format!("card_readers[{i}].window"), w, &windows, "window")?;
+                    if r.item.is_some() {
+                        return Err(invalid(
+                            format!("card_readers[{i}].item"),
+                            "only a kiosk's reader takes tickets",
+                        ));
+                    }
+                }
+                _ => {
+                    return Err(invalid(
+                        format!("card_readers[{i}].kiosk"),
+                        "set exactly one of kiosk and window",
+                    ))
+                }
+            }
+        }
+        crate::bus::validate(self)?;
         let printable = |field: String, text: &str| {
             if text.chars().any(char::is_control) || text.len() > 200 {
                 Err(invalid(
@@ -798,7 +886,7 @@ pub fn parse_hhmm(s: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(s, "%H:%M").ok()
 }
 
-fn check_id(field: &str, id: &str) -> Result<(), ConfigError> {
+pub(crate) fn check_id(field: &str, id: &str) -> Result<(), ConfigError> {
     let ok = !id.is_empty()
         && id.len() <= 32
         && id
@@ -942,5 +1030,49 @@ mod tests {
         assert!(e.starts_with("ticket.notices[1]"), "{e}");
         let e = err("[ticket]\nstatus_base_url = \"hall.example/\"\n");
         assert!(e.starts_with("ticket.status_base_url"), "{e}");
+    }
+
+    #[test]
+    fn card_readers() {
+        let demo = HallConfig::demo().unwrap();
+        assert!(demo.card_readers.is_empty(), "the demo hall has no readers");
+        let item = &demo.items[0].id;
+        let window = &demo.windows[0].id;
+        let r = |fields: &str| {
+            with_printer(&format!(
+                "[[card_readers]]\nid = \"R1\"\npath = \"/dev/ttyUSB0\"\n{fields}\n"
+            ))
+        };
+        let cfg = HallConfig::from_toml(&r(&format!("kiosk = \"K1\"\nitem = \"{item}\""))).unwrap();
+        assert_eq!(cfg.card_readers[0].baud, 115_200, "115200 by default");
+        HallConfig::from_toml(&r(&format!("window = \"{window}\""))).unwrap();
+        let err = |fields: &str| match HallConfig::from_toml(&r(fields)) {
+            Ok(_) => panic!("accepted: {fields}"),
+            Err(e) => e.to_string(),
+        };
+        let e = err("kiosk = \"K9\"\nitem = \"x\"");
+        assert!(
+            e.starts_with("card_readers[0].kiosk") && e.contains("K9"),
+            "{e}"
+        );
+        let e = err("kiosk = \"K1\"");
+        assert!(e.starts_with("card_readers[0].item"), "{e}");
+        let e = err("kiosk = \"K1\"\nitem = \"nope\"");
+        assert!(e.starts_with("card_readers[0].item"), "{e}");
+        let e = err(&format!(
+            "kiosk = \"K1\"\nwindow = \"{window}\"\nitem = \"{item}\""
+        ));
+        assert!(
+            e.starts_with("card_readers[0].kiosk") && e.contains("exactly one"),
+            "{e}"
+        );
+        let e = err("");
+        assert!(e.contains("exactly one"), "{e}");
+        let e = err(&format!("window = \"{window}\"\nitem = \"{item}\""));
+        assert!(e.starts_with("card_readers[0].item"), "{e}");
+        let e = err(&format!("window = \"{window}\"\nbaud = 7"));
+        assert!(e.starts_with("card_readers[0].baud"), "{e}");
+        let e = err("window = \"W99\"");
+        assert!(e.starts_with("card_readers[0].window"), "{e}");
     }
 }

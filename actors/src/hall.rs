@@ -48,6 +48,8 @@ pub struct Directory {
     pub alarms: Addr<AlarmActor>,
     /// Ticket printers by id; the binary attaches their links.
     pub printers: HashMap<String, Addr<PrinterActor>>,
+    /// ID-card readers by id; the binary starts their links.
+    pub card_readers: HashMap<String, Addr<crate::card_reader::CardReaderActor>>,
 }
 
 impl Directory {
@@ -267,7 +269,7 @@ impl Directory {
                 )
             })
             .collect();
-        let kiosks = config
+        let kiosks: HashMap<String, Addr<KioskActor>> = config
             .kiosks
             .iter()
             .map(|k| {
@@ -278,6 +280,16 @@ impl Directory {
                     }
                 }
                 (k.id.clone(), kiosk.start())
+            })
+            .collect();
+        let card_readers = config
+            .card_readers
+            .iter()
+            .map(|r| {
+                let kiosk = r.kiosk.as_ref().and_then(|k| kiosks.get(k)).cloned();
+                let actor =
+                    crate::card_reader::CardReaderActor::new(r.clone(), alarms.clone(), kiosk);
+                (r.id.clone(), actor.start())
             })
             .collect();
         info!(
@@ -302,6 +314,7 @@ impl Directory {
             dashboard,
             alarms,
             printers,
+            card_readers,
         }
     }
 }

@@ -9,6 +9,8 @@
 
 pub mod alarm;
 pub mod appointment;
+pub mod bus;
+pub mod card_reader;
 pub mod clock;
 pub mod config;
 pub mod core;

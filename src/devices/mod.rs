@@ -1,6 +1,8 @@
 //! Links to the hall's devices: the I/O under the device actors.
 //! Codecs live in `tingwu-protocols`; the rules in the actors.
 
+pub mod bus_link;
+pub mod card_reader_link;
 pub mod printer_link;
 
 use std::net::SocketAddr;
@@ -36,5 +38,19 @@ pub async fn start_printers(dir: &Directory, http: SocketAddr) {
             continue;
         }
         printer_link::spawn(cfg.clone(), actor.clone(), rx);
+    }
+}
+
+/// Starts a link task per configured ID-card reader.
+pub fn start_card_readers(dir: &Directory, sealer: &std::sync::Arc<crate::storage::Sealer>) {
+    let ctx = card_reader_link::ReaderContext {
+        sealer: sealer.clone(),
+        clock: dir.clock,
+        priority: dir.config.priority.clone(),
+    };
+    for cfg in &dir.config.card_readers {
+        if let Some(actor) = dir.card_readers.get(&cfg.id) {
+            card_reader_link::spawn(cfg.clone(), actor.clone(), ctx.clone());
+        }
     }
 }

@@ -7,11 +7,12 @@ mod auth;
 pub mod board;
 mod caller;
 mod error;
+mod evaluations;
 mod extract;
 mod pages;
 mod server;
 mod strategies;
-mod tickets;
+pub(crate) mod tickets;
 mod windows;
 mod ws;
 
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tickets", post(tickets::issue))
         .route("/api/v1/tickets/{id}", get(tickets::get_ticket))
         .route("/api/v1/tickets/{id}/rejoin", post(tickets::rejoin))
+        .route("/api/v1/tickets/{id}/evaluation", get(evaluations::get))
         .route("/api/v1/queues", get(windows::queues))
         .route("/api/v1/items", get(windows::items))
         .route("/api/v1/windows", get(windows::list))
@@ -94,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/audit", get(strategies::audit))
         .route("/api/v1/alarms", get(alarms::list))
         .route("/api/v1/printers", get(alarms::printers))
+        .route("/api/v1/card-readers", get(alarms::card_readers))
         .route("/ws/screen/{screen}", get(ws::screen))
         .route("/ws/dashboard", get(ws::dashboard))
         .route("/", get(pages::index))

@@ -21,6 +21,8 @@ use tingwu_actors::store::StoreError;
 use tingwu_actors::views::TicketView;
 use tingwu_protocols::id_number::{self, IdNumber};
 
+use crate::storage::Sealer;
+
 use super::auth::supervisor_if_any;
 use super::board::{public, Entry};
 use super::error::json_body;
@@ -211,14 +213,20 @@ fn personal(
         Some(id) => {
             let id = id_number::validate(id)
                 .map_err(|e| ApiError::bad_request("invalid_id_number", e.to_string()))?;
-            p.id_sealed = Some(s.sealer.seal(id.as_str()));
-            p.holders.push(s.sealer.fingerprint("id", id.as_str()));
-            p.id_masked = Some(id.masked());
+            seal_id_number(&s.sealer, &id, &mut p);
             Some(id)
         }
         None => None,
     };
     Ok((p, id))
+}
+
+/// Seals a validated ID number into `p` for storage, with its masked form
+/// and the holder's fingerprint (also used by the ID-card readers).
+pub(crate) fn seal_id_number(sealer: &Sealer, id: &IdNumber, p: &mut Personal) {
+    p.id_sealed = Some(sealer.seal(id.as_str()));
+    p.holders.push(sealer.fingerprint("id", id.as_str()));
+    p.id_masked = Some(id.masked());
 }
 
 /// Full years of age on `today` of someone born on `birth` (year, month,

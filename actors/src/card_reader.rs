@@ -1,0 +1,383 @@
+//! The ID-card reader actor (身份证阅读器): one per second-generation ID-card
+//! reader (GA/T 467) at a kiosk or a window.
+//!
+//! The bytes travel through a link task in the binary
+//! (`src/devices/card_reader_link.rs`): it opens the serial port, loops
+//! find → select → read, decodes the card, seals and masks the ID number and
+//! reports [`LinkEvent`]s and [`CardRead`]s here. This actor holds the
+//! rules: at a kiosk a read takes a ticket for that person for the reader's
+//! item (through the kiosk, so the kiosk counts and prints it); at a window
+//! it identifies the applicant, kept in memory (masked only) for the next
+//! case intake. A card left on the reader is not read twice: the same
+//! holder within [`REREAD_QUIET`] is ignored. A reader whose port vanished
+//! raises `reader/{id}/offline`, cleared when it is back.
+
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::alarm::{Alarm, AlarmActor, Clear, Raise, Severity};
+use crate::config::CardReaderConfig;
+use crate::core::ticket::{Channel, Personal, Priority};
+use crate::hall::{IssueError, IssueTicket};
+use crate::kiosk::{KioskActor, PrintIssued, TakeTicket};
+
+/// The same card read again within this time takes no second ticket.
+pub const REREAD_QUIET: Duration = Duration::from_secs(30);
+/// How long a ticket taken by a card read may take to issue.
+pub const ISSUE_DEADLINE: Duration = Duration::from_secs(8);
+
+/// What the link says about the reader.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub enum LinkEvent {
+    /// The port is open.
+    Connected,
+    /// The port failed, vanished or could not be opened.
+    Disconnected { reason: String },
+    /// A counted error that the link got over (garbage, a bad check byte,
+    /// a SAM error status, an undecodable card).
+    Error { reason: &'static str },
+}
+
+/// The applicant a window's reader identified: masked values only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Applicant {
+    pub name_masked: String,
+    pub id_masked: String,
+    pub read_at: DateTime<Utc>,
+}
+
+/// A card read, already sealed and masked by the link (the plain name and
+/// ID number never reach this actor).
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct CardRead {
+    /// The sealed and masked ID number and the holder's fingerprint.
+    pub personal: Personal,
+    /// Decided from the holder's age (`[priority] special_age`).
+    pub priority: Priority,
+    pub applicant: Applicant,
+}
+
+/// What a read means at this reader.
+pub enum ReadAction {
+    /// At a kiosk: take a ticket through it.
+    TakeTicket(Box<IssueTicket>),
+    /// At a window: this is the applicant now.
+    Identify(Applicant),
+    /// The same card again, too soon.
+    Ignore,
+}
+
+/// The rule for one read. `last` is the fingerprint and time of the
+/// previous read.
+pub fn action(
+    cfg: &CardReaderConfig,
+    read: CardRead,
+    last: Option<(&str, Instant)>,
+    now: Instant,
+) -> ReadAction {
+    let holder = read.personal.holders.first().map(String::as_str);
+    if let (Some(h), Some((prev, at))) = (holder, last) {
+        if h == prev && now.saturating_duration_since(at) < REREAD_QUIET {
+            return ReadAction::Ignore;
+        }
+    }
+    if cfg.kiosk.is_some() {
+        ReadAction::TakeTicket(Box::new(IssueTicket {
+            deadline: Some(now + ISSUE_DEADLINE),
+            appointment: None,
+            item: cfg.item.clone(),
+            queue: None,
+            channel: Channel::Onsite,
+            priority: read.priority,
+            personal: read.personal,
+            idempotency_key: None,
+        }))
+    } else {
+        ReadAction::Identify(read.applicant)
+    }
+}
+
+/// The offline alarm of reader `id`.
+pub fn offline_alarm(id: &str, reason: &str) -> Alarm {
+    Alarm {
+        id: format!("reader/{id}/offline"),
+        source: format!("reader/{id}"),
+        kind: "offline".into(),
+        severity: Severity::Error,
+        message_zh: format!("身份证阅读器 {id} 离线，请检查连接"),
+        message_en: format!("ID-card reader {id} is offline: {reason}"),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CardReaderView {
+    pub id: String,
+    pub kiosk: Option<String>,
+    pub window: Option<String>,
+    pub connected: bool,
+    pub reads: u64,
+    pub errors: u64,
+    /// At a kiosk: the number and id of the last ticket a read took.
+    pub last_ticket: Option<String>,
+    pub last_ticket_id: Option<String>,
+    /// At a kiosk: why the last read took no ticket (an issue error code).
+    pub last_refusal: Option<String>,
+    /// The last card holder read (at a window: the applicant for the next
+    /// case intake), masked.
+    pub applicant: Option<Applicant>,
+}
+
+pub struct CardReaderActor {
+    cfg: CardReaderConfig,
+    alarms: Addr<AlarmActor>,
+    kiosk: Option<Addr<KioskActor>>,
+    connected: bool,
+    raised_offline: bool,
+    reads: u64,
+    errors: u64,
+    last: Option<(String, Instant)>,
+    last_ticket: Option<(String, String)>,
+    last_refusal: Option<String>,
+    applicant: Option<Applicant>,
+}
+
+impl CardReaderActor {
+    pub fn new(
+        cfg: CardReaderConfig,
+        alarms: Addr<AlarmActor>,
+        kiosk: Option<Addr<KioskActor>>,
+    ) -> Self {
+        Self {
+            cfg,
+            alarms,
+            kiosk,
+            connected: false,
+            raised_offline: false,
+            reads: 0,
+            errors: 0,
+            last: None,
+            last_ticket: None,
+            last_refusal: None,
+            applicant: None,
+        }
+    }
+}
+
+impl Actor for CardReaderActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(64);
+    }
+}
+
+impl Handler<LinkEvent> for CardReaderActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: LinkEvent, _: &mut Self::Context) {
+        match msg {
+            LinkEvent::Connected => {
+                tracing::info!(reader = %self.cfg.id, path = %self.cfg.path, "card reader connected");
+                self.connected = true;
+                if self.raised_offline {
+                    self.raised_offline = false;
+                    if let Err(e) = self
+                        .alarms
+                        .try_send(Clear(format!("reader/{}/offline", self.cfg.id)))
+                    {
+                        tracing::error!(reader = %self.cfg.id, error = %e, "alarm could not be cleared");
+                    }
+                }
+            }
+            LinkEvent::Disconnected { reason } => {
+                if self.connected {
+                    tracing::warn!(reader = %self.cfg.id, reason = %reason, "card reader disconnected");
+                }
+                self.connected = false;
+                if !self.raised_offline {
+                    self.raised_offline = true;
+                    if let Err(e) = self
+                        .alarms
+                        .try_send(Raise(offline_alarm(&self.cfg.id, &reason)))
+                    {
+                        tracing::error!(reader = %self.cfg.id, error = %e, "alarm could not be raised");
+                    }
+                }
+            }
+            LinkEvent::Error { reason } => {
+                self.errors += 1;
+                tracing::debug!(reader = %self.cfg.id, reason, "card reader error");
+            }
+        }
+    }
+}
+
+impl Handler<CardRead> for CardReaderActor {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, read: CardRead, _: &mut Self::Context) -> Self::Result {
+        let now = Instant::now();
+        let holder = read.personal.holders.first().cloned();
+        let last = self.last.as_ref().map(|(h, at)| (h.as_str(), *at));
+        let applicant = read.applicant.clone();
+        let act = action(&self.cfg, read, last, now);
+        if !matches!(act, ReadAction::Ignore) {
+            self.reads += 1;
+            self.last = holder.map(|h| (h, now));
+            self.applicant = Some(applicant);
+        }
+        match act {
+            ReadAction::Ignore => Box::pin(actix::fut::ready(())),
+            ReadAction::Identify(applicant) => {
+                tracing::info!(reader = %self.cfg.id, window = ?self.cfg.window, applicant = %applicant.id_masked, "applicant identified");
+                self.applicant = Some(applicant);
+                Box::pin(actix::fut::ready(()))
+            }
+            ReadAction::TakeTicket(ticket) => {
+                let Some(kiosk) = self.kiosk.clone() else {
+                    return Box::pin(actix::fut::ready(()));
+                };
+                let fut = async move {
+                    let issued = kiosk
+                        .send(TakeTicket(*ticket))
+                        .await
+                        .map_err(|_| IssueError::Unavailable)??;
+                    // Durable: now print it (the ticket stands either way).
+                    let _ = kiosk
+                        .send(PrintIssued(Box::new(issued.ticket.clone())))
+                        .await;
+                    Ok::<_, IssueError>(issued)
+                };
+                Box::pin(fut.into_actor(self).map(|res, act, _| match res {
+                    Ok(issued) => {
+                        tracing::info!(reader = %act.cfg.id, ticket = %issued.ticket.id, number = %issued.ticket.number, priority = ?issued.ticket.priority, "ticket taken by ID card");
+                        act.last_ticket = Some((issued.ticket.number, issued.ticket.id));
+                        act.last_refusal = None;
+                    }
+                    Err(e) => {
+                        tracing::warn!(reader = %act.cfg.id, error = %e, "card read took no ticket");
+                        act.last_refusal = Some(e.code().to_string());
+                    }
+                }))
+            }
+        }
+    }
+}
+
+#[derive(Message)]
+#[rtype(result = "CardReaderView")]
+pub struct GetCardReader;
+
+impl Handler<GetCardReader> for CardReaderActor {
+    type Result = MessageResult<GetCardReader>;
+
+    fn handle(&mut self, _: GetCardReader, _: &mut Self::Context) -> Self::Result {
+        MessageResult(CardReaderView {
+            id: self.cfg.id.clone(),
+            kiosk: self.cfg.kiosk.clone(),
+            window: self.cfg.window.clone(),
+            connected: self.connected,
+            reads: self.reads,
+            errors: self.errors,
+            last_ticket: self.last_ticket.as_ref().map(|t| t.0.clone()),
+            last_ticket_id: self.last_ticket.as_ref().map(|t| t.1.clone()),
+            last_refusal: self.last_refusal.clone(),
+            applicant: self.applicant.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(kiosk: bool) -> CardReaderConfig {
+        CardReaderConfig {
+            id: "R1".into(),
+            path: "/dev/ttyUSB0".into(),
+            baud: 115_200,
+            kiosk: kiosk.then(|| "K1".to_string()),
+            window: (!kiosk).then(|| "3".to_string()),
+            item: kiosk.then(|| "general".to_string()),
+        }
+    }
+
+    fn read(holder: &str) -> CardRead {
+        CardRead {
+            personal: Personal {
+                id_sealed: Some("sealed".into()),
+                id_masked: Some("110***********002X".into()),
+                holders: vec![holder.into()],
+                ..Personal::default()
+            },
+            priority: Priority::Special,
+            applicant: Applicant {
+                name_masked: "张*丰".into(),
+                id_masked: "110***********002X".into(),
+                read_at: Utc::now(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_kiosk_read_takes_a_ticket_for_the_item() {
+        let now = Instant::now();
+        let ReadAction::TakeTicket(t) = action(&cfg(true), read("h1"), None, now) else {
+            panic!("a kiosk read takes a ticket");
+        };
+        assert_eq!(t.item.as_deref(), Some("general"));
+        assert_eq!(t.priority, Priority::Special);
+        assert_eq!(t.channel, Channel::Onsite);
+        assert_eq!(t.personal.id_masked.as_deref(), Some("110***********002X"));
+        assert!(t.idempotency_key.is_none() && t.deadline.is_some());
+    }
+
+    #[test]
+    fn a_window_read_identifies_the_applicant() {
+        let now = Instant::now();
+        match action(&cfg(false), read("h1"), None, now) {
+            ReadAction::Identify(a) => assert_eq!(a.name_masked, "张*丰"),
+            _ => panic!("a window read identifies"),
+        }
+    }
+
+    #[test]
+    fn the_same_card_is_not_read_twice_in_a_row() {
+        let now = Instant::now();
+        let c = cfg(true);
+        assert!(matches!(
+            action(
+                &c,
+                read("h1"),
+                Some(("h1", now)),
+                now + Duration::from_secs(5)
+            ),
+            ReadAction::Ignore
+        ));
+        assert!(matches!(
+            action(
+                &c,
+                read("h2"),
+                Some(("h1", now)),
+                now + Duration::from_secs(5)
+            ),
+            ReadAction::TakeTicket(_)
+        ));
+        assert!(matches!(
+            action(&c, read("h1"), Some(("h1", now)), now + REREAD_QUIET),
+            ReadAction::TakeTicket(_)
+        ));
+    }
+
+    #[test]
+    fn the_offline_alarm_names_the_reader() {
+        let a = offline_alarm("R1", "port vanished");
+        assert_eq!(a.id, "reader/R1/offline");
+        assert_eq!(a.severity, Severity::Error);
+    }
+}

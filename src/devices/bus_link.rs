@@ -1,0 +1,468 @@
+//! The wire to one RS-485 bus: Tingwu is the Modbus RTU master
+//! (tokio-serial + tokio-modbus) of the strips, terminals and evaluators
+//! configured on it.
+//!
+//! One task per bus owns the port and the bus's rules
+//! ([`tingwu_actors::bus::Poller`], [`EventGate`]). Between polls it follows
+//! the store's committed events: a `call` for a window queues the call text
+//! for that window's strips, a finished ticket becomes the window's "last
+//! finished" (what its evaluator rates). Each turn writes one pending strip,
+//! else polls the next device round robin: a terminal's or evaluator's
+//! event block (`modbus_profile`), acted on once and acknowledged; a
+//! strip's magic register (its health). [`REPLY_TIMEOUT`] without an answer
+//! counts against the device, and [`OFFLINE_AFTER`] in a row raise
+//! `bus/{bus}/{device}/offline`, cleared on the next answer. A port that
+//! cannot be opened or fails (I/O errors, e.g. the device vanished) is
+//! closed, raises `bus/{bus}/port`, and is reopened with backoff. Every
+//! failure counts in `tingwu_device_errors_total{device="bus",id,reason}`.
+//!
+//! [`OFFLINE_AFTER`]: tingwu_actors::bus::OFFLINE_AFTER
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tingwu_actors::alarm::{Alarm, Clear, Raise, Severity};
+use tingwu_actors::bus::{
+    self, BusConfig, BusDeviceConfig, BusDeviceKind, Evaluation, EventGate, Health, Poller,
+};
+use tingwu_actors::core::ticket::{parse_ticket_id, TicketStatus};
+use tingwu_actors::events::{AuditEntry, CommittedEvent, EventBody};
+use tingwu_actors::hall::Directory;
+use tingwu_actors::store::Commit;
+use tingwu_actors::window::Command;
+use tingwu_protocols::modbus_profile::{self as profile, Beep, DeviceEvent, Display, DisplayMode};
+use tingwu_protocols::terminal::TerminalCommand;
+use tokio::sync::broadcast;
+use tokio_modbus::client::Context;
+use tokio_modbus::prelude::*;
+use tokio_serial::SerialPortBuilderExt;
+use tracing::{debug, info, warn};
+
+/// How long a device may take to answer one request.
+pub const REPLY_TIMEOUT: Duration = Duration::from_millis(300);
+/// Pause between two turns on the bus.
+pub const TURN_EVERY: Duration = Duration::from_millis(50);
+/// Reopen backoff: first and longest wait.
+pub const BACKOFF_MIN: Duration = Duration::from_millis(500);
+pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
+
+fn count_error(id: &str, reason: &'static str) {
+    metrics::counter!("tingwu_device_errors_total", "device" => "bus", "id" => id.to_string(), "reason" => reason)
+        .increment(1);
+}
+
+/// Starts a link task per configured bus.
+pub fn start(dir: &Directory) {
+    for b in &dir.config.buses {
+        let devices: Vec<BusDeviceConfig> = dir
+            .config
+            .bus_devices
+            .iter()
+            .filter(|d| d.bus == b.id)
+            .cloned()
+            .collect();
+        let link = Link {
+            poller: Poller::new(devices.iter().map(|d| d.id.clone()).collect()),
+            gate: EventGate::default(),
+            devices: devices.into_iter().map(|d| (d.id.clone(), d)).collect(),
+            strips: HashMap::new(),
+            finished: HashMap::new(),
+            identified: HashSet::new(),
+            events: dir.store.subscribe(),
+            cfg: b.clone(),
+            dir: dir.clone(),
+        };
+        tokio::spawn(link.run());
+    }
+}
+
+struct Link {
+    cfg: BusConfig,
+    dir: Directory,
+    devices: HashMap<String, BusDeviceConfig>,
+    poller: Poller,
+    gate: EventGate,
+    /// Text waiting to be written, by strip.
+    strips: HashMap<String, String>,
+    /// The last ticket each window finished: (id, number).
+    finished: HashMap<String, (String, String)>,
+    /// Devices whose identity block matched their configured kind since
+    /// they last came online; only these are driven.
+    identified: HashSet<String>,
+    events: broadcast::Receiver<Arc<CommittedEvent>>,
+}
+
+/// Why a session on the port ended.
+enum Ended {
+    Port(String),
+}
+
+impl Link {
+    async fn run(mut self) {
+        let mut backoff = BACKOFF_MIN;
+        let port_alarm = Alarm {
+            id: format!("bus/{}/port", self.cfg.id),
+            source: format!("bus/{}", self.cfg.id),
+            kind: "port".into(),
+            severity: Severity::Error,
+            message_zh: format!("RS-485 总线 {} 串口 {} 不可用", self.cfg.id, self.cfg.path),
+            message_en: format!(
+                "RS-485 bus {}: serial port {} is unavailable",
+                self.cfg.id, self.cfg.path
+            ),
+        };
+        loop {
+            let reason = match tokio_serial::new(&self.cfg.path, self.cfg.baud)
+                .timeout(REPLY_TIMEOUT)
+                .open_native_async()
+            {
+                Ok(port) => {
+                    info!(bus = %self.cfg.id, path = %self.cfg.path, "RS-485 bus open");
+                    backoff = BACKOFF_MIN;
+                    let _ = self.dir.alarms.send(Clear(port_alarm.id.clone())).await;
+                    let ctx = rtu::attach_slave(port, Slave(1));
+                    match self.session(ctx).await {
+                        Ended::Port(reason) => reason,
+                    }
+                }
+                Err(e) => {
+                    count_error(&self.cfg.id, "open");
+                    format!("cannot open: {e}")
+                }
+            };
+            warn!(bus = %self.cfg.id, path = %self.cfg.path, reason = %reason, retry_in_ms = backoff.as_millis() as u64, "RS-485 bus down");
+            let _ = self.dir.alarms.send(Raise(port_alarm.clone())).await;
+            // Nobody answers on a dead port: every device counts a miss.
+            let ids: Vec<String> = self.devices.keys().cloned().collect();
+            for id in ids {
+                self.health(&id, false).await;
+            }
+            let wait_until = Instant::now() + backoff;
+            while Instant::now() < wait_until {
+                self.follow_events();
+                tokio::time::sleep(TURN_EVERY).await;
+            }
+            backoff = (backoff * 2).min(BACKOFF_MAX);
+        }
+    }
+
+    async fn session(&mut self, mut ctx: Context) -> Ended {
+        loop {
+            self.follow_events();
+            let ready = self
+                .strips
+                .keys()
+                .find(|k| self.identified.contains(*k))
+                .cloned();
+            let result = if let Some(strip) = ready {
+                let text = self.strips.remove(&strip).unwrap_or_default();
+                let r = self.write_strip(&mut ctx, &strip, &text).await;
+                if matches!(r, Ok(false)) && !self.poller.is_offline(&strip) {
+                    // Not written: try again on a later turn.
+                    self.strips.entry(strip.clone()).or_insert(text);
+                }
+                r.map(|ok| (strip, ok))
+            } else if let Some(id) = self.poller.next_device().map(str::to_string) {
+                self.poll(&mut ctx, &id).await.map(|ok| (id, ok))
+            } else {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            };
+            match result {
+                Ok((id, answered)) => self.health(&id, answered).await,
+                Err(reason) => return Ended::Port(reason),
+            }
+            tokio::time::sleep(TURN_EVERY).await;
+        }
+    }
+
+    /// Takes in the committed events since the last turn.
+    fn follow_events(&mut self) {
+        loop {
+            match self.events.try_recv() {
+                Ok(e) => match &e.body {
+                    EventBody::Call(call) => {
+                        let text = bus::call_text(&call.number, call.window_number);
+                        for d in self.devices.values() {
+                            if d.kind == BusDeviceKind::Strip && d.window == call.window {
+                                self.strips.insert(d.id.clone(), text.clone());
+                            }
+                        }
+                    }
+                    EventBody::Ticket(t) if t.status == TicketStatus::Done => {
+                        if let Some(w) = &t.window {
+                            self.finished
+                                .insert(w.clone(), (t.id.clone(), t.number.clone()));
+                        }
+                    }
+                    _ => {}
+                },
+                Err(broadcast::error::TryRecvError::Lagged(n)) => {
+                    warn!(bus = %self.cfg.id, missed = n, "bus link fell behind the event stream");
+                }
+                Err(_) => return,
+            }
+        }
+    }
+
+    async fn health(&mut self, id: &str, answered: bool) {
+        let h = if answered {
+            self.poller.answered(id)
+        } else {
+            self.poller.timed_out(id)
+        };
+        let alarm = bus::offline_alarm(&self.cfg.id, id);
+        match h {
+            Health::Same => {}
+            Health::WentOffline => {
+                self.identified.remove(id);
+                let _ = self.dir.alarms.send(Raise(alarm)).await;
+            }
+            Health::CameBack => {
+                let _ = self.dir.alarms.send(Clear(alarm.id)).await;
+            }
+        }
+    }
+
+    /// Writes a strip's display block. `Ok(answered)`; `Err` when the port
+    /// itself failed.
+    async fn write_strip(
+        &mut self,
+        ctx: &mut Context,
+        strip: &str,
+        text: &str,
+    ) -> Result<bool, String> {
+        let Some(dev) = self.devices.get(strip) else {
+            return Ok(true);
+        };
+        let display = Display {
+            mode: DisplayMode::Blink,
+            brightness: 100,
+            beep: Beep {
+                count: 1,
+                duration_50ms: 4,
+            },
+            text: text.to_string(),
+        };
+        let regs = match profile::encode_display(&display) {
+            Ok(r) => r,
+            Err(e) => {
+                warn!(strip = %strip, error = %e, "call text cannot be shown on a strip");
+                return Ok(true);
+            }
+        };
+        ctx.set_slave(Slave(dev.unit));
+        let r = tokio::time::timeout(
+            REPLY_TIMEOUT,
+            ctx.write_multiple_registers(profile::DISPLAY_ADDR, &regs),
+        )
+        .await;
+        let ok = self.outcome(strip, r)?;
+        if ok {
+            debug!(strip = %strip, text = %text, "strip written");
+        }
+        Ok(ok)
+    }
+
+    /// Polls one device. `Ok(answered)`; `Err` when the port failed.
+    async fn poll(&mut self, ctx: &mut Context, id: &str) -> Result<bool, String> {
+        let Some(dev) = self.devices.get(id).cloned() else {
+            return Ok(true);
+        };
+        ctx.set_slave(Slave(dev.unit));
+        if !self.identified.contains(id) {
+            return self.identify(ctx, &dev).await;
+        }
+        if dev.kind == BusDeviceKind::Strip {
+            let r = tokio::time::timeout(
+                REPLY_TIMEOUT,
+                ctx.read_holding_registers(profile::IDENTITY_ADDR, 1),
+            )
+            .await;
+            return self.outcome(id, r.map(|r| r.map(|r| r.map(|_| ()))));
+        }
+        let r = tokio::time::timeout(
+            REPLY_TIMEOUT,
+            ctx.read_holding_registers(profile::EVENT_ADDR, profile::EVENT_LEN as u16),
+        )
+        .await;
+        let regs = match r {
+            Ok(Ok(Ok(regs))) => regs,
+            other => return self.outcome(id, other.map(|r| r.map(|r| r.map(|_| ())))),
+        };
+        let block = match profile::decode_event(&regs) {
+            Ok(b) => b,
+            Err(e) => {
+                count_error(id, "bad_event");
+                warn!(device = %id, error = %e, "bad event block");
+                return Ok(true);
+            }
+        };
+        self.gate.observe(id, block.seq);
+        let Some(event) = block.event else {
+            // Nothing pending: `seq` is the last one acknowledged.
+            if block.seq != 0 {
+                self.gate.handled(id, block.seq);
+            }
+            return Ok(true);
+        };
+        if self.gate.is_new(id, block.seq) {
+            if !self.act(&dev, block.seq, event).await {
+                // Not handled (the hall is shutting down, storage busy):
+                // not acknowledged, read again next time round.
+                return Ok(true);
+            }
+            self.gate.handled(id, block.seq);
+        }
+        let (addr, value) = profile::ack(block.seq);
+        let r =
+            tokio::time::timeout(REPLY_TIMEOUT, ctx.write_multiple_registers(addr, &[value])).await;
+        self.outcome(id, r)
+    }
+
+    /// Reads a device's identity block: one of the configured kind is
+    /// driven from now on; another kind, or not a Tingwu-profile device,
+    /// raises `bus/{bus}/{device}/identity` and is not driven.
+    async fn identify(&mut self, ctx: &mut Context, dev: &BusDeviceConfig) -> Result<bool, String> {
+        let r = tokio::time::timeout(
+            REPLY_TIMEOUT,
+            ctx.read_holding_registers(profile::IDENTITY_ADDR, profile::IDENTITY_LEN as u16),
+        )
+        .await;
+        let regs = match r {
+            Ok(Ok(Ok(regs))) => regs,
+            other => return self.outcome(&dev.id, other.map(|r| r.map(|r| r.map(|_| ())))),
+        };
+        let alarm = bus::identity_alarm(&self.cfg.id, &dev.id, dev.kind);
+        match profile::decode_identity(&regs) {
+            Ok(ident) if bus::kind_matches(dev.kind, ident.kind) => {
+                info!(device = %dev.id, kind = ?ident.kind, serial = ident.serial, vendor = %ident.vendor, model = %ident.model, "bus device identified");
+                self.identified.insert(dev.id.clone());
+                let _ = self.dir.alarms.send(Clear(alarm.id)).await;
+            }
+            other => {
+                count_error(&dev.id, "identity");
+                warn!(device = %dev.id, identity = ?other, "bus device is not what the configuration says");
+                let _ = self.dir.alarms.send(Raise(alarm)).await;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Sorts a request's result: answered, timed out (or refused), or the
+    /// port failed.
+    fn outcome(
+        &self,
+        id: &str,
+        r: Result<tokio_modbus::Result<()>, tokio::time::error::Elapsed>,
+    ) -> Result<bool, String> {
+        match r {
+            Ok(Ok(Ok(()))) => Ok(true),
+            Ok(Ok(Err(code))) => {
+                // An exception is an answer: the device is there.
+                count_error(id, "exception");
+                warn!(device = %id, exception = ?code, "device answered with an exception");
+                Ok(true)
+            }
+            Ok(Err(tokio_modbus::Error::Transport(e))) => {
+                count_error(&self.cfg.id, "io");
+                Err(format!("I/O error: {e}"))
+            }
+            Ok(Err(e)) => {
+                count_error(id, "protocol");
+                debug!(device = %id, error = %e, "bad reply");
+                Ok(false)
+            }
+            Err(_) => {
+                count_error(id, "timeout");
+                Ok(false)
+            }
+        }
+    }
+
+    /// Acts on a new event; true once it has taken effect (or was refused
+    /// for good), so that it may be acknowledged.
+    async fn act(&mut self, dev: &BusDeviceConfig, seq: u16, event: DeviceEvent) -> bool {
+        match event {
+            DeviceEvent::Key(key) => {
+                let Some(action) = bus::key_action(key) else {
+                    return true;
+                };
+                let Some(window) = self.dir.windows.get(&dev.window) else {
+                    return true;
+                };
+                if dev.kind != BusDeviceKind::Terminal {
+                    warn!(device = %dev.id, "a key press from a device that is not a terminal");
+                    return true;
+                }
+                let cmd = TerminalCommand {
+                    id: bus::command_id(&self.cfg.id, &dev.id, self.gate.epoch(&dev.id), seq),
+                    action,
+                    staff: None,
+                    pin: None,
+                    reason: None,
+                    queue: None,
+                    ticket: None,
+                    window: None,
+                };
+                match window
+                    .send(Command {
+                        cmd,
+                        received: Instant::now(),
+                        acting_staff: None,
+                    })
+                    .await
+                {
+                    Ok(reply) => {
+                        info!(device = %dev.id, window = %dev.window, key = ?key, ok = reply.ok, error = ?reply.error, "terminal key");
+                        true
+                    }
+                    Err(_) => false,
+                }
+            }
+            DeviceEvent::Evaluation(grade) => self.evaluate(dev, grade).await,
+        }
+    }
+
+    async fn evaluate(&mut self, dev: &BusDeviceConfig, grade: profile::Grade) -> bool {
+        let Some((ticket, number)) = self.finished.get(&dev.window).cloned() else {
+            count_error(&dev.id, "evaluation_without_ticket");
+            warn!(device = %dev.id, window = %dev.window, "a rating but no finished ticket to rate");
+            return true;
+        };
+        let Some((day, _, _)) = parse_ticket_id(&ticket) else {
+            return true;
+        };
+        let e = Evaluation {
+            ticket: ticket.clone(),
+            number,
+            window: dev.window.clone(),
+            score: grade.code(),
+            label: grade.label().to_string(),
+            device: dev.id.clone(),
+            at: chrono::Utc::now(),
+        };
+        let mut commit = Commit::default();
+        commit.put_json(bus::evaluation_key(day, &ticket), &e);
+        commit.event(EventBody::Audit(AuditEntry {
+            who: format!("bus/{}/{}", self.cfg.id, dev.id),
+            action: "evaluation".into(),
+            target: ticket.clone(),
+            reason: None,
+            detail: serde_json::to_value(&e).unwrap_or_default(),
+        }));
+        if let Err(err) = self.dir.store.commit(commit).await {
+            warn!(device = %dev.id, error = %err, "evaluation not stored; read again");
+            return false;
+        }
+        // Rated once: a second rating waits for the next finished ticket.
+        self.finished.remove(&dev.window);
+        metrics::counter!("tingwu_evaluations_total", "score" => e.score.to_string()).increment(1);
+        info!(ticket = %ticket, window = %dev.window, score = e.score, "evaluation stored");
+        if bus::is_bad(grade) {
+            let _ = self.dir.alarms.send(Raise(bus::bad_rating_alarm(&e))).await;
+        }
+        true
+    }
+}
