@@ -265,15 +265,20 @@ pub struct KioskConfig {
     pub area: String,
 }
 
-/// A thermal ticket printer speaking ESC/POS over raw TCP (port 9100).
+/// A thermal ticket printer speaking ESC/POS over raw TCP (port 9100) or
+/// a serial line.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PrinterConfig {
     pub id: String,
     /// The kiosk whose tickets it prints.
     pub kiosk: String,
-    /// `host:port` of the printer's raw TCP port, e.g. `192.168.1.50:9100`.
+    /// `IP:port` of the printer's raw TCP port, e.g. `192.168.1.50:9100`,
+    /// or `serial:` and a serial device, e.g. `serial:/dev/ttyUSB0`.
     pub address: String,
+    /// Serial line speed (only with a `serial:` address); 9600 by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baud: Option<u32>,
     /// Paper width in millimetres: 80 or 58.
     #[serde(default = "default_paper_width")]
     pub paper_width: u32,
@@ -281,6 +286,37 @@ pub struct PrinterConfig {
 
 fn default_paper_width() -> u32 {
     80
+}
+
+/// Where a printer is reached, from [`PrinterConfig::address`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrinterAddress {
+    Tcp(std::net::SocketAddr),
+    Serial { path: String, baud: u32 },
+}
+
+impl PrinterConfig {
+    /// The parsed address (validated with the config).
+    pub fn link_address(&self) -> Result<PrinterAddress, String> {
+        if let Some(path) = self.address.strip_prefix("serial:") {
+            if path.is_empty() || path.chars().any(char::is_control) {
+                return Err(format!(
+                    "expected a serial device path such as \"serial:/dev/ttyUSB0\", got {:?}",
+                    self.address
+                ));
+            }
+            return Ok(PrinterAddress::Serial {
+                path: path.to_string(),
+                baud: self.baud.unwrap_or(9_600),
+            });
+        }
+        self.address.parse().map(PrinterAddress::Tcp).map_err(|_| {
+            format!(
+                "expected IP:port such as \"127.0.0.1:9100\" or serial:/dev/ttyUSB0, got {:?}",
+                self.address
+            )
+        })
+    }
 }
 
 /// The printed ticket's own lines (the ticket's number, item, people ahead,
@@ -743,14 +779,21 @@ impl HallConfig {
                     format!("kiosk {:?} already has a printer", p.kiosk),
                 ));
             }
-            if p.address.parse::<std::net::SocketAddr>().is_err() {
-                return Err(invalid(
-                    format!("printers[{i}].address"),
-                    format!(
-                        "expected IP:port such as \"127.0.0.1:9100\", got {:?}",
-                        p.address
-                    ),
-                ));
+            match p.link_address() {
+                Err(e) => return Err(invalid(format!("printers[{i}].address"), e)),
+                Ok(PrinterAddress::Tcp(_)) if p.baud.is_some() => {
+                    return Err(invalid(
+                        format!("printers[{i}].baud"),
+                        "only for a serial: address",
+                    ))
+                }
+                Ok(PrinterAddress::Serial { baud, .. }) if !(1_200..=921_600).contains(&baud) => {
+                    return Err(invalid(
+                        format!("printers[{i}].baud"),
+                        "1200 to 921600 (usually 9600)",
+                    ))
+                }
+                Ok(_) => {}
             }
             if p.paper_width != 80 && p.paper_width != 58 {
                 return Err(invalid(
@@ -1019,7 +1062,25 @@ mod tests {
         let e = err(&p(
             "kiosk = \"K1\"\naddress = \"127.0.0.1:9100\"\nbaud = 9600",
         ));
-        assert!(e.contains("baud"), "{e}");
+        assert!(e.starts_with("printers[0].baud"), "{e}");
+        let serial = HallConfig::from_toml(&with_printer(&p(
+            "kiosk = \"K1\"\naddress = \"serial:/dev/ttyUSB0\"",
+        )))
+        .unwrap();
+        assert_eq!(
+            serial.printers[0].link_address(),
+            Ok(PrinterAddress::Serial {
+                path: "/dev/ttyUSB0".into(),
+                baud: 9600
+            }),
+            "9600 by default"
+        );
+        let e = err(&p("kiosk = \"K1\"\naddress = \"serial:\""));
+        assert!(e.starts_with("printers[0].address"), "{e}");
+        let e = err(&p(
+            "kiosk = \"K1\"\naddress = \"serial:/dev/ttyS0\"\nbaud = 7",
+        ));
+        assert!(e.starts_with("printers[0].baud"), "{e}");
         let two = format!(
             "{}[[printers]]\nid = \"P2\"\nkiosk = \"K1\"\naddress = \"127.0.0.1:9101\"\n",
             p("kiosk = \"K1\"\naddress = \"127.0.0.1:9100\"")

@@ -1,23 +1,25 @@
-//! The wire to one ESC/POS ticket printer over raw TCP (port 9100).
+//! The wire to one ESC/POS ticket printer over raw TCP (port 9100) or a
+//! serial line (`serial:/dev/…` addresses, opened by path).
 //!
-//! One task per printer: connect (with a timeout), then write the print
+//! One task per printer: connect or open (with a timeout), then write the print
 //! jobs the printer actor hands over, and every [`POLL_EVERY`] ask the
 //! printer for its real-time status (`DLE EOT 1..4`), decoded with
 //! [`StatusDecoder`]; a complete poll is reported to the actor, which holds
 //! the rules (service, alarms). A printer that does not answer two polls in
-//! a row, a read of zero bytes or an I/O error closes the connection; the
-//! task reconnects with backoff. Every failure is counted in
+//! a row, a read of zero bytes or an I/O error (a vanished serial port)
+//! closes the connection; the task reconnects with backoff. Every failure is counted in
 //! `tingwu_device_errors_total{device="printer",id,reason}`.
 
 use std::time::Duration;
 
 use actix::Addr;
-use tingwu_actors::config::PrinterConfig;
+use tingwu_actors::config::{PrinterAddress, PrinterConfig};
 use tingwu_actors::printer::{LinkEvent, PrintJob, PrinterActor};
 use tingwu_protocols::escpos::{RealTimeRequest, StatusDecoder, StatusEvent};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+use tokio_serial::SerialPortBuilderExt;
 use tracing::{debug, warn};
 
 /// How long a connection attempt may take.
@@ -50,28 +52,50 @@ pub fn spawn(
 async fn run(cfg: PrinterConfig, actor: Addr<PrinterActor>, mut jobs: mpsc::Receiver<PrintJob>) {
     let mut backoff = BACKOFF_MIN;
     loop {
-        let reason =
-            match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&cfg.address)).await {
-                Ok(Ok(stream)) => {
-                    let _ = stream.set_nodelay(true);
-                    backoff = BACKOFF_MIN;
-                    if actor.send(LinkEvent::Connected).await.is_err() {
-                        return;
+        let reason = match cfg.link_address() {
+            Ok(PrinterAddress::Tcp(addr)) => {
+                match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
+                    Ok(Ok(stream)) => {
+                        let _ = stream.set_nodelay(true);
+                        backoff = BACKOFF_MIN;
+                        match attached(&cfg, &actor, stream, &mut jobs).await {
+                            Some(reason) => reason,
+                            None => return,
+                        }
                     }
-                    match serve(&cfg, &actor, stream, &mut jobs).await {
-                        Ended::ActorGone => return,
-                        Ended::Dropped(reason) => reason,
+                    Ok(Err(e)) => {
+                        count_error(&cfg.id, "connect");
+                        format!("connect failed: {e}")
+                    }
+                    Err(_) => {
+                        count_error(&cfg.id, "connect_timeout");
+                        "connect timed out".to_string()
                     }
                 }
-                Ok(Err(e)) => {
-                    count_error(&cfg.id, "connect");
-                    format!("connect failed: {e}")
+            }
+            Ok(PrinterAddress::Serial { path, baud }) => {
+                match tokio_serial::new(&path, baud)
+                    .timeout(WRITE_TIMEOUT)
+                    .open_native_async()
+                {
+                    Ok(port) => {
+                        backoff = BACKOFF_MIN;
+                        match attached(&cfg, &actor, port, &mut jobs).await {
+                            Some(reason) => reason,
+                            None => return,
+                        }
+                    }
+                    Err(e) => {
+                        count_error(&cfg.id, "open");
+                        format!("open failed: {e}")
+                    }
                 }
-                Err(_) => {
-                    count_error(&cfg.id, "connect_timeout");
-                    "connect timed out".to_string()
-                }
-            };
+            }
+            Err(e) => {
+                count_error(&cfg.id, "address");
+                e
+            }
+        };
         warn!(printer = %cfg.id, address = %cfg.address, reason = %reason, retry_in_ms = backoff.as_millis() as u64, "printer link down");
         if actor
             .send(LinkEvent::Disconnected { reason })
@@ -102,10 +126,27 @@ enum Ended {
     Dropped(String),
 }
 
-async fn serve(
+/// Reports the connection and serves it; the reason it dropped, or none
+/// when the actor is gone.
+async fn attached<S: AsyncRead + AsyncWrite + Unpin>(
     cfg: &PrinterConfig,
     actor: &Addr<PrinterActor>,
-    mut stream: TcpStream,
+    stream: S,
+    jobs: &mut mpsc::Receiver<PrintJob>,
+) -> Option<String> {
+    if actor.send(LinkEvent::Connected).await.is_err() {
+        return None;
+    }
+    match serve(cfg, actor, stream, jobs).await {
+        Ended::ActorGone => None,
+        Ended::Dropped(reason) => Some(reason),
+    }
+}
+
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    cfg: &PrinterConfig,
+    actor: &Addr<PrinterActor>,
+    mut stream: S,
     jobs: &mut mpsc::Receiver<PrintJob>,
 ) -> Ended {
     let mut decoder = StatusDecoder::new();
@@ -150,7 +191,7 @@ async fn serve(
                 let n = match read {
                     Ok(0) => {
                         count_error(&cfg.id, "closed");
-                        return Ended::Dropped("printer closed the connection".into());
+                        return Ended::Dropped("printer closed the connection (or the port vanished)".into());
                     }
                     Ok(n) => n,
                     Err(e) => {
@@ -292,5 +333,36 @@ mod tests {
         })
         .await;
         link.abort();
+    }
+
+    #[actix::test]
+    async fn any_stream_serves_and_a_vanished_peer_ends_it() {
+        let toml = format!(
+            "{}\n[[printers]]\nid = \"P1\"\nkiosk = \"K1\"\naddress = \"serial:/dev/null-printer\"\n",
+            tingwu_actors::config::DEMO_HALL_TOML
+        );
+        let cfg = Arc::new(HallConfig::from_toml(&toml).unwrap());
+        let alarms = AlarmActor::new(memory_store(0)).start();
+        let printer = PrinterActor::new(
+            cfg.printers[0].clone(),
+            cfg.clone(),
+            HallClock::of(&cfg),
+            alarms,
+        )
+        .start();
+        let (_tx, mut rx) = mpsc::channel(JOB_QUEUE);
+        let (ours, mut theirs) = tokio::io::duplex(256);
+        let pcfg = cfg.printers[0].clone();
+        let served = tokio::spawn(async move { attached(&pcfg, &printer, ours, &mut rx).await });
+        // The poll arrives on the other end; then the peer vanishes.
+        let mut buf = [0u8; 12];
+        theirs.read_exact(&mut buf).await.unwrap();
+        assert_eq!(buf, [0x10, 4, 1, 0x10, 4, 2, 0x10, 4, 3, 0x10, 4, 4]);
+        drop(theirs);
+        let reason = tokio::time::timeout(Duration::from_secs(5), served)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(reason.is_some_and(|r| r.contains("closed") || r.contains("failed")));
     }
 }

@@ -1,4 +1,4 @@
-"""Ticket printers (issue 4, acceptance 1 and 2, over TCP): a kiosk's ticket is
+"""Ticket printers (issue 4, acceptance 1 and 2, over TCP and a pseudo-terminal): a kiosk's ticket is
 printed on the third-party ESC/POS emulator `emupos` (PyPI), which decodes
 the text, the CODE128 barcode and the QR code; its injected faults raise and
 clear the server's alarms and switch the kiosk to the SMS/QR fallback.
@@ -65,18 +65,24 @@ def wait_for(what: str, check, deadline: float = DEADLINE):
 
 
 class Emupos:
-    """emupos with one printer `k1` on a TCP port, driven by its control API."""
+    """emupos with one printer `k1` on a TCP port, or on a pseudo-terminal that
+    emupos creates itself (`serial: { pty: true }`), driven by its control API."""
 
-    def __init__(self, python: str, workdir: Path):
+    def __init__(self, python: str, workdir: Path, pty: bool = False):
         self.python = python
         self.workdir = workdir
+        self.pty = pty
         self.port = free_port()
         self.api_port = free_port()
         self.proc: subprocess.Popen | None = None
         self.log = workdir / "emupos.log"
+        self.serial_path: str | None = None  # the pty link emupos reports
 
     def start(self) -> "Emupos":
         cfg = self.workdir / "emupos.yaml"
+        # emupos publishes its pty as $TMPDIR/emupos/<link>: keep it in the test's directory.
+        connection = ("serial: { pty: true, link: k1 }" if self.pty
+                      else f"tcp: {{ port: {self.port} }}")
         cfg.write_text(
             "schema: 1\n"
             f"api: {{ host: {HOST}, port: {self.api_port} }}\n"
@@ -85,13 +91,14 @@ class Emupos:
             "    type: printer\n"
             "    profile: xprinter-xp80t\n"
             "    connections:\n"
-            f"      - tcp: {{ port: {self.port} }}\n"
+            f"      - {connection}\n"
             f"    receipts_dir: {self.workdir / 'receipts'}\n",
             encoding="utf-8")
         script = ("import sys; from emupos.cli.app import main; "
                   "sys.argv = ['emupos', 'run', '--config', sys.argv[1]]; main()")
         self.proc = subprocess.Popen(
             [self.python, "-c", script, str(cfg)], cwd=self.workdir,
+            env={**os.environ, "TMPDIR": str(self.workdir)},
             stdout=open(self.log, "wb"), stderr=subprocess.STDOUT)
 
         def up():
@@ -101,7 +108,10 @@ class Emupos:
                 return self.api("GET", "/api/v1/devices")
             except OSError:
                 return None
-        wait_for("emupos to start", up)
+        devices = wait_for("emupos to start", up)
+        if self.pty:
+            self.serial_path = next(c["endpoint"] for d in devices if d["id"] == "k1"
+                                    for c in d["connections"] if c["kind"] == "serial")
         return self
 
     def stop(self) -> None:
@@ -153,8 +163,7 @@ def gb18030_lines(dump: str) -> list[str]:
     return lines
 
 
-@pytest.fixture
-def emulator(tmp_path: Path):
+def emupos_python() -> str:
     pythons = [p for p in python313s() if runs(p, "import sys")]
     if not pythons:
         pytest.skip("Python 3.13 not found (python3.13 or ~/.pyenv/versions/3.13*): "
@@ -163,7 +172,19 @@ def emulator(tmp_path: Path):
     if py is None:
         pytest.skip(f"emupos is not installed for {pythons[0]}: run "
                     f"`{pythons[0]} -m pip install emupos` (scripts/test-all does)")
-    emu = Emupos(py, tmp_path).start()
+    return py
+
+
+@pytest.fixture
+def emulator(tmp_path: Path):
+    emu = Emupos(emupos_python(), tmp_path).start()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def pty_emulator(tmp_path: Path):
+    emu = Emupos(emupos_python(), tmp_path, pty=True).start()
     yield emu
     emu.stop()
 
@@ -306,3 +327,57 @@ def test_unreachable_printer_raises_offline_alarm(start_server):
     assert t["print"]["status"] == "out_of_service" and t["fallback"]["qr"] == f"/t/{t['id']}", t
     assert server.metrics().value("tingwu_device_errors_total", device="printer", id="P1",
                                   reason="connect") >= 1
+
+
+def test_kiosk_ticket_printed_over_a_pseudo_terminal(pty_emulator: Emupos, start_server):
+    """The same printer on a serial line: emupos creates the pty itself and
+    reports its path; the server opens it as `serial:<path>`."""
+    emulator = pty_emulator
+    assert emulator.serial_path, "emupos reported no serial endpoint"
+    hall = load_hall()
+    hall["printers"] = [{"id": "P1", "kiosk": "K01", "address": f"serial:{emulator.serial_path}",
+                         "baud": 9600}]
+    server = start_server(hall)
+    token = server.login()
+    auth = {"Authorization": f"Bearer {token}"}
+
+    def printers():
+        status, body = server.get_json("/api/v1/printers", auth)
+        assert status == 200, body
+        return {p["id"]: p for p in body["printers"]}
+
+    def alarms():
+        status, body = server.get_json("/api/v1/alarms", auth)
+        assert status == 200, body
+        return {a["id"]: a for a in body["alarms"]}
+
+    wait_for("printer P1 in service", lambda: printers()["P1"]["in_service"])
+    assert alarms() == {}
+    server.issue(item="general")
+    status, t = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"})
+    assert status == 201, t
+    assert t["print"] == {"printer": "P1", "status": "printed"}, t
+    lines = wait_for("the ticket on the emulator", lambda: emulator.printed(t["id"]))
+    assert t["number"] in "\n".join(lines), lines
+    assert "综合咨询" in lines, lines
+    assert f"前面还有 {t['people_ahead']} 人等候" in lines and t["people_ahead"] == 1, lines
+    barcodes = [l for l in lines if l.startswith("[barcode CODE128")]
+    assert barcodes == [f"[barcode CODE128 {t['id']}]"], lines
+    qrs = [l for l in lines if l.startswith("[qr ")]
+    assert qrs == [f"[qr http://{HOST}:{server.http_port}/t/{t['id']}]"], lines
+
+    # Paper out over the serial line: out of service, the fallback, then back.
+    emulator.fault("paper-out", True)
+    err = wait_for("the out-of-service alarm",
+                   lambda: alarms().get("printer/P1/out_of_service"))
+    assert err["severity"] == "error" and "缺纸" in err["message_zh"], err
+    status, t2 = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"})
+    assert status == 201 and t2["print"]["status"] == "out_of_service", t2
+    assert t2["fallback"]["qr"] == f"/t/{t2['id']}", t2
+    emulator.fault("paper-out", False)
+    wait_for("alarm cleared", lambda: alarms() == {} or None)
+    assert printers()["P1"]["in_service"]
+    status, t3 = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"})
+    assert status == 201 and t3["print"]["status"] == "printed", t3
+    wait_for("the third ticket printed", lambda: emulator.printed(t3["id"]))
+    assert emulator.printed(t2["id"]) is None, "printed while out of service"
