@@ -333,15 +333,10 @@ fn issue_error(e: IssueError) -> ApiError {
     }
 }
 
-/// A ticket's public status: no phone, no ID number. Today's tickets come
-/// from the ticket board (memory), earlier days' from storage, read off the
-/// async workers.
-pub async fn get_ticket(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<TicketView>, ApiError> {
+/// Where a ticket id's record lives: its day, queue and number in the day.
+fn locate<'a>(s: &'a AppState, id: &'a str) -> Result<(&'a str, &'a str, u32), ApiError> {
     let not_found = || ApiError::not_found(format!("no ticket {id:?} (号票不存在)"));
-    let (day, prefix, seq) = parse_ticket_id(&id).ok_or_else(not_found)?;
+    let (day, prefix, seq) = parse_ticket_id(id).ok_or_else(not_found)?;
     let queue = s
         .dir
         .config
@@ -349,20 +344,41 @@ pub async fn get_ticket(
         .iter()
         .find(|q| q.prefix == prefix)
         .ok_or_else(not_found)?;
+    Ok((day, queue.id.as_str(), seq))
+}
+
+/// Reads a ticket's durable record, off the async workers.
+async fn read_stored(s: &AppState, id: &str) -> Result<Ticket, ApiError> {
+    let (day, queue, seq) = locate(s, id)?;
+    let db = s.db.clone();
+    let key = keys::ticket(day, queue, seq);
+    let bytes = tokio::task::spawn_blocking(move || db.get(key))
+        .await
+        .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))?
+        .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))?
+        .ok_or_else(|| ApiError::not_found(format!("no ticket {id:?} (号票不存在)")))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::unavailable(format!("ticket record unreadable: {e}")))
+}
+
+/// A ticket's public status: no phone, no ID number. Today's tickets come
+/// from the ticket board (memory), earlier days' from storage, read off the
+/// async workers.
+pub async fn get_ticket(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<TicketView>, ApiError> {
+    let (day, queue_id, _) = locate(&s, &id)?;
     let today = s.dir.clock.day(s.dir.clock.now());
     let entry = match s.board.get(&id) {
         Some(e) => e,
-        None if day >= today.as_str() => return Err(not_found()),
+        None if day >= today.as_str() => {
+            return Err(ApiError::not_found(format!(
+                "no ticket {id:?} (号票不存在)"
+            )))
+        }
         None => {
-            let db = s.db.clone();
-            let key = keys::ticket(day, &queue.id, seq);
-            let ticket = tokio::task::spawn_blocking(move || db.get(key))
-                .await
-                .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))?
-                .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))?
-                .ok_or_else(not_found)?;
-            let ticket: Ticket = serde_json::from_slice(&ticket)
-                .map_err(|e| ApiError::unavailable(format!("ticket record unreadable: {e}")))?;
+            let ticket = read_stored(&s, &id).await?;
             Entry {
                 view: public(TicketView::of(&ticket, 0, 0)),
                 arrival: ticket.arrival,
@@ -379,7 +395,7 @@ pub async fn get_ticket(
             .view
             .waiting_in
             .clone()
-            .unwrap_or_else(|| queue.id.clone());
+            .unwrap_or_else(|| queue_id.to_string());
         if let (Some(addr), Some(ticket)) = (s.dir.queues.get(&line), entry.ticket()) {
             if let Ok(Some((ahead, wait))) = addr
                 .send(Position {
@@ -406,25 +422,8 @@ pub async fn rejoin(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<TicketView>, ApiError> {
-    let not_found = || ApiError::not_found(format!("no ticket {id:?} (号票不存在)"));
-    let (day, prefix, seq) = parse_ticket_id(&id).ok_or_else(not_found)?;
-    let queue = s
-        .dir
-        .config
-        .queues
-        .iter()
-        .find(|q| q.prefix == prefix)
-        .ok_or_else(not_found)?;
-    let db = s.db.clone();
-    let key = keys::ticket(day, &queue.id, seq);
     // The skip that made it a no-show was acknowledged, so it is durable.
-    let bytes = tokio::task::spawn_blocking(move || db.get(key))
-        .await
-        .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))?
-        .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))?
-        .ok_or_else(not_found)?;
-    let ticket: Ticket = serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::unavailable(format!("ticket record unreadable: {e}")))?;
+    let ticket = read_stored(&s, &id).await?;
     let view = s
         .dir
         .hall

@@ -41,24 +41,6 @@ pub struct TransitionError {
     pub hint: &'static str,
 }
 
-fn action_name(a: Action) -> &'static str {
-    match a {
-        Action::Login => "login",
-        Action::Logout => "logout",
-        Action::CallNext => "call_next",
-        Action::Recall => "recall",
-        Action::Start => "start",
-        Action::Finish => "finish",
-        Action::Skip => "skip",
-        Action::Pause => "pause",
-        Action::Resume => "resume",
-        Action::Call => "call",
-        Action::Transfer => "transfer",
-        Action::Park => "park",
-        Action::Unpark => "unpark",
-    }
-}
-
 fn state_name(s: WindowState) -> &'static str {
     match s {
         WindowState::LoggedOut => "logged_out",
@@ -88,7 +70,7 @@ pub fn next_state(state: WindowState, action: Action) -> Result<WindowState, Tra
         _ => None,
     };
     next.ok_or(TransitionError {
-        action: action_name(action),
+        action: action.as_str(),
         state_en: state_name(state),
         state_zh: state.label_zh(),
         hint: hint(state),
