@@ -134,34 +134,15 @@ fn id_fingerprint(s: &AppState, id: &id_number::IdNumber) -> String {
     s.sealer.fingerprint("id", id.as_str())
 }
 
-/// Validates, seals and masks personal data, and gives its fingerprints
-/// (also kept in `holders`, as tickets do).
+/// Validates, seals and masks personal data exactly as tickets do, and gives
+/// its fingerprints (the `holders`), by which a booking is found again.
 fn personal(
     s: &AppState,
     phone: Option<&str>,
     id: Option<&str>,
 ) -> Result<(Personal, Vec<String>), ApiError> {
-    let mut p = Personal::default();
-    let mut persons = Vec::new();
-    if let Some(id) = id {
-        let id = id_number::validate(id)
-            .map_err(|e| ApiError::bad_request("invalid_id_number", e.to_string()))?;
-        p.id_sealed = Some(s.sealer.seal(id.as_str()));
-        p.id_masked = Some(id.masked());
-        persons.push(id_fingerprint(s, &id));
-    }
-    if let Some(phone) = phone {
-        if !id_number::validate_phone(phone) {
-            return Err(ApiError::bad_request(
-                "invalid_phone",
-                "phone must be an 11-digit mainland mobile number starting with 1 (手机号格式错误)",
-            ));
-        }
-        p.phone_sealed = Some(s.sealer.seal(phone));
-        p.phone_masked = Some(id_number::mask_phone(phone));
-        persons.push(s.sealer.fingerprint("phone", phone));
-    }
-    p.holders = persons.clone();
+    let (p, _) = super::tickets::personal(s, phone, id)?;
+    let persons = p.holders.clone();
     Ok((p, persons))
 }
 

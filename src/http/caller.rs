@@ -32,6 +32,7 @@ use tingwu_actors::window::{Command, GetWindow};
 use tingwu_protocols::terminal::{parse_command, Action, CommandError, Reply, MAX_COMMAND_BYTES};
 use tokio::sync::Semaphore;
 
+use super::auth::same_secret;
 use super::error::{json_body, read_body};
 use super::extract::Path;
 use super::{ApiError, AppState};
@@ -164,17 +165,6 @@ impl CallerSessions {
             .or_insert_with(|| Arc::new(Semaphore::new(IN_FLIGHT_PER_WINDOW)))
             .clone()
     }
-}
-
-/// Compares without an early exit, so the time taken says nothing about
-/// how much of a PIN was right.
-fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut diff = a.len() ^ b.len();
-    for (i, x) in a.iter().enumerate() {
-        diff |= usize::from(x ^ b.get(i).copied().unwrap_or(0));
-    }
-    diff == 0
 }
 
 fn unknown_window(w: &str) -> ApiError {

@@ -23,7 +23,7 @@ use tingwu_protocols::id_number::{self, IdNumber};
 
 use crate::storage::Sealer;
 
-use super::auth::supervisor_if_any;
+use super::auth::{same_secret, supervisor_if_any};
 use super::board::{public, Entry};
 use super::error::json_body;
 use super::extract::Path;
@@ -192,7 +192,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
 
 /// Validates personal data, seals it for storage and masks it for display;
 /// also gives the validated ID number, for the holder's age.
-fn personal(
+pub(crate) fn personal(
     s: &AppState,
     phone: Option<&str>,
     id: Option<&str>,
@@ -239,16 +239,6 @@ pub fn age_on(birth: (u16, u8, u8), today: NaiveDate) -> i32 {
         age -= 1;
     }
     age
-}
-
-/// Compares without stopping at the first difference.
-fn same_secret(given: &str, expected: &str) -> bool {
-    given.len() == expected.len()
-        && given
-            .bytes()
-            .zip(expected.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
 }
 
 /// The priority a request gets (DESIGN: special groups "with a password or
