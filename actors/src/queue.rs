@@ -501,18 +501,19 @@ impl Handler<GetQueue> for QueueActor {
     }
 }
 
-/// Where a waiting ticket stands now: (people ahead, estimated wait).
+/// Where a waiting ticket stands now, by its id: (people ahead, estimated
+/// wait); None when it is not in this queue's line.
 #[derive(Message)]
 #[rtype(result = "Option<(u64, u64)>")]
 pub struct Position {
-    pub ticket: Box<Ticket>,
+    pub id: String,
 }
 
 impl Handler<Position> for QueueActor {
     type Result = Option<(u64, u64)>;
 
     fn handle(&mut self, msg: Position, _: &mut Self::Context) -> Self::Result {
-        self.position(&msg.ticket.id)
+        self.position(&msg.id)
     }
 }
 

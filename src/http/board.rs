@@ -8,18 +8,15 @@
 //! reloads today's tickets from sled (in `spawn_blocking`) and carries on.
 //! It never holds personal data, not even masked: views are stored with
 //! `phone` and `id_number` cleared.
-//!
-//! The queue actor orders waiting tickets by (class, arrival, number), and
-//! events carry no arrival stamp, so the board rebuilds it the way the queue
-//! hands it out — `max(issued_at in µs, the queue's last arrival + 1)`, in
-//! issue order — for asking the queue how many people are ahead.
+//! People ahead and the wait are asked of the queue (by ticket id) when a
+//! waiting ticket is read.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use tingwu_actors::clock::HallClock;
-use tingwu_actors::core::ticket::{parse_ticket_id, Personal, Ticket, TicketStatus};
+use tingwu_actors::core::ticket::{parse_ticket_id, Ticket};
 use tingwu_actors::events::{CommittedEvent, EventBody};
 use tingwu_actors::keys;
 use tingwu_actors::views::TicketView;
@@ -32,40 +29,6 @@ pub struct Entry {
     /// The public view: no phone, no ID number; position fields as of the
     /// last event (the caller asks the queue for fresh ones).
     pub view: TicketView,
-    /// The ticket's arrival stamp in its queue's order.
-    pub arrival: i64,
-}
-
-impl Entry {
-    /// The ticket, as far as the queue needs it to place it in its line.
-    pub fn ticket(&self) -> Option<Ticket> {
-        let v = &self.view;
-        let (day, _, seq) = parse_ticket_id(&v.id)?;
-        Some(Ticket {
-            id: v.id.clone(),
-            day: day.to_string(),
-            queue: v.queue.clone(),
-            seq,
-            number: v.number.clone(),
-            item: v.item.clone(),
-            channel: v.channel,
-            priority: v.priority,
-            status: v.status,
-            issued_at: v.issued_at,
-            arrival: self.arrival,
-            window: v.window.clone(),
-            called_at: None,
-            started_at: None,
-            finished_at: None,
-            personal: Personal::default(),
-            returned: false,
-            appointment: None,
-            recalls: 0,
-            reserved_for: None,
-            waiting_in: None,
-            predicted_wait_s: None,
-        })
-    }
 }
 
 /// The view the public may see: personal data dropped.
@@ -80,8 +43,6 @@ struct Inner {
     /// The newest hall day seen; older days are dropped from the board.
     day: String,
     tickets: HashMap<String, Entry>,
-    /// Last arrival stamp per queue, as the queue actor keeps it.
-    last_arrival: HashMap<String, i64>,
 }
 
 pub struct TicketBoard {
@@ -117,13 +78,10 @@ impl TicketBoard {
             inner.day = day.to_string();
             inner.tickets.clear();
             for t in tickets.iter().filter(|t| t.day == day) {
-                let last = inner.last_arrival.entry(t.queue.clone()).or_insert(0);
-                *last = (*last).max(t.arrival);
                 inner.tickets.insert(
                     t.id.clone(),
                     Entry {
                         view: public(TicketView::of(t, 0, 0)),
-                        arrival: t.arrival,
                     },
                 );
             }
@@ -151,21 +109,7 @@ impl TicketBoard {
                     .retain(|id, _| parse_ticket_id(id).is_some_and(|(d, _, _)| d == today));
             }
             let view = public(view.clone());
-            let arrival = match inner.tickets.get(&view.id) {
-                // Calls, transfers and returns keep the arrival stamp.
-                Some(e) => e.arrival,
-                None if view.status == TicketStatus::Waiting => {
-                    // Newly issued: stamped as the queue stamps it.
-                    let last = inner.last_arrival.entry(view.queue.clone()).or_insert(0);
-                    let arrival = view.issued_at.timestamp_micros().max(*last + 1);
-                    *last = arrival;
-                    arrival
-                }
-                None => view.issued_at.timestamp_micros(),
-            };
-            inner
-                .tickets
-                .insert(view.id.clone(), Entry { view, arrival });
+            inner.tickets.insert(view.id.clone(), Entry { view });
         }
         self.changed.send_modify(|v| *v += 1);
     }
@@ -259,6 +203,7 @@ mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
     use tingwu_actors::core::ticket::{Channel, Priority};
+    use tingwu_actors::core::ticket::{Personal, TicketStatus};
 
     fn ticket(day: &str, queue: &str, seq: u32, arrival: i64) -> Ticket {
         let number = format!("{queue}{seq:03}");
@@ -306,20 +251,16 @@ mod tests {
     }
 
     #[test]
-    fn events_update_the_board_and_arrivals_follow_the_queue_rule() {
+    fn events_update_the_board() {
         let seeded = ticket("20261126", "A", 1, 5_000);
         let board = TicketBoard::seeded("20261126", &[seeded]);
-        // Issued in the same microsecond as the last arrival: stamped after it.
-        let mut second = ticket("20261126", "A", 2, 5_000);
-        second.arrival = 5_001;
+        let second = ticket("20261126", "A", 2, 5_001);
         board.apply(&TicketView::of(&second, 1, 0));
-        assert_eq!(board.get(&second.id).unwrap().arrival, 5_001);
-        assert_eq!(board.get(&second.id).unwrap().ticket().unwrap(), {
-            let mut t = second.clone();
-            t.personal = Personal::default();
-            t
-        });
-        // Called: the status changes, the arrival stays.
+        assert_eq!(
+            board.get(&second.id).unwrap().view.status,
+            TicketStatus::Waiting
+        );
+        // Called: the status and window change.
         let mut called = second.clone();
         called.status = TicketStatus::Called;
         called.window = Some("3".into());
@@ -327,11 +268,6 @@ mod tests {
         let e = board.get(&second.id).unwrap();
         assert_eq!(e.view.status, TicketStatus::Called);
         assert_eq!(e.view.window.as_deref(), Some("3"));
-        assert_eq!(e.arrival, 5_001);
-        // Another queue has its own stamps.
-        let b = ticket("20261126", "B", 1, 4_000);
-        board.apply(&TicketView::of(&b, 0, 0));
-        assert_eq!(board.get(&b.id).unwrap().arrival, 4_000);
     }
 
     #[test]
@@ -393,7 +329,7 @@ mod tests {
             assert!(board.wait_for(&id, Duration::from_secs(5)).await, "{id}");
         }
         // The first three events were lost to the lag; the reload found them.
-        assert_eq!(board.get(&format!("{day}-A001")).unwrap().arrival, 1);
+        assert!(board.get(&format!("{day}-A001")).is_some());
         // And it keeps following afterwards.
         let t = ticket(&day, "A", 6, 6);
         tx.send(Arc::new(CommittedEvent {

@@ -371,7 +371,6 @@ pub async fn get_ticket(
             let ticket = read_stored(&s, &id).await?;
             Entry {
                 view: public(TicketView::of(&ticket, 0, 0)),
-                arrival: ticket.arrival,
             }
         }
     };
@@ -386,10 +385,10 @@ pub async fn get_ticket(
             .waiting_in
             .clone()
             .unwrap_or_else(|| queue_id.to_string());
-        if let (Some(addr), Some(ticket)) = (s.dir.queues.get(&line), entry.ticket()) {
+        if let Some(addr) = s.dir.queues.get(&line) {
             if let Ok(Some((ahead, wait))) = addr
                 .send(Position {
-                    ticket: Box::new(ticket),
+                    id: entry.view.id.clone(),
                 })
                 .await
             {

@@ -368,16 +368,8 @@ impl Follower {
         candidates.sort();
         let mut far = 0;
         for (_, id) in candidates.into_iter().take(MAX_POSITION_CHECKS) {
-            let Some(ticket) = self.watched.get(&id).map(|w| w.ticket.clone()) else {
-                continue;
-            };
-            let position = tokio::time::timeout(
-                ACTOR_TIMEOUT,
-                addr.send(Position {
-                    ticket: Box::new(ticket),
-                }),
-            )
-            .await;
+            let position =
+                tokio::time::timeout(ACTOR_TIMEOUT, addr.send(Position { id: id.clone() })).await;
             let (people_ahead, wait_s) = match position {
                 Ok(Ok(Some(p))) => p,
                 // Not in line now (called, or moved): its events will say.
