@@ -449,7 +449,7 @@ impl Handler<PutBack> for QueueActor {
 }
 
 /// A ticket joins this queue's line after a durable change elsewhere (a
-/// transfer from a window, a no-show rejoining): the sender has committed
+/// transfer from a window): the sender has committed
 /// the ticket as waiting here; the queue only places it.
 #[derive(Message)]
 #[rtype(result = "QueueView")]
@@ -465,25 +465,6 @@ impl Handler<Enqueue> for QueueActor {
             self.changed();
         }
         MessageResult(self.view())
-    }
-}
-
-/// Where a no-show rejoins: the arrival stamp that puts it `places` places
-/// back in its class (now, if the class is shorter).
-#[derive(Message)]
-#[rtype(result = "i64")]
-pub struct RejoinStamp {
-    pub class: Class,
-    pub places: usize,
-}
-
-impl Handler<RejoinStamp> for QueueActor {
-    type Result = i64;
-
-    fn handle(&mut self, msg: RejoinStamp, _: &mut Self::Context) -> i64 {
-        self.line
-            .arrival_after(msg.class, msg.places)
-            .unwrap_or_else(|| self.clock.now().timestamp_micros())
     }
 }
 
