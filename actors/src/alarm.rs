@@ -9,51 +9,12 @@
 use std::collections::BTreeMap;
 
 use actix::prelude::*;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::Utc;
+
+pub use tingwu_core::alarm::{Alarm, AlarmView, Severity};
 
 use crate::events::EventBody;
 use crate::store::{Commit, Store, StoreError};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Works, but someone should act soon (paper near end).
-    Warning,
-    /// Out of service until someone acts (paper end, cover open, offline).
-    Error,
-}
-
-/// An alarm to raise. Its `id` names what is wrong with what
-/// (`printer/P1/paper_near_end`): raising the same id again with the same
-/// content changes nothing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Alarm {
-    pub id: String,
-    /// The device or part: `printer/P1`.
-    pub source: String,
-    /// What is wrong: `paper_near_end`, `out_of_service`, …
-    pub kind: String,
-    pub severity: Severity,
-    pub message_zh: String,
-    pub message_en: String,
-}
-
-/// An alarm as the dashboard and the API show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AlarmView {
-    pub id: String,
-    pub source: String,
-    pub kind: String,
-    pub severity: Severity,
-    pub message_zh: String,
-    pub message_en: String,
-    pub raised_at: DateTime<Utc>,
-    /// False in the event that clears it.
-    pub active: bool,
-    #[serde(default)]
-    pub cleared_at: Option<DateTime<Utc>>,
-}
 
 pub struct AlarmActor {
     store: Store,

@@ -1,4 +1,5 @@
-//! Tingwu's hall domain: a pure core (`core`) and the actors around it.
+//! Tingwu's hall domain: the actors around the rules crate (`tingwu-core`,
+//! re-exported here as `core`, `config`, `events`, `records`, `views`, `bus`).
 //!
 //! One actor per real thing: each queue ([`queue::QueueActor`]), window
 //! ([`window::WindowActor`]), screen ([`screen::ScreenActor`]) and kiosk
@@ -9,19 +10,17 @@
 
 pub mod alarm;
 pub mod appointment;
-pub mod bus;
 pub mod card_reader;
 pub mod clock;
-pub mod config;
-pub mod core;
-pub mod events;
 pub mod hall;
 pub mod keys;
 pub mod kiosk;
 pub mod printer;
 pub mod queue;
-pub mod records;
 pub mod screen;
 pub mod store;
-pub mod views;
 pub mod window;
+
+// The rules crate, under the paths the actors and the binary use.
+pub use tingwu_core as core;
+pub use tingwu_core::{bus, config, events, records, views};

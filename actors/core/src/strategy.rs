@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::QueueRole;
-use crate::core::ticket::OrderKey;
+use crate::ticket::OrderKey;
 
 /// Dispatch classes, in their default order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

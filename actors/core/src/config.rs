@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 
-use crate::core::hours::ServiceHours;
+use crate::hours::ServiceHours;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -560,7 +560,7 @@ impl Default for LimitsConfig {
 }
 
 /// The demo hall, compiled into the binary.
-pub const DEMO_HALL_TOML: &str = include_str!("../../config/hall.toml");
+pub const DEMO_HALL_TOML: &str = include_str!("../../../config/hall.toml");
 
 impl HallConfig {
     /// Parses and validates a hall configuration.

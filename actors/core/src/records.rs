@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::ticket::Ticket;
-use crate::core::window_state::WindowState;
 use crate::events::CommittedEvent;
+use crate::ticket::Ticket;
 use crate::views::StaffView;
+use crate::window_state::WindowState;
 
 /// A window's durable state (`w/{id}`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -54,5 +54,5 @@ pub struct Recovered {
     pub recent_events: Vec<Arc<CommittedEvent>>,
     /// Calling strategies set by supervisors: `hall::HALL_STRATEGY` for the
     /// hall, window ids for overrides.
-    pub strategies: HashMap<String, crate::core::strategy::Strategy>,
+    pub strategies: HashMap<String, crate::strategy::Strategy>,
 }

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::WindowQueue;
-use crate::core::ticket::{Channel, Priority, Ticket, TicketStatus};
-use crate::core::window_state::WindowState;
+use crate::ticket::{Channel, Priority, Ticket, TicketStatus};
+use crate::window_state::WindowState;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketView {

@@ -13,7 +13,7 @@
 //! ("people ahead × mean service time"); `tingwu simulate` reports both
 //! errors side by side. Everything here is pure.
 
-use crate::core::strategy::{Class, Strategy, ALL_CLASSES};
+use crate::strategy::{Class, Strategy, ALL_CLASSES};
 
 /// Seconds until a service that has run `elapsed_s` is expected to end,
 /// given the observed mean service time. A service that has run past the
@@ -157,7 +157,7 @@ pub fn people_ahead(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::strategy::BlendWeight;
+    use crate::strategy::BlendWeight;
     use proptest::prelude::{any, prop, prop_assert, proptest};
 
     /// The slow, obvious version: a min-heap of window free times.

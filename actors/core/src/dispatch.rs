@@ -6,8 +6,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::core::strategy::{Class, ALL_CLASSES};
-use crate::core::ticket::{OrderKey, Ticket};
+use crate::strategy::{Class, ALL_CLASSES};
+use crate::ticket::{OrderKey, Ticket};
 
 /// Position of a ticket inside its class: arrival stamp, then number.
 type Slot = (i64, u32);
@@ -21,7 +21,7 @@ pub struct Line {
 
 /// The dispatch class of a waiting ticket.
 pub fn class_of(t: &Ticket) -> Class {
-    use crate::core::ticket::Priority;
+    use crate::ticket::Priority;
     if t.returned {
         Class::Returned
     } else if t.priority == Priority::Green {
@@ -141,7 +141,7 @@ impl Line {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::ticket::{Channel, Personal, Priority, TicketStatus};
+    use crate::ticket::{Channel, Personal, Priority, TicketStatus};
     use chrono::Utc;
     use proptest::prelude::*;
 

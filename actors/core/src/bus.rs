@@ -415,7 +415,7 @@ mod tests {
     }
 
     fn hall(extra: &str) -> Result<HallConfig, String> {
-        let text = format!("{}\n{extra}", include_str!("../../config/hall.toml"));
+        let text = format!("{}\n{extra}", include_str!("../../../config/hall.toml"));
         HallConfig::from_toml(&text).map_err(|e| e.to_string())
     }
 

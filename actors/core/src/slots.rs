@@ -244,7 +244,7 @@ mod tests {
                 .collect();
             prop_assume!(!hours.is_empty());
             let slots = day_slots(&hours, slot).unwrap();
-            let open = crate::core::hours::ServiceHours::parse(&hours).unwrap();
+            let open = crate::hours::ServiceHours::parse(&hours).unwrap();
             for w in slots.windows(2) {
                 prop_assert!(w[0].end <= w[1].start);
             }

@@ -1,0 +1,24 @@
+//! Tingwu's rules (the functional core): plain types and pure functions of
+//! state, input and `now` that return a change or a typed refusal. Nothing
+//! here touches actix, tokio, sockets, serial lines or disks — the crate's
+//! manifest names no runtime or I/O crate, and `.ci/run` checks its
+//! dependency tree — so every rule is tested as a plain function.
+//!
+//! The actors in `tingwu-actors` own state, call these rules, commit what
+//! they return through the storage port and publish the events.
+
+pub mod alarm;
+pub mod bus;
+pub mod config;
+pub mod day;
+pub mod dispatch;
+pub mod estimate;
+pub mod events;
+pub mod hours;
+pub mod predict;
+pub mod records;
+pub mod slots;
+pub mod strategy;
+pub mod ticket;
+pub mod views;
+pub mod window_state;
