@@ -27,6 +27,7 @@ use crate::core::day::{day_key, hall_day};
 use crate::core::slots::{self, CheckInTiming, SlotTimes};
 use crate::core::ticket::{AppointmentSlot, Channel, Personal, Priority};
 use crate::hall::{HallActor, IssueError, IssueTicket};
+use crate::keys;
 use crate::kiosk::{KioskActor, TakeTicket};
 use crate::store::{Commit, Store, StoreError};
 use crate::views::TicketView;
@@ -37,22 +38,6 @@ pub const SWEEP_EVERY: Duration = Duration::from_secs(30);
 /// A ticket request of a check-in that nobody waits for any more is not
 /// issued (see `queue::Issue::deadline`).
 const ISSUE_DEADLINE: Duration = Duration::from_secs(8);
-
-// ---------------------------------------------------------------- keys
-
-/// `a/20261126/K7M2Q9XA`: one booking.
-pub fn booking_key(day: &str, code: &str) -> Vec<u8> {
-    format!("a/{day}/{code}").into_bytes()
-}
-
-/// `a/20261126/`: every booking of one day.
-pub fn bookings_of_day(day: &str) -> Vec<u8> {
-    format!("a/{day}/").into_bytes()
-}
-
-/// The end of the day-keyed bookings (`:` sorts right after `9`), so that
-/// `a/{today}/ .. BOOKINGS_END` is today's and every later day's bookings.
-pub const BOOKINGS_END: &[u8] = b"a/:";
 
 // ---------------------------------------------------------------- codes
 
@@ -114,7 +99,7 @@ impl Booking {
         day_key(self.date)
     }
     fn key(&self) -> Vec<u8> {
-        booking_key(&self.day(), &self.code)
+        keys::booking(&self.day(), &self.code)
     }
     fn holds_place(&self) -> bool {
         self.status != BookingStatus::Cancelled
@@ -1156,9 +1141,5 @@ book_days = 7
         assert!(!valid_code("K7M2Q9X0"));
         assert!(!valid_code("k7m2q9xa"));
         assert!(!valid_code("K7M2Q9X"));
-        let k = booking_key("20261126", "K7M2Q9XA");
-        assert!(k.starts_with(&bookings_of_day("20261126")));
-        assert!(k.as_slice() < BOOKINGS_END);
-        assert!(bookings_of_day("99991231").as_slice() < BOOKINGS_END);
     }
 }

@@ -1,5 +1,6 @@
-//! Storage keys, designed for the reads the hall needs: one prefix scan gives
-//! a day's tickets by queue, a window's record, or the outbox in order.
+//! Storage keys, every one of them, designed for the reads the hall needs:
+//! one prefix scan gives a day's tickets by queue, a window's record, or the
+//! outbox in order. No other module spells a key or a prefix.
 
 /// `t/20261126/A/000001`: a ticket.
 pub fn ticket(day: &str, queue: &str, seq: u32) -> Vec<u8> {
@@ -58,6 +59,28 @@ pub fn event_seq(key: &[u8]) -> Option<u64> {
         .ok()
 }
 
+/// `a/20261126/K7M2Q9XA`: one booking.
+pub fn booking(day: &str, code: &str) -> Vec<u8> {
+    format!("a/{day}/{code}").into_bytes()
+}
+
+/// `a/20261126/`: every booking of one day.
+pub fn bookings_of_day(day: &str) -> Vec<u8> {
+    format!("a/{day}/").into_bytes()
+}
+
+/// The end of the day-keyed bookings (`:` sorts right after `9`), so that
+/// `a/{today}/ .. BOOKINGS_END` is today's and every later day's bookings.
+pub const BOOKINGS_END: &[u8] = b"a/:";
+
+/// `v/20261126/<ticket id>`: the evaluation (好差评) of a finished ticket.
+pub fn evaluation(day: &str, ticket: &str) -> Vec<u8> {
+    format!("v/{day}/{ticket}").into_bytes()
+}
+
+/// `n/cursor`: the notifier's position in the outbox.
+pub const NOTIFY_CURSOR: &[u8] = b"n/cursor";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +92,10 @@ mod tests {
         assert!(ticket("20261126", "A", 1).starts_with(&tickets_of_day("20261126")));
         assert_eq!(event_seq(&event(42)), Some(42));
         assert_eq!(event_seq(b"x/1"), None);
+        let k = booking("20261126", "K7M2Q9XA");
+        assert!(k.starts_with(&bookings_of_day("20261126")));
+        assert!(k.as_slice() < BOOKINGS_END);
+        assert!(bookings_of_day("99991231").as_slice() < BOOKINGS_END);
+        assert_eq!(evaluation("20261126", "x"), b"v/20261126/x".to_vec());
     }
 }

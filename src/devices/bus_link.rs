@@ -444,7 +444,7 @@ impl Link {
             at: chrono::Utc::now(),
         };
         let mut commit = Commit::default();
-        commit.put_json(bus::evaluation_key(day, &ticket), &e);
+        commit.put_json(tingwu_actors::keys::evaluation(day, &ticket), &e);
         commit.event(EventBody::Audit(AuditEntry {
             who: format!("bus/{}/{}", self.cfg.id, dev.id),
             action: "evaluation".into(),

@@ -53,7 +53,9 @@ pub fn load(db: &sled::Db, clock: &HallClock) -> Result<Vec<Booking>, String> {
     let today = clock.day(clock.now());
     let mut bookings = Vec::new();
     let mut skipped = 0usize;
-    for kv in db.range(appt::bookings_of_day(&today)..appt::BOOKINGS_END.to_vec()) {
+    for kv in db.range(
+        tingwu_actors::keys::bookings_of_day(&today)..tingwu_actors::keys::BOOKINGS_END.to_vec(),
+    ) {
         let (k, v) = kv.map_err(|e| format!("cannot read bookings: {e}"))?;
         match serde_json::from_slice::<Booking>(&v) {
             Ok(b) => bookings.push(b),
@@ -363,7 +365,7 @@ pub async fn stats(
     // An earlier day: from storage, off the async workers.
     let db = s.db.clone();
     let late = s.dir.config.appointments.late_minutes;
-    let prefix = appt::bookings_of_day(&tingwu_actors::core::day::day_key(date));
+    let prefix = tingwu_actors::keys::bookings_of_day(&tingwu_actors::core::day::day_key(date));
     let view = tokio::task::spawn_blocking(move || -> Result<StatsView, String> {
         let mut bookings = Vec::new();
         for kv in db.scan_prefix(prefix) {
@@ -425,13 +427,16 @@ mod tests {
             ("99991231", "CCCCCCCC"),
         ] {
             db.insert(
-                appt::booking_key(day, code),
+                tingwu_actors::keys::booking(day, code),
                 serde_json::to_vec(&booking(day, code)).unwrap(),
             )
             .unwrap();
         }
-        db.insert(appt::booking_key(&today, "DDDDDDDD"), b"not json".to_vec())
-            .unwrap();
+        db.insert(
+            tingwu_actors::keys::booking(&today, "DDDDDDDD"),
+            b"not json".to_vec(),
+        )
+        .unwrap();
         let mut codes: Vec<String> = load(&db, &clock)
             .unwrap()
             .into_iter()

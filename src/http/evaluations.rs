@@ -3,8 +3,9 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
-use tingwu_actors::bus::{evaluation_key, Evaluation};
+use tingwu_actors::bus::Evaluation;
 use tingwu_actors::core::ticket::parse_ticket_id;
+use tingwu_actors::keys;
 
 use super::{ApiError, AppState};
 
@@ -14,7 +15,7 @@ pub async fn get(
 ) -> Result<Json<Evaluation>, ApiError> {
     let not_found = || ApiError::not_found(format!("no evaluation of ticket {id:?} (暂无评价)"));
     let (day, _, _) = parse_ticket_id(&id).ok_or_else(not_found)?;
-    let key = evaluation_key(day, &id);
+    let key = keys::evaluation(day, &id);
     let db = s.db.clone();
     let value = tokio::task::spawn_blocking(move || db.get(key))
         .await

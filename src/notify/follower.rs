@@ -40,7 +40,7 @@ use crate::storage::Sealer;
 
 /// The notifier's durable cursor: the last event whose notices are all
 /// delivered (or dropped).
-pub const CURSOR_KEY: &[u8] = b"n/cursor";
+use tingwu_actors::keys::NOTIFY_CURSOR as CURSOR_KEY;
 /// How often the cursor is committed (when it moved).
 const CURSOR_EVERY: Duration = Duration::from_secs(2);
 /// Events read from sled per batch when catching up.

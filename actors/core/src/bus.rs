@@ -263,11 +263,6 @@ pub fn call_text(number: &str, window_number: u32) -> String {
     format!("{number} 请到{window_number}号窗口")
 }
 
-/// `v/20261126/20261126-A-000023`: the evaluation of a ticket.
-pub fn evaluation_key(day: &str, ticket: &str) -> Vec<u8> {
-    format!("v/{day}/{ticket}").into_bytes()
-}
-
 /// An evaluation (好差评) as stored and shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evaluation {
@@ -411,7 +406,6 @@ mod tests {
         );
         assert_eq!(offline_alarm("B1", "T1").id, "bus/B1/T1/offline");
         assert!(is_bad(Grade::VeryDissatisfied) && !is_bad(Grade::VerySatisfied));
-        assert_eq!(evaluation_key("20261126", "x"), b"v/20261126/x".to_vec());
     }
 
     fn hall(extra: &str) -> Result<HallConfig, String> {
