@@ -861,7 +861,7 @@ impl Handler<SweepNow> for AppointmentActor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hall::Directory;
+    use crate::directory::Directory;
     use crate::records::Recovered;
     use crate::store::memory_store;
     use chrono::TimeZone;

@@ -12,6 +12,7 @@ pub mod alarm;
 pub mod appointment;
 pub mod card_reader;
 pub mod clock;
+pub mod directory;
 pub mod hall;
 pub mod keys;
 pub mod kiosk;

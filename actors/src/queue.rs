@@ -534,21 +534,37 @@ impl Handler<WindowChanged> for QueueActor {
     }
 }
 
+/// Why a no-show could not rejoin its queue.
+#[derive(Debug, thiserror::Error)]
+pub enum RejoinError {
+    #[error("only a ticket skipped as a no-show can rejoin (只有过号的号票可以重新排队)")]
+    NotSkipped,
+    #[error("a no-show may rejoin within {0} minutes of being skipped; this one is too late (已超过重新排队时限)")]
+    TooLate(u32),
+    #[error("that ticket is from another day")]
+    OtherDay,
+    #[error("this ticket has already rejoined the queue today (已重新排队)")]
+    AlreadyRejoined,
+    #[error(transparent)]
+    Storage(#[from] StoreError),
+    #[error("the hall is shutting down")]
+    Unavailable,
+}
+
 /// A no-show comes back (the hall has checked the time limit): it rejoins
 /// `places` places back in its class. Checked, committed and placed in one
 /// handler, so it rejoins at most once.
 #[derive(Message)]
-#[rtype(result = "Result<TicketView, crate::hall::RejoinError>")]
+#[rtype(result = "Result<TicketView, RejoinError>")]
 pub struct RejoinTicket {
     pub ticket: Box<Ticket>,
     pub places: usize,
 }
 
 impl Handler<RejoinTicket> for QueueActor {
-    type Result = ResponseFuture<Result<TicketView, crate::hall::RejoinError>>;
+    type Result = ResponseFuture<Result<TicketView, RejoinError>>;
 
     fn handle(&mut self, msg: RejoinTicket, _: &mut Self::Context) -> Self::Result {
-        use crate::hall::RejoinError;
         self.roll_day();
         let mut t = *msg.ticket;
         if t.day != self.day {

@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use tingwu_actors::config::HallConfig;
 use tingwu_actors::core::ticket::{Channel, Personal, Priority};
-use tingwu_actors::hall::{Directory, IssueError, IssueTicket, SetWindowEnabled};
+use tingwu_actors::directory::Directory;
+use tingwu_actors::hall::{IssueError, IssueTicket, SetWindowEnabled};
 use tingwu_actors::records::Recovered;
 use tingwu_actors::store::memory_store;
 use tingwu_actors::window::Command;
@@ -188,7 +189,7 @@ async fn a_duplicate_command_takes_effect_once() {
     let first = w2.send(cmd("same", Action::CallNext)).await.unwrap();
     let again = w2.send(cmd("same", Action::CallNext)).await.unwrap();
     assert_eq!(first, again);
-    let queues = tingwu_actors::hall::all_queues(&dir).await;
+    let queues = tingwu_actors::directory::all_queues(&dir).await;
     let a = queues.iter().find(|q| q.id == "A").unwrap();
     assert_eq!(
         a.waiting, 1,
@@ -453,7 +454,7 @@ async fn an_idempotency_key_names_one_request_across_queues() {
     assert_eq!(first.ticket.id, again.ticket.id);
     let other = dir.hall.send(req("police")).await.unwrap().unwrap_err();
     assert_eq!(other.code(), "idempotency_mismatch");
-    let queues = tingwu_actors::hall::all_queues(&dir).await;
+    let queues = tingwu_actors::directory::all_queues(&dir).await;
     assert_eq!(queues.iter().map(|q| q.issued).sum::<u64>(), 1);
 }
 

@@ -27,8 +27,8 @@ use tingwu_actors::bus::{
     self, BusConfig, BusDeviceConfig, BusDeviceKind, Evaluation, EventGate, Health, Poller,
 };
 use tingwu_actors::core::ticket::{parse_ticket_id, TicketStatus};
+use tingwu_actors::directory::Directory;
 use tingwu_actors::events::{AuditEntry, CommittedEvent, EventBody};
-use tingwu_actors::hall::Directory;
 use tingwu_actors::store::Commit;
 use tingwu_actors::window::Command;
 use tingwu_protocols::modbus_profile::{self as profile, Beep, DeviceEvent, Display, DisplayMode};

@@ -7,7 +7,7 @@ pub mod printer_link;
 
 use std::net::SocketAddr;
 
-use tingwu_actors::hall::Directory;
+use tingwu_actors::directory::Directory;
 use tingwu_actors::printer::{AttachLink, JOB_QUEUE};
 use tokio::sync::mpsc;
 

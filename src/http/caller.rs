@@ -360,7 +360,8 @@ mod tests {
     use tingwu_actors::clock::HallClock;
     use tingwu_actors::config::HallConfig;
     use tingwu_actors::core::ticket::{Channel, Personal, Priority};
-    use tingwu_actors::hall::{Directory, IssueTicket};
+    use tingwu_actors::directory::Directory;
+    use tingwu_actors::hall::IssueTicket;
     use tingwu_actors::records::Recovered;
     use tingwu_actors::store::memory_store;
     use tokio::sync::watch;

@@ -27,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
-use tingwu_actors::hall::Directory;
+use tingwu_actors::directory::Directory;
 use tokio::sync::watch;
 
 use crate::storage::Sealer;

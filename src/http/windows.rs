@@ -5,7 +5,8 @@ use axum::http::HeaderMap;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tingwu_actors::hall::{all_queues, all_windows, ItemsOpen, SetWindowEnabled, WindowAdminError};
+use tingwu_actors::directory::{all_queues, all_windows};
+use tingwu_actors::hall::{ItemsOpen, SetWindowEnabled, WindowAdminError};
 use tingwu_actors::kiosk::GetKiosk;
 use tingwu_actors::views::WindowView;
 

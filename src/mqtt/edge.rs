@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use serde_json::json;
+use tingwu_actors::directory::{all_windows, Directory};
 use tingwu_actors::events::{CommittedEvent, EventBody};
-use tingwu_actors::hall::{all_windows, Directory};
 use tingwu_actors::kiosk::DeviceStatus;
 use tingwu_actors::views::WindowView;
 use tingwu_actors::window::Command;

@@ -25,8 +25,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tingwu_actors::core::ticket::{parse_ticket_id, Ticket, TicketStatus};
+use tingwu_actors::directory::Directory;
 use tingwu_actors::events::{CommittedEvent, EventBody};
-use tingwu_actors::hall::Directory;
 use tingwu_actors::keys;
 use tingwu_actors::queue::Position;
 use tingwu_actors::store::Commit;

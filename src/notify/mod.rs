@@ -29,7 +29,7 @@ pub mod webhook;
 
 use std::sync::Arc;
 
-use tingwu_actors::hall::Directory;
+use tingwu_actors::directory::Directory;
 use tracing::{info, warn};
 
 use crate::storage::Sealer;

@@ -15,6 +15,7 @@ pub mod dispatch;
 pub mod estimate;
 pub mod events;
 pub mod hours;
+pub mod issuing;
 pub mod predict;
 pub mod records;
 pub mod slots;

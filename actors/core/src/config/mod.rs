@@ -2,15 +2,17 @@
 //!
 //! Parsed from TOML (`config/hall.toml` is compiled into the binary as the
 //! demo hall). Every struct denies unknown fields so that a typo is an error,
-//! and [`HallConfig::validate`] checks cross references, naming the bad field
-//! by its path (`windows[3].queues[0].queue`).
-
-use std::collections::HashSet;
+//! and [`HallConfig::validate`] (`validate.rs`) checks cross references,
+//! naming the bad field by its path (`windows[3].queues[0].queue`).
 
 use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 
-use crate::hours::ServiceHours;
+mod bus;
+mod validate;
+
+pub use bus::{BusConfig, BusDeviceConfig, BusDeviceKind};
+pub(crate) use validate::check_id;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -66,12 +68,12 @@ pub struct HallConfig {
     /// What a printed ticket says besides the ticket itself.
     #[serde(default)]
     pub ticket: TicketConfig,
-    /// RS-485 lines (Modbus RTU), see `crate::bus`.
+    /// RS-485 lines (Modbus RTU); their rules are in `bus.rs`.
     #[serde(default)]
-    pub buses: Vec<crate::bus::BusConfig>,
+    pub buses: Vec<BusConfig>,
     /// Strips, terminals and evaluators on those lines.
     #[serde(default)]
-    pub bus_devices: Vec<crate::bus::BusDeviceConfig>,
+    pub bus_devices: Vec<BusDeviceConfig>,
     /// Second-generation ID-card readers (身份证阅读器, GA/T 467) at kiosks
     /// and windows.
     #[serde(default)]
@@ -560,7 +562,7 @@ impl Default for LimitsConfig {
 }
 
 /// The demo hall, compiled into the binary.
-pub const DEMO_HALL_TOML: &str = include_str!("../../../config/hall.toml");
+pub const DEMO_HALL_TOML: &str = include_str!("../../../../config/hall.toml");
 
 impl HallConfig {
     /// Parses and validates a hall configuration.
@@ -615,359 +617,11 @@ impl HallConfig {
             .iter()
             .filter(move |w| w.queues.iter().any(|q| q.queue == queue))
     }
-
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        check_id("hall.id", &self.hall.id)?;
-        if self.hall.timezone.parse::<chrono_tz::Tz>().is_err() {
-            return Err(invalid(
-                "hall.timezone",
-                format!("unknown time zone {:?}", self.hall.timezone),
-            ));
-        }
-        if parse_hhmm(&self.hall.day_start).is_none() {
-            return Err(invalid("hall.day_start", "expected HH:MM"));
-        }
-        let areas = unique_ids("areas", self.areas.iter().map(|a| a.id.as_str()))?;
-        let departments = unique_ids(
-            "departments",
-            self.departments.iter().map(|d| d.id.as_str()),
-        )?;
-        let queues = unique_ids("queues", self.queues.iter().map(|q| q.id.as_str()))?;
-        if self.queues.is_empty() {
-            return Err(invalid("queues", "at least one queue is needed"));
-        }
-        let mut prefixes = HashSet::new();
-        for (i, q) in self.queues.iter().enumerate() {
-            if q.prefix.is_empty()
-                || q.prefix.len() > 3
-                || !q.prefix.chars().all(|c| c.is_ascii_uppercase())
-            {
-                return Err(invalid(
-                    format!("queues[{i}].prefix"),
-                    "one to three capital letters",
-                ));
-            }
-            if !prefixes.insert(q.prefix.as_str()) {
-                return Err(invalid(
-                    format!("queues[{i}].prefix"),
-                    format!("prefix {:?} is used twice", q.prefix),
-                ));
-            }
-            check_ref(&format!("queues[{i}].area"), &q.area, &areas, "area")?;
-        }
-        unique_ids("items", self.items.iter().map(|i| i.id.as_str()))?;
-        for (i, item) in self.items.iter().enumerate() {
-            check_ref(
-                &format!("items[{i}].department"),
-                &item.department,
-                &departments,
-                "department",
-            )?;
-            check_ref(&format!("items[{i}].queue"), &item.queue, &queues, "queue")?;
-            for (h, range) in item.hours.iter().enumerate() {
-                if ServiceHours::parse(std::slice::from_ref(range)).is_err() {
-                    return Err(invalid(
-                        format!("items[{i}].hours[{h}]"),
-                        format!("expected HH:MM-HH:MM, got {range:?}"),
-                    ));
-                }
-            }
-        }
-        let devices = unique_ids("devices", self.devices.iter().map(|d| d.id.as_str()))?;
-        let windows = unique_ids("windows", self.windows.iter().map(|w| w.id.as_str()))?;
-        let mut numbers = HashSet::new();
-        let mut terminals = HashSet::new();
-        for (i, w) in self.windows.iter().enumerate() {
-            if w.number == 0 {
-                return Err(invalid(
-                    format!("windows[{i}].number"),
-                    "window numbers start at 1",
-                ));
-            }
-            if !numbers.insert(w.number) {
-                return Err(invalid(
-                    format!("windows[{i}].number"),
-                    format!("window number {} is used twice", w.number),
-                ));
-            }
-            check_ref(&format!("windows[{i}].area"), &w.area, &areas, "area")?;
-            if w.queues.is_empty() {
-                return Err(invalid(
-                    format!("windows[{i}].queues"),
-                    "a window serves at least one queue",
-                ));
-            }
-            for (j, wq) in w.queues.iter().enumerate() {
-                check_ref(
-                    &format!("windows[{i}].queues[{j}].queue"),
-                    &wq.queue,
-                    &queues,
-                    "queue",
-                )?;
-            }
-            if let Some(t) = &w.terminal {
-                check_ref(&format!("windows[{i}].terminal"), t, &devices, "device")?;
-                if self.device(t).map(|d| d.kind) != Some(DeviceKind::Terminal) {
-                    return Err(invalid(
-                        format!("windows[{i}].terminal"),
-                        format!("device {t:?} is not of kind \"terminal\""),
-                    ));
-                }
-                if !terminals.insert(t.as_str()) {
-                    return Err(invalid(
-                        format!("windows[{i}].terminal"),
-                        format!("terminal {t:?} already belongs to another window"),
-                    ));
-                }
-            }
-        }
-        for (i, q) in self.queues.iter().enumerate() {
-            if self.windows_serving(&q.id).next().is_none() {
-                return Err(invalid(
-                    format!("queues[{i}]"),
-                    format!(
-                        "no window serves queue {:?}; its tickets would never be called",
-                        q.id
-                    ),
-                ));
-            }
-        }
-        unique_ids("staff", self.staff.iter().map(|s| s.id.as_str()))?;
-        for (i, s) in self.staff.iter().enumerate() {
-            for (j, w) in s.windows.iter().enumerate() {
-                check_ref(&format!("staff[{i}].windows[{j}]"), w, &windows, "window")?;
-            }
-        }
-        unique_ids("screens", self.screens.iter().map(|s| s.id.as_str()))?;
-        for (i, s) in self.screens.iter().enumerate() {
-            for (j, a) in s.areas.iter().enumerate() {
-                check_ref(&format!("screens[{i}].areas[{j}]"), a, &areas, "area")?;
-            }
-            for (j, w) in s.windows.iter().enumerate() {
-                check_ref(&format!("screens[{i}].windows[{j}]"), w, &windows, "window")?;
-            }
-            if s.kind == ScreenKind::Hall && !s.windows.is_empty() {
-                return Err(invalid(
-                    format!("screens[{i}].windows"),
-                    "a hall screen is scoped by areas, not windows",
-                ));
-            }
-            if s.kind == ScreenKind::Window && !s.areas.is_empty() {
-                return Err(invalid(
-                    format!("screens[{i}].areas"),
-                    "a window screen is scoped by windows, not areas",
-                ));
-            }
-            if s.kind == ScreenKind::Window && !(1..=2).contains(&s.windows.len()) {
-                return Err(invalid(
-                    format!("screens[{i}].windows"),
-                    "a window screen shows one or two windows",
-                ));
-            }
-        }
-        for (i, k) in self.kiosks.iter().enumerate() {
-            check_ref(&format!("kiosks[{i}].area"), &k.area, &areas, "area")?;
-        }
-        let kiosks = unique_ids("kiosks", self.kiosks.iter().map(|k| k.id.as_str()))?;
-        unique_ids("printers", self.printers.iter().map(|p| p.id.as_str()))?;
-        let mut printed_kiosks = HashSet::new();
-        for (i, p) in self.printers.iter().enumerate() {
-            check_ref(&format!("printers[{i}].kiosk"), &p.kiosk, &kiosks, "kiosk")?;
-            if !printed_kiosks.insert(p.kiosk.as_str()) {
-                return Err(invalid(
-                    format!("printers[{i}].kiosk"),
-                    format!("kiosk {:?} already has a printer", p.kiosk),
-                ));
-            }
-            match p.link_address() {
-                Err(e) => return Err(invalid(format!("printers[{i}].address"), e)),
-                Ok(PrinterAddress::Tcp(_)) if p.baud.is_some() => {
-                    return Err(invalid(
-                        format!("printers[{i}].baud"),
-                        "only for a serial: address",
-                    ))
-                }
-                Ok(PrinterAddress::Serial { baud, .. }) if !(1_200..=921_600).contains(&baud) => {
-                    return Err(invalid(
-                        format!("printers[{i}].baud"),
-                        "1200 to 921600 (usually 9600)",
-                    ))
-                }
-                Ok(_) => {}
-            }
-            if p.paper_width != 80 && p.paper_width != 58 {
-                return Err(invalid(
-                    format!("printers[{i}].paper_width"),
-                    "80 or 58 (mm)",
-                ));
-            }
-        }
-        unique_ids(
-            "card_readers",
-            self.card_readers.iter().map(|r| r.id.as_str()),
-        )?;
-        for (i, r) in self.card_readers.iter().enumerate() {
-            check_id(&format!("card_readers[{i}].id"), &r.id)?;
-            if r.path.is_empty() || r.path.chars().any(char::is_control) {
-                return Err(invalid(
-                    format!("card_readers[{i}].path"),
-                    "expected a serial device path such as \"/dev/ttyUSB0\"",
-                ));
-            }
-            if !(1_200..=921_600).contains(&r.baud) {
-                return Err(invalid(
-                    format!("card_readers[{i}].baud"),
-                    "1200 to 921600 (usually 115200)",
-                ));
-            }
-            match (&r.kiosk, &r.window) {
-                (Some(k), None) => {
-                    check_ref(&format!("card_readers[{i}].kiosk"), k, &kiosks, "kiosk")?;
-                    let item = r.item.as_deref().ok_or_else(|| {
-                        invalid(
-                            format!("card_readers[{i}].item"),
-                            "a kiosk's reader needs the item a card read takes a ticket for",
-                        )
-                    })?;
-                    if self.item(item).is_none() {
-                        return Err(invalid(
-                            format!("card_readers[{i}].item"),
-                            format!("unknown item {item:?}"),
-                        ));
-                    }
-                }
-                (None, Some(w)) => {
-                    check_ref(&format!("card_readers[{i}].window"), w, &windows, "window")?;
-                    if r.item.is_some() {
-                        return Err(invalid(
-                            format!("card_readers[{i}].item"),
-                            "only a kiosk's reader takes tickets",
-                        ));
-                    }
-                }
-                _ => {
-                    return Err(invalid(
-                        format!("card_readers[{i}].kiosk"),
-                        "set exactly one of kiosk and window",
-                    ))
-                }
-            }
-        }
-        crate::bus::validate(self)?;
-        let printable = |field: String, text: &str| {
-            if text.chars().any(char::is_control) || text.len() > 200 {
-                Err(invalid(
-                    field,
-                    "one printed line: no control characters, at most 200 bytes",
-                ))
-            } else {
-                Ok(())
-            }
-        };
-        if let Some(name) = &self.ticket.hall_name {
-            printable("ticket.hall_name".into(), name)?;
-        }
-        for (i, n) in self.ticket.notices.iter().enumerate() {
-            printable(format!("ticket.notices[{i}]"), n)?;
-        }
-        if let Some(url) = &self.ticket.status_base_url {
-            if !(url.starts_with("http://") || url.starts_with("https://"))
-                || url.ends_with('/')
-                || url.chars().any(|c| c.is_control() || c.is_whitespace())
-            {
-                return Err(invalid(
-                    "ticket.status_base_url",
-                    "expected http:// or https:// and a host, without a trailing /",
-                ));
-            }
-        }
-        let mut users = HashSet::new();
-        for (i, s) in self.supervisors.iter().enumerate() {
-            check_id(&format!("supervisors[{i}].user"), &s.user)?;
-            if !users.insert(s.user.as_str()) {
-                return Err(invalid(
-                    format!("supervisors[{i}].user"),
-                    format!("{:?} is used twice", s.user),
-                ));
-            }
-        }
-        for (i, a) in self.calling.silent_areas.iter().enumerate() {
-            check_ref(&format!("calling.silent_areas[{i}]"), a, &areas, "area")?;
-        }
-        for (i, w) in self.calling.silent_windows.iter().enumerate() {
-            check_ref(
-                &format!("calling.silent_windows[{i}]"),
-                w,
-                &windows,
-                "window",
-            )?;
-        }
-        if let Some(url) = &self.notify.webhook {
-            if !url.starts_with("http://") {
-                return Err(invalid(
-                    "notify.webhook",
-                    "expected an http:// URL (this build sends no TLS)",
-                ));
-            }
-        }
-        let slot = self.appointments.slot_minutes;
-        if !(5..=240).contains(&slot) || 1440 % slot != 0 {
-            return Err(invalid(
-                "appointments.slot_minutes",
-                "5 to 240 minutes, dividing a day evenly",
-            ));
-        }
-        if self.estimate.default_service_s == 0 {
-            return Err(invalid("estimate.default_service_s", "must be above zero"));
-        }
-        Ok(())
-    }
 }
 
 /// Parses `HH:MM` (00:00 to 23:59).
 pub fn parse_hhmm(s: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(s, "%H:%M").ok()
-}
-
-pub(crate) fn check_id(field: &str, id: &str) -> Result<(), ConfigError> {
-    let ok = !id.is_empty()
-        && id.len() <= 32
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(
-            field,
-            format!("{id:?} is not a valid id (1-32 of A-Z a-z 0-9 - _)"),
-        ))
-    }
-}
-
-fn unique_ids<'a>(
-    list: &str,
-    ids: impl Iterator<Item = &'a str>,
-) -> Result<HashSet<&'a str>, ConfigError> {
-    let mut seen = HashSet::new();
-    for (i, id) in ids.enumerate() {
-        check_id(&format!("{list}[{i}].id"), id)?;
-        if !seen.insert(id) {
-            return Err(invalid(
-                format!("{list}[{i}].id"),
-                format!("{id:?} is used twice"),
-            ));
-        }
-    }
-    Ok(seen)
-}
-
-fn check_ref(field: &str, id: &str, known: &HashSet<&str>, what: &str) -> Result<(), ConfigError> {
-    if known.contains(id) {
-        Ok(())
-    } else {
-        Err(invalid(field, format!("unknown {what} {id:?}")))
-    }
 }
 
 #[cfg(test)]

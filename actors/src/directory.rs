@@ -1,0 +1,320 @@
+//! The hall's directory: the address of every actor, and the start-up that
+//! creates them from the configuration and what storage recovered. The
+//! transports reach the hall through it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use actix::prelude::*;
+use tingwu_protocols::terminal::Reply;
+use tracing::{info, warn};
+
+use crate::alarm::AlarmActor;
+use crate::card_reader::CardReaderActor;
+use crate::clock::HallClock;
+use crate::config::HallConfig;
+use crate::core::issuing::{fingerprint_of, Holdings};
+use crate::core::ticket::TicketStatus;
+use crate::core::window_state::WindowState;
+use crate::hall::{HallActor, HALL_STRATEGY};
+use crate::kiosk::KioskActor;
+use crate::printer::PrinterActor;
+use crate::queue::{GetQueue, QueueActor};
+use crate::records::{Recovered, WindowRecord};
+use crate::screen::{ScreenActor, ScreenScope, Sources};
+use crate::store::Store;
+use crate::views::{QueueView, WindowView};
+use crate::window::{GetWindow, WindowActor, WindowContext};
+
+/// Addresses of every actor of the hall, for the transports.
+#[derive(Clone)]
+pub struct Directory {
+    pub config: Arc<HallConfig>,
+    pub clock: HallClock,
+    pub store: Store,
+    pub hall: Addr<HallActor>,
+    pub queues: HashMap<String, Addr<QueueActor>>,
+    pub windows: HashMap<String, Addr<WindowActor>>,
+    pub screens: HashMap<String, Addr<ScreenActor>>,
+    pub kiosks: HashMap<String, Addr<KioskActor>>,
+    pub dashboard: Addr<ScreenActor>,
+    pub alarms: Addr<AlarmActor>,
+    /// Ticket printers by id; the binary attaches their links.
+    pub printers: HashMap<String, Addr<PrinterActor>>,
+    /// ID-card readers by id; the binary starts their links.
+    pub card_readers: HashMap<String, Addr<CardReaderActor>>,
+}
+
+impl Directory {
+    /// Starts every actor of the hall from what storage recovered. Must run
+    /// inside an actix system.
+    pub fn start(config: Arc<HallConfig>, store: Store, recovered: Recovered) -> Self {
+        let clock = HallClock::of(&config);
+        let day = recovered.day.clone();
+        let staff = Arc::new(config.staff.clone());
+        let mut idem_by_queue: HashMap<String, Vec<_>> = HashMap::new();
+        let tickets_by_id: HashMap<&str, _> = recovered
+            .tickets
+            .iter()
+            .map(|t| (t.id.as_str(), t))
+            .collect();
+        for (key, ticket_id) in &recovered.idempotency {
+            if let Some(t) = tickets_by_id.get(ticket_id.as_str()) {
+                idem_by_queue
+                    .entry(t.queue.clone())
+                    .or_default()
+                    .push((key.clone(), (*t).clone()));
+            }
+        }
+        let mut queues = HashMap::new();
+        let mut queue_views = Vec::new();
+        for q in &config.queues {
+            let serving = config.windows_serving(&q.id).count();
+            let actor = QueueActor::new(
+                q.clone(),
+                clock,
+                store.clone(),
+                day.clone(),
+                &recovered.tickets,
+                idem_by_queue.remove(&q.id).unwrap_or_default(),
+                config.estimate.default_service_s,
+                serving,
+            );
+            queue_views.push(actor.view_now());
+            queues.insert(q.id.clone(), actor.start());
+        }
+        let mut windows = HashMap::new();
+        let mut window_views = Vec::new();
+        let ctx = WindowContext {
+            clock,
+            store: store.clone(),
+            staff: staff.clone(),
+            queues: Arc::new(queues.clone()),
+            calling: config.calling.clone(),
+        };
+        let hall_strategy = recovered
+            .strategies
+            .get(HALL_STRATEGY)
+            .cloned()
+            .unwrap_or_default();
+        for w in &config.windows {
+            let mut record = recovered
+                .windows
+                .get(&w.id)
+                .cloned()
+                .unwrap_or_else(WindowRecord::fresh);
+            let ticket = record
+                .ticket
+                .as_deref()
+                .and_then(|id| tickets_by_id.get(id))
+                .map(|t| (*t).clone())
+                .filter(|t| matches!(t.status, TicketStatus::Called | TicketStatus::Serving));
+            if ticket.is_none()
+                && matches!(record.state, WindowState::Called | WindowState::Serving)
+            {
+                // Its ticket cannot be found: rather than a window stuck
+                // with nothing to finish, it starts idle (or logged out).
+                warn!(window = %w.id, ticket = ?record.ticket, "window's ticket not found at start-up; window reset");
+                record.state = if record.staff.is_some() {
+                    WindowState::Idle
+                } else {
+                    WindowState::LoggedOut
+                };
+                record.ticket = None;
+            }
+            let replies: Vec<(String, Reply)> = recovered
+                .commands
+                .get(&w.id)
+                .map(|list| {
+                    list.iter()
+                        .filter_map(|(id, bytes)| {
+                            serde_json::from_slice(bytes).ok().map(|r| (id.clone(), r))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let parked = recovered
+                .tickets
+                .iter()
+                .filter(|t| t.status == TicketStatus::Parked && t.window.as_deref() == Some(&w.id))
+                .cloned()
+                .collect();
+            let strategy = recovered
+                .strategies
+                .get(&w.id)
+                .cloned()
+                .unwrap_or_else(|| hall_strategy.clone());
+            let actor = WindowActor::new(
+                w.clone(),
+                ctx.clone(),
+                strategy,
+                record,
+                ticket,
+                parked,
+                day.clone(),
+                replies,
+            );
+            window_views.push(actor.view_now());
+            windows.insert(w.id.clone(), actor.start());
+        }
+        // Queues predict waits from the windows that serve them: the state at
+        // start here, then every committed change.
+        {
+            let views = window_views.clone();
+            let qs: Vec<_> = queues.values().cloned().collect();
+            actix::spawn(async move {
+                for v in views {
+                    for q in &qs {
+                        let _ = q
+                            .send(crate::queue::WindowChanged(Box::new(v.clone())))
+                            .await;
+                    }
+                }
+            });
+        }
+        let last_seq = recovered.last_seq;
+        let recent = &recovered.recent_events;
+        let alarms = AlarmActor::new(store.clone()).start();
+        let sources = Sources {
+            windows: windows.values().cloned().collect(),
+            queues: queues.values().cloned().collect(),
+            alarms: Some(alarms.clone()),
+        };
+        let mut screens = HashMap::new();
+        for s in &config.screens {
+            let scope = ScreenScope::of(s, &config);
+            let actor = ScreenActor::new(
+                scope,
+                clock,
+                sources.clone(),
+                window_views.clone(),
+                queue_views.clone(),
+                last_seq,
+                recent,
+                store.subscribe(),
+            );
+            screens.insert(s.id.clone(), actor.start());
+        }
+        let dashboard = ScreenActor::new(
+            ScreenScope::everything(
+                "dashboard",
+                "dashboard",
+                "值班看板 / Supervisor dashboard",
+                &config,
+            ),
+            clock,
+            sources,
+            window_views.clone(),
+            queue_views,
+            last_seq,
+            recent,
+            store.subscribe(),
+        )
+        .start();
+        let enabled = window_views
+            .iter()
+            .map(|w| (w.id.clone(), w.enabled))
+            .collect();
+        let idempotency = recovered
+            .idempotency
+            .iter()
+            .filter_map(|(key, id)| {
+                let t = tickets_by_id.get(id.as_str())?;
+                Some((key.clone(), (fingerprint_of(t), t.queue.clone())))
+            })
+            .collect();
+        let hall = HallActor::new(
+            config.clone(),
+            clock,
+            store.clone(),
+            recovered.strategies.clone(),
+            queues.clone(),
+            windows.clone(),
+            enabled,
+            idempotency,
+            Holdings::of_day(&day, &recovered.tickets),
+        )
+        .start();
+        let printers: HashMap<String, Addr<PrinterActor>> = config
+            .printers
+            .iter()
+            .map(|p| {
+                (
+                    p.id.clone(),
+                    PrinterActor::new(p.clone(), config.clone(), clock, alarms.clone()).start(),
+                )
+            })
+            .collect();
+        let kiosks: HashMap<String, Addr<KioskActor>> = config
+            .kiosks
+            .iter()
+            .map(|k| {
+                let mut kiosk = KioskActor::new(k.clone(), clock, hall.clone());
+                if let Some(p) = config.printers.iter().find(|p| p.kiosk == k.id) {
+                    if let Some(addr) = printers.get(&p.id) {
+                        kiosk = kiosk.with_printer(addr.clone());
+                    }
+                }
+                (k.id.clone(), kiosk.start())
+            })
+            .collect();
+        let card_readers = config
+            .card_readers
+            .iter()
+            .map(|r| {
+                let kiosk = r.kiosk.as_ref().and_then(|k| kiosks.get(k)).cloned();
+                let actor = CardReaderActor::new(r.clone(), alarms.clone(), kiosk);
+                (r.id.clone(), actor.start())
+            })
+            .collect();
+        info!(
+            hall = %config.hall.id,
+            day = %day,
+            queues = queues.len(),
+            windows = windows.len(),
+            screens = screens.len(),
+            tickets_recovered = recovered.tickets.len(),
+            last_seq,
+            "hall started"
+        );
+        Self {
+            config,
+            clock,
+            store,
+            hall,
+            queues,
+            windows,
+            screens,
+            kiosks,
+            dashboard,
+            alarms,
+            printers,
+            card_readers,
+        }
+    }
+}
+
+/// Snapshot helpers for the API.
+pub async fn all_windows(dir: &Directory) -> Vec<WindowView> {
+    let mut out = Vec::new();
+    for w in &dir.config.windows {
+        if let Some(addr) = dir.windows.get(&w.id) {
+            if let Ok(v) = addr.send(GetWindow).await {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+pub async fn all_queues(dir: &Directory) -> Vec<QueueView> {
+    let mut out = Vec::new();
+    for q in &dir.config.queues {
+        if let Some(addr) = dir.queues.get(&q.id) {
+            if let Ok(v) = addr.send(GetQueue).await {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
