@@ -26,7 +26,7 @@ use crate::cli::{load_config, ServeArgs};
 use crate::http::{self, AppState, Sessions, TicketBoard, WsLimits};
 use crate::mqtt::edge::BrokerTarget;
 use crate::mqtt::{broker, edge, gate};
-use crate::storage::{self, Sealer};
+use crate::storage::{self, Sealer, Storage, StoreReader};
 use crate::telemetry;
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -57,17 +57,18 @@ fn serve(
     metrics: metrics_exporter_prometheus::PrometheusHandle,
 ) -> Result<ExitCode, String> {
     let data = args.data.clone();
-    let db = storage::open(&data).map_err(|e| e.to_string())?;
+    let db = Storage::open(&data).map_err(|e| e.to_string())?;
     let has_data = !db.is_empty();
     let sealer = Arc::new(Sealer::load_or_create(&data, has_data).map_err(|e| e.to_string())?);
     let clock = HallClock::of(&config);
-    let recovered = storage::recover(&db, &clock).map_err(|e| e.to_string())?;
-    let bookings = http::appointments::load(&db, &clock)?;
+    let reader = db.reader();
+    let recovered = storage::recover(&reader, &clock).map_err(|e| e.to_string())?;
+    let bookings = http::appointments::load(&reader, &clock).map_err(|e| e.to_string())?;
     // The ticket board starts from the same recovered tickets the queues
     // do, and follows every event committed after them.
     let board = Arc::new(TicketBoard::seeded(&recovered.day, &recovered.tickets));
     let writer =
-        storage::spawn_writer(db.clone(), &data, recovered.last_seq).map_err(|e| e.to_string())?;
+        storage::spawn_writer(&db, &data, recovered.last_seq).map_err(|e| e.to_string())?;
     let board_events = writer.store.subscribe();
     let store = writer.store.clone();
 
@@ -110,7 +111,7 @@ fn serve(
         args,
         Wiring {
             dir: dir.clone(),
-            db: db.clone(),
+            reader,
             sealer,
             metrics,
             board,
@@ -144,7 +145,7 @@ fn serve(
 /// What the transports are built from.
 struct Wiring {
     dir: Directory,
-    db: sled::Db,
+    reader: StoreReader,
     sealer: Arc<Sealer>,
     metrics: metrics_exporter_prometheus::PrometheusHandle,
     board: Arc<TicketBoard>,
@@ -159,7 +160,7 @@ async fn transports(
 ) -> Result<ExitCode, String> {
     let Wiring {
         dir,
-        db,
+        reader,
         sealer,
         metrics,
         board,
@@ -171,10 +172,10 @@ async fn transports(
     tokio::spawn(http::board::follow(
         board.clone(),
         board_events,
-        db.clone(),
+        reader.clone(),
         dir.clock,
     ));
-    crate::notify::start(&dir, &db, &sealer);
+    crate::notify::start(&dir, &reader, &sealer);
     // MQTT: embedded broker behind the ACL gate, or an external broker.
     let (violations_tx, violations_rx) = mpsc::channel(256);
     let (mqtt_addr, target) = match &args.mqtt_broker {
@@ -221,7 +222,7 @@ async fn transports(
     let printers_dir = dir.clone();
     let state = AppState {
         dir,
-        db,
+        reader,
         sealer,
         sessions: Arc::new(Sessions::default()),
         callers: Arc::new(http::CallerSessions::default()),

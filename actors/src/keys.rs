@@ -17,13 +17,20 @@ pub fn window(id: &str) -> Vec<u8> {
     format!("w/{id}").into_bytes()
 }
 
+/// `w/`: every window record.
 pub const WINDOWS: &[u8] = b"w/";
+
+/// The window id of a window record's key (`w/5` → `5`).
+pub fn window_id(key: &[u8]) -> Option<&[u8]> {
+    key.strip_prefix(WINDOWS)
+}
 
 /// `c/20261126/5/<command id>`: the reply to a command that took effect.
 pub fn command(day: &str, window: &str, id: &str) -> Vec<u8> {
     format!("c/{day}/{window}/{id}").into_bytes()
 }
 
+/// `c/20261126/`: every applied command of one day.
 pub fn commands_of_day(day: &str) -> Vec<u8> {
     format!("c/{day}/").into_bytes()
 }
@@ -33,6 +40,7 @@ pub fn idempotency(day: &str, key: &str) -> Vec<u8> {
     format!("i/{day}/{key}").into_bytes()
 }
 
+/// `i/20261126/`: every idempotency key of one day.
 pub fn idempotency_of_day(day: &str) -> Vec<u8> {
     format!("i/{day}/").into_bytes()
 }
@@ -42,13 +50,20 @@ pub fn strategy(scope: &str) -> Vec<u8> {
     format!("s/{scope}").into_bytes()
 }
 
+/// `s/`: every calling strategy.
 pub const STRATEGIES: &[u8] = b"s/";
+
+/// The scope of a strategy's key (`s/*` → `*`, `s/5` → `5`).
+pub fn strategy_scope(key: &[u8]) -> Option<&[u8]> {
+    key.strip_prefix(STRATEGIES)
+}
 
 /// `e/00000000000000000042`: the outbox, in sequence order.
 pub fn event(seq: u64) -> Vec<u8> {
     format!("e/{seq:020}").into_bytes()
 }
 
+/// `e/`: the whole outbox.
 pub const EVENTS: &[u8] = b"e/";
 
 /// Parses the sequence out of an event key.
@@ -78,7 +93,8 @@ pub fn evaluation(day: &str, ticket: &str) -> Vec<u8> {
     format!("v/{day}/{ticket}").into_bytes()
 }
 
-/// `n/cursor`: the notifier's position in the outbox.
+/// `n/cursor`: the notifier's position in the outbox (the last event whose
+/// notices are all done), stored as a decimal number.
 pub const NOTIFY_CURSOR: &[u8] = b"n/cursor";
 
 #[cfg(test)]
@@ -97,5 +113,8 @@ mod tests {
         assert!(k.as_slice() < BOOKINGS_END);
         assert!(bookings_of_day("99991231").as_slice() < BOOKINGS_END);
         assert_eq!(evaluation("20261126", "x"), b"v/20261126/x".to_vec());
+        assert_eq!(window_id(&window("5")), Some(&b"5"[..]));
+        assert_eq!(strategy_scope(&strategy("*")), Some(&b"*"[..]));
+        assert_eq!(window_id(&strategy("*")), None);
     }
 }

@@ -1,7 +1,7 @@
 //! The actors' side of durable storage: a handle that sends a commit to the
 //! storage writer and waits until it is on disk.
 //!
-//! The writer (in the `tingwu` binary, over sled) runs on its own thread,
+//! The writer (in the `tingwu` binary, `src/storage/`) runs on its own thread,
 //! applies commits in arrival order, groups whatever is waiting into one
 //! flush-and-fsync, gives each event its outbox sequence number and only then
 //! answers and publishes the events. Because commits apply in order, an actor

@@ -1,6 +1,6 @@
 //! The actors together, over the in-memory store: dispatch across many
 //! windows, duplicate commands, refusals. (End-to-end tests over the real
-//! transports and sled live in the repository's tests/e2e.)
+//! transports and storage live in the repository's tests/e2e.)
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -22,15 +22,18 @@ use tokio::sync::mpsc;
 use tokio_serial::SerialPortBuilderExt;
 use tracing::{debug, warn};
 
+use crate::backoff::Backoff;
+
 /// How long a connection attempt may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long writing one job may take.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Status polling period.
 pub const POLL_EVERY: Duration = Duration::from_secs(2);
-/// Reconnect backoff: first and longest wait.
+/// Reconnect backoff: first and longest wait (doubling in between).
 pub const BACKOFF_MIN: Duration = Duration::from_millis(500);
 pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
+const RECONNECT: Backoff = Backoff::new(BACKOFF_MIN, 2, BACKOFF_MAX);
 /// Polls in a row without a complete answer before the connection is
 /// treated as dead.
 const MISSED_POLLS: u32 = 2;
@@ -50,14 +53,14 @@ pub fn spawn(
 }
 
 async fn run(cfg: PrinterConfig, actor: Addr<PrinterActor>, mut jobs: mpsc::Receiver<PrintJob>) {
-    let mut backoff = BACKOFF_MIN;
+    let mut backoff = RECONNECT;
     loop {
         let reason = match cfg.link_address() {
             Ok(PrinterAddress::Tcp(addr)) => {
                 match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
                     Ok(Ok(stream)) => {
                         let _ = stream.set_nodelay(true);
-                        backoff = BACKOFF_MIN;
+                        backoff.reset();
                         match attached(&cfg, &actor, stream, &mut jobs).await {
                             Some(reason) => reason,
                             None => return,
@@ -79,7 +82,7 @@ async fn run(cfg: PrinterConfig, actor: Addr<PrinterActor>, mut jobs: mpsc::Rece
                     .open_native_async()
                 {
                     Ok(port) => {
-                        backoff = BACKOFF_MIN;
+                        backoff.reset();
                         match attached(&cfg, &actor, port, &mut jobs).await {
                             Some(reason) => reason,
                             None => return,
@@ -96,7 +99,8 @@ async fn run(cfg: PrinterConfig, actor: Addr<PrinterActor>, mut jobs: mpsc::Rece
                 e
             }
         };
-        warn!(printer = %cfg.id, address = %cfg.address, reason = %reason, retry_in_ms = backoff.as_millis() as u64, "printer link down");
+        let retry_in = backoff.fail();
+        warn!(printer = %cfg.id, address = %cfg.address, reason = %reason, retry_in_ms = retry_in.as_millis() as u64, "printer link down");
         if actor
             .send(LinkEvent::Disconnected { reason })
             .await
@@ -106,7 +110,7 @@ async fn run(cfg: PrinterConfig, actor: Addr<PrinterActor>, mut jobs: mpsc::Rece
         }
         // While down, jobs that arrive are refused at once rather than
         // left to wait (the actor does not send any while out of service).
-        let wait = tokio::time::sleep(backoff);
+        let wait = tokio::time::sleep(retry_in);
         tokio::pin!(wait);
         loop {
             tokio::select! {
@@ -117,7 +121,6 @@ async fn run(cfg: PrinterConfig, actor: Addr<PrinterActor>, mut jobs: mpsc::Rece
                 },
             }
         }
-        backoff = (backoff * 2).min(BACKOFF_MAX);
     }
 }
 

@@ -37,6 +37,7 @@ use super::auth::supervisor;
 use super::error::json_body;
 use super::extract::{Path, Query};
 use super::{ApiError, AppState};
+use crate::storage::{ReadError, StoreReader};
 
 const MAX_BODY: usize = 4 * 1024;
 /// How long an answer waits for the ticket board to show a check-in's
@@ -47,26 +48,17 @@ const CODE_TRIES: usize = 4;
 
 // ------------------------------------------------------------ loading
 
-/// Reads today's and later bookings (`a/{today}/` up to `a/:`) for the
-/// appointment actor, at start-up.
-pub fn load(db: &sled::Db, clock: &HallClock) -> Result<Vec<Booking>, String> {
+/// Reads today's and later bookings for the appointment actor, at
+/// start-up (a blocking read; unreadable bookings are skipped and logged).
+pub fn load(reader: &StoreReader, clock: &HallClock) -> Result<Vec<Booking>, ReadError> {
     let today = clock.day(clock.now());
-    let mut bookings = Vec::new();
-    let mut skipped = 0usize;
-    for kv in db.range(
-        tingwu_actors::keys::bookings_of_day(&today)..tingwu_actors::keys::BOOKINGS_END.to_vec(),
-    ) {
-        let (k, v) = kv.map_err(|e| format!("cannot read bookings: {e}"))?;
-        match serde_json::from_slice::<Booking>(&v) {
-            Ok(b) => bookings.push(b),
-            Err(e) => {
-                skipped += 1;
-                warn!(key = %String::from_utf8_lossy(&k), error = %e, "unreadable booking skipped");
-            }
-        }
-    }
-    info!(bookings = bookings.len(), skipped, "appointments recovered");
-    Ok(bookings)
+    let found = reader.bookings_from(&today)?;
+    info!(
+        bookings = found.items.len(),
+        skipped = found.skipped,
+        "appointments recovered"
+    );
+    Ok(found.items)
 }
 
 // ------------------------------------------------------------ errors
@@ -363,17 +355,11 @@ pub async fn stats(
         return Ok(Json(view));
     }
     // An earlier day: from storage, off the async workers.
-    let db = s.db.clone();
+    let reader = s.reader.clone();
     let late = s.dir.config.appointments.late_minutes;
-    let prefix = tingwu_actors::keys::bookings_of_day(&tingwu_actors::core::day::day_key(date));
-    let view = tokio::task::spawn_blocking(move || -> Result<StatsView, String> {
-        let mut bookings = Vec::new();
-        for kv in db.scan_prefix(prefix) {
-            let (_, v) = kv.map_err(|e| e.to_string())?;
-            if let Ok(b) = serde_json::from_slice::<Booking>(&v) {
-                bookings.push(b);
-            }
-        }
+    let day = tingwu_actors::core::day::day_key(date);
+    let view = tokio::task::spawn_blocking(move || -> Result<StatsView, ReadError> {
+        let bookings = reader.bookings_of_day(&day)?.items;
         Ok(StatsView::count(date, bookings.iter(), now, late))
     })
     .await
@@ -397,7 +383,7 @@ mod tests {
 
     #[test]
     fn load_reads_today_and_later_only() {
-        let db = sled::Config::new().temporary(true).open().unwrap();
+        let storage = crate::storage::Storage::temporary().unwrap();
         let cfg = tingwu_actors::config::HallConfig::demo().unwrap();
         let clock = HallClock::of(&cfg);
         let today = clock.day(clock.now());
@@ -421,23 +407,20 @@ mod tests {
                 kiosk: None,
             }
         };
+        let mut commit = tingwu_actors::store::Commit::default();
         for (day, code) in [
             ("20000101", "AAAAAAAA"),
             (today.as_str(), "BBBBBBBB"),
             ("99991231", "CCCCCCCC"),
         ] {
-            db.insert(
-                tingwu_actors::keys::booking(day, code),
-                serde_json::to_vec(&booking(day, code)).unwrap(),
-            )
-            .unwrap();
+            commit.put_json(tingwu_actors::keys::booking(day, code), &booking(day, code));
         }
-        db.insert(
+        commit.put(
             tingwu_actors::keys::booking(&today, "DDDDDDDD"),
             b"not json".to_vec(),
-        )
-        .unwrap();
-        let mut codes: Vec<String> = load(&db, &clock)
+        );
+        storage.write_now(commit).unwrap();
+        let mut codes: Vec<String> = load(&storage.reader(), &clock)
             .unwrap()
             .into_iter()
             .map(|b| b.code)

@@ -1,11 +1,11 @@
 //! The ticket board: an in-memory read model of today's tickets for
 //! `GET /api/v1/tickets/{id}`, so that a status page polling its ticket
-//! costs a map lookup, not a sled read on a tokio worker.
+//! costs a map lookup, not a database read on a tokio worker.
 //!
 //! It holds only durable state: it is seeded from what start-up recovered
 //! and then follows the committed `ticket` events (published by the storage
 //! writer after the fsync). If it falls behind the broadcast channel it
-//! reloads today's tickets from sled (in `spawn_blocking`) and carries on.
+//! reloads today's tickets from storage (in `spawn_blocking`) and carries on.
 //! It never holds personal data, not even masked: views are stored with
 //! `phone` and `id_number` cleared.
 //! People ahead and the wait are asked of the queue (by ticket id) when a
@@ -18,10 +18,11 @@ use std::time::Duration;
 use tingwu_actors::clock::HallClock;
 use tingwu_actors::core::ticket::{parse_ticket_id, Ticket};
 use tingwu_actors::events::{CommittedEvent, EventBody};
-use tingwu_actors::keys;
 use tingwu_actors::views::TicketView;
 use tokio::sync::{broadcast, watch};
 use tracing::{debug, error, warn};
+
+use crate::storage::StoreReader;
 
 /// One ticket on the board.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,28 +143,13 @@ impl TicketBoard {
     }
 }
 
-/// Today's tickets in storage (a blocking sled scan).
-pub fn scan_day(db: &sled::Db, day: &str) -> Result<Vec<Ticket>, sled::Error> {
-    let mut out = Vec::new();
-    for kv in db.scan_prefix(keys::tickets_of_day(day)) {
-        let (k, v) = kv?;
-        match serde_json::from_slice::<Ticket>(&v) {
-            Ok(t) => out.push(t),
-            Err(e) => {
-                warn!(key = %String::from_utf8_lossy(&k), error = %e, "unreadable ticket record skipped")
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// Keeps the board in step with the committed events until the store
 /// closes. `events` must have been subscribed before anything after the
 /// seed was committed.
 pub async fn follow(
     board: Arc<TicketBoard>,
     mut events: broadcast::Receiver<Arc<CommittedEvent>>,
-    db: sled::Db,
+    reader: StoreReader,
     clock: HallClock,
 ) {
     loop {
@@ -182,12 +168,13 @@ pub async fn follow(
                 // receiver; everything before it is in storage already.
                 events = events.resubscribe();
                 let day = clock.day(clock.now());
-                let db = db.clone();
+                let reader = reader.clone();
                 let scan_day_of = day.clone();
-                match tokio::task::spawn_blocking(move || scan_day(&db, &scan_day_of)).await {
+                match tokio::task::spawn_blocking(move || reader.tickets_of_day(&scan_day_of)).await
+                {
                     Ok(Ok(tickets)) => {
-                        debug!(day = %day, tickets = tickets.len(), "ticket board reloaded");
-                        board.reseed(&day, &tickets);
+                        debug!(day = %day, tickets = tickets.items.len(), "ticket board reloaded");
+                        board.reseed(&day, &tickets.items);
                     }
                     Ok(Err(e)) => error!(error = %e, "ticket board: storage scan failed"),
                     Err(e) => error!(error = %e, "ticket board: storage scan did not finish"),
@@ -301,7 +288,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_board_that_falls_behind_reloads_from_storage() {
-        let db = sled::Config::new().temporary(true).open().unwrap();
+        let storage = crate::storage::Storage::temporary().unwrap();
         let cfg = tingwu_actors::config::HallConfig::demo().unwrap();
         let clock = HallClock::of(&cfg);
         let day = clock.day(clock.now());
@@ -311,11 +298,9 @@ mod tests {
         // tickets are in storage, as they would be before publication.
         for seq in 1..=5u32 {
             let t = ticket(&day, "A", seq, i64::from(seq));
-            db.insert(
-                keys::ticket(&day, "A", seq),
-                serde_json::to_vec(&t).unwrap(),
-            )
-            .unwrap();
+            let mut commit = tingwu_actors::store::Commit::default();
+            commit.put_json(tingwu_actors::keys::ticket(&day, "A", seq), &t);
+            storage.write_now(commit).unwrap();
             tx.send(Arc::new(CommittedEvent {
                 seq: u64::from(seq),
                 ts: Utc::now(),
@@ -323,7 +308,7 @@ mod tests {
             }))
             .unwrap();
         }
-        let task = tokio::spawn(follow(board.clone(), rx, db.clone(), clock));
+        let task = tokio::spawn(follow(board.clone(), rx, storage.reader(), clock));
         for seq in 1..=5u32 {
             let id = format!("{day}-A{seq:03}");
             assert!(board.wait_for(&id, Duration::from_secs(5)).await, "{id}");

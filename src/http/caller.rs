@@ -387,7 +387,7 @@ mod tests {
             ..Recovered::default()
         };
         let store = memory_store(0);
-        let db = sled::Config::new().temporary(true).open().unwrap();
+        let db = crate::storage::Storage::temporary().unwrap().reader();
         let board = Arc::new(TicketBoard::seeded(&recovered.day, &[]));
         tokio::spawn(board::follow(
             board.clone(),
@@ -407,7 +407,7 @@ mod tests {
         let (stop, shutdown) = watch::channel(false);
         let state = AppState {
             dir,
-            db,
+            reader: db,
             sealer: Arc::new(Sealer::load_or_create(tmp.path(), false).unwrap()),
             sessions: Arc::new(Sessions::default()),
             callers: Arc::new(CallerSessions::default()),

@@ -5,9 +5,9 @@ use axum::extract::{Path, State};
 use axum::Json;
 use tingwu_actors::bus::Evaluation;
 use tingwu_actors::core::ticket::parse_ticket_id;
-use tingwu_actors::keys;
 
 use super::{ApiError, AppState};
+use crate::storage::ReadError;
 
 pub async fn get(
     State(s): State<AppState>,
@@ -15,14 +15,17 @@ pub async fn get(
 ) -> Result<Json<Evaluation>, ApiError> {
     let not_found = || ApiError::not_found(format!("no evaluation of ticket {id:?} (暂无评价)"));
     let (day, _, _) = parse_ticket_id(&id).ok_or_else(not_found)?;
-    let key = keys::evaluation(day, &id);
-    let db = s.db.clone();
-    let value = tokio::task::spawn_blocking(move || db.get(key))
+    let reader = s.reader.clone();
+    let (day, ticket) = (day.to_string(), id.clone());
+    let read = tokio::task::spawn_blocking(move || reader.evaluation(&day, &ticket))
         .await
-        .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))?
-        .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))?
-        .ok_or_else(not_found)?;
-    let e: Evaluation = serde_json::from_slice(&value)
-        .map_err(|e| ApiError::unavailable(format!("evaluation record unreadable: {e}")))?;
-    Ok(Json(e))
+        .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))?;
+    match read {
+        Ok(Some(e)) => Ok(Json(e)),
+        Ok(None) => Err(not_found()),
+        Err(ReadError::Unreadable { source, .. }) => Err(ApiError::unavailable(format!(
+            "evaluation record unreadable: {source}"
+        ))),
+        Err(e) => Err(ApiError::unavailable(format!("storage read failed: {e}"))),
+    }
 }

@@ -46,7 +46,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct AppState {
     pub dir: Directory,
-    pub db: sled::Db,
+    /// Typed reads of the hall database (blocking: use `spawn_blocking`).
+    pub reader: crate::storage::StoreReader,
     pub sealer: Arc<Sealer>,
     pub sessions: Arc<Sessions>,
     /// Window callers' sessions (`/caller/{window}`), apart from supervisors'.
@@ -206,7 +207,7 @@ mod tests {
             ..Recovered::default()
         };
         let store = memory_store(0);
-        let db = sled::Config::new().temporary(true).open().unwrap();
+        let db = crate::storage::Storage::temporary().unwrap().reader();
         let board = Arc::new(TicketBoard::seeded(&recovered.day, &[]));
         tokio::spawn(board::follow(
             board.clone(),
@@ -226,7 +227,7 @@ mod tests {
         let (stop, shutdown) = watch::channel(false);
         let state = AppState {
             dir,
-            db,
+            reader: db,
             sealer: Arc::new(Sealer::load_or_create(tmp.path(), false).unwrap()),
             sessions: Arc::new(sessions),
             callers: Arc::new(CallerSessions::default()),

@@ -7,11 +7,9 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tingwu_actors::core::strategy::Strategy;
-use tingwu_actors::events::{CommittedEvent, EventBody};
 use tingwu_actors::hall::{
     ChangeStrategy, GetStrategies, Strategies, StrategyChangeError, StrategyScope,
 };
-use tingwu_actors::keys;
 
 use super::auth::supervisor;
 use super::error::json_body;
@@ -161,25 +159,14 @@ pub async fn audit(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     supervisor(&s, &headers, None)?;
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let db = s.db.clone();
-    // The outbox holds them; reading it is blocking work.
-    let entries = tokio::task::spawn_blocking(move || {
-        let mut out = Vec::new();
-        // Look back through a bounded number of events.
-        for kv in db.scan_prefix(keys::EVENTS).rev().take(100_000) {
-            let Ok((_, v)) = kv else { break };
-            if let Ok(e) = serde_json::from_slice::<CommittedEvent>(&v) {
-                if let EventBody::Audit(a) = e.body {
-                    out.push(json!({"seq": e.seq, "ts": e.ts, "entry": a}));
-                    if out.len() >= limit {
-                        break;
-                    }
-                }
-            }
-        }
-        out
-    })
-    .await
-    .map_err(|e| ApiError::unavailable(format!("audit read failed: {e}")))?;
+    let reader = s.reader.clone();
+    // The outbox holds them (looked back through a bounded number of
+    // events); reading it is blocking work.
+    let entries: Vec<Value> = tokio::task::spawn_blocking(move || reader.newest_audit(limit))
+        .await
+        .map_err(|e| ApiError::unavailable(format!("audit read failed: {e}")))?
+        .into_iter()
+        .map(|a| json!({"seq": a.seq, "ts": a.ts, "entry": a.entry}))
+        .collect();
     Ok((StatusCode::OK, Json(json!({"audit": entries}))))
 }

@@ -13,7 +13,6 @@ use tingwu_actors::core::ticket::{
     parse_ticket_id, Channel, Personal, Priority, Ticket, TicketStatus,
 };
 use tingwu_actors::hall::{IssueError, IssueTicket};
-use tingwu_actors::keys;
 use tingwu_actors::kiosk::{PrintIssued, TakeTicket};
 use tingwu_actors::printer::PrintStatus;
 use tingwu_actors::queue::Position;
@@ -340,15 +339,12 @@ fn locate<'a>(s: &'a AppState, id: &'a str) -> Result<(&'a str, &'a str, u32), A
 /// Reads a ticket's durable record, off the async workers.
 async fn read_stored(s: &AppState, id: &str) -> Result<Ticket, ApiError> {
     let (day, queue, seq) = locate(s, id)?;
-    let db = s.db.clone();
-    let key = keys::ticket(day, queue, seq);
-    let bytes = tokio::task::spawn_blocking(move || db.get(key))
+    let (reader, day, queue) = (s.reader.clone(), day.to_string(), queue.to_string());
+    tokio::task::spawn_blocking(move || reader.ticket(&day, &queue, seq))
         .await
         .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))?
         .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))?
-        .ok_or_else(|| ApiError::not_found(format!("no ticket {id:?} (号票不存在)")))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::unavailable(format!("ticket record unreadable: {e}")))
+        .ok_or_else(|| ApiError::not_found(format!("no ticket {id:?} (号票不存在)")))
 }
 
 /// A ticket's public status: no phone, no ID number. Today's tickets come

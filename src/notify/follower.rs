@@ -1,7 +1,7 @@
 //! Follows the committed events and decides which notices to send.
 //!
 //! - `ticket` event, waiting, first seen, with a phone → the ticket is read
-//!   from sled (in `spawn_blocking`), its phone unsealed, and an `issued`
+//!   from storage (in `spawn_blocking`), its phone unsealed, and an `issued`
 //!   notice made from the event's people ahead and estimated wait;
 //! - `queue` and `call` events of a queue → the queue actor is asked where
 //!   each watched ticket of that queue stands (`Position`); one whose
@@ -12,7 +12,7 @@
 //!
 //! Events are handled in sequence order. The follower remembers the last
 //! event it handled; if it falls behind the broadcast channel, or sees a
-//! gap, it reads the missed events back from sled (`e/{seq}`), so no
+//! gap, it reads the missed events back from storage (`e/{seq}`), so no
 //! notice is skipped. A cursor `n/cursor` (committed every few seconds)
 //! keeps the last event whose notices have all been delivered or dropped;
 //! after a restart the follower replays the events after it, so notices
@@ -27,7 +27,6 @@ use chrono::{DateTime, Utc};
 use tingwu_actors::core::ticket::{parse_ticket_id, Ticket, TicketStatus};
 use tingwu_actors::directory::Directory;
 use tingwu_actors::events::{CommittedEvent, EventBody};
-use tingwu_actors::keys;
 use tingwu_actors::queue::Position;
 use tingwu_actors::store::Commit;
 use tingwu_actors::views::{CallView, TicketView};
@@ -36,14 +35,14 @@ use tracing::{debug, info, warn};
 
 use super::notice::{self, Hall, Subject};
 use super::outbox::{Outbox, TTL};
-use crate::storage::Sealer;
+use crate::storage::{OutboxPosition, ReadError, SealError, Sealer, StoreReader};
 
 /// The notifier's durable cursor: the last event whose notices are all
 /// delivered (or dropped).
 use tingwu_actors::keys::NOTIFY_CURSOR as CURSOR_KEY;
 /// How often the cursor is committed (when it moved).
 const CURSOR_EVERY: Duration = Duration::from_secs(2);
-/// Events read from sled per batch when catching up.
+/// Events read from storage per batch when catching up.
 const READ_BATCH: usize = 512;
 /// At start-up, at most this many events are replayed.
 const MAX_REPLAY: u64 = 100_000;
@@ -71,7 +70,7 @@ struct Watched {
 
 pub struct Follower {
     dir: Directory,
-    db: sled::Db,
+    reader: StoreReader,
     sealer: Arc<Sealer>,
     outbox: Outbox,
     hall: Hall,
@@ -88,13 +87,13 @@ pub struct Follower {
 }
 
 impl Follower {
-    pub fn new(dir: Directory, db: sled::Db, sealer: Arc<Sealer>, outbox: Outbox) -> Self {
+    pub fn new(dir: Directory, reader: StoreReader, sealer: Arc<Sealer>, outbox: Outbox) -> Self {
         let hall = Hall::of(&dir.config);
         let ahead = u64::from(dir.config.notify.ahead);
         let day = dir.clock.day(dir.clock.now());
         Self {
             dir,
-            db,
+            reader,
             sealer,
             outbox,
             hall,
@@ -110,34 +109,34 @@ impl Follower {
     /// Runs for ever. `events` must have been subscribed before this is
     /// called, so that nothing committed after start-up is missed.
     pub async fn run(mut self, mut events: broadcast::Receiver<Arc<CommittedEvent>>) {
-        let db = self.db.clone();
-        let start = match tokio::task::spawn_blocking(move || start_point(&db)).await {
+        let reader = self.reader.clone();
+        let start = match tokio::task::spawn_blocking(move || reader.outbox_position()).await {
             Ok(Ok(s)) => s,
             Ok(Err(e)) => {
                 warn!(error = %e, "notifier cannot read its cursor; notices start from now");
-                StartPoint::default()
+                OutboxPosition::default()
             }
             Err(e) => {
                 warn!(error = %e, "notifier start-up failed; notices start from now");
-                StartPoint::default()
+                OutboxPosition::default()
             }
         };
-        let from = match start.cursor {
-            Some(c) if start.last.saturating_sub(c) > MAX_REPLAY => {
+        let from = match start.notify_cursor {
+            Some(c) if start.last_seq.saturating_sub(c) > MAX_REPLAY => {
                 warn!(
                     cursor = c,
-                    last = start.last,
+                    last = start.last_seq,
                     "notifier cursor far behind; replaying only the newest events"
                 );
-                start.last - MAX_REPLAY
+                start.last_seq - MAX_REPLAY
             }
-            Some(c) => c.min(start.last),
-            None => start.last,
+            Some(c) => c.min(start.last_seq),
+            None => start.last_seq,
         };
         self.processed.store(from, Ordering::Relaxed);
         info!(
             after = from,
-            replay = start.last.saturating_sub(from),
+            replay = start.last_seq.saturating_sub(from),
             "notifier following events"
         );
         // No cursor yet: the first one is saved at once, so that a restart
@@ -146,7 +145,7 @@ impl Follower {
             self.dir.clone(),
             self.processed.clone(),
             self.outbox.clone(),
-            start.cursor.map(|_| from),
+            start.notify_cursor.map(|_| from),
         ));
         self.seed().await;
         self.catch_up().await;
@@ -158,7 +157,7 @@ impl Follower {
                         continue;
                     }
                     if e.seq > done + 1 {
-                        // A gap: read what is missing (it is durable, so in sled).
+                        // A gap: read what is missing (it is durable, so stored).
                         self.catch_up().await;
                         if e.seq <= self.processed.load(Ordering::Relaxed) {
                             continue;
@@ -183,30 +182,29 @@ impl Follower {
     async fn catch_up(&mut self) {
         loop {
             let after = self.processed.load(Ordering::Relaxed);
-            let db = self.db.clone();
-            let batch = match tokio::task::spawn_blocking(move || {
-                read_events(&db, after, READ_BATCH)
-            })
-            .await
-            {
-                Ok(Ok(b)) => b,
-                Ok(Err(e)) => {
-                    warn!(error = %e, "notifier cannot read events from storage");
-                    return;
-                }
-                Err(e) => {
-                    warn!(error = %e, "notifier event read failed");
-                    return;
-                }
-            };
+            let reader = self.reader.clone();
+            let batch =
+                match tokio::task::spawn_blocking(move || reader.events_after(after, READ_BATCH))
+                    .await
+                {
+                    Ok(Ok(b)) => b,
+                    Ok(Err(e)) => {
+                        warn!(error = %e, "notifier cannot read events from storage");
+                        return;
+                    }
+                    Err(e) => {
+                        warn!(error = %e, "notifier event read failed");
+                        return;
+                    }
+                };
             if batch.is_empty() {
                 return;
             }
-            for (seq, event) in batch {
-                if let Some(e) = event {
+            for entry in batch {
+                if let Some(e) = entry.event {
                     self.handle(&e).await;
                 }
-                self.processed.store(seq, Ordering::Relaxed);
+                self.processed.store(entry.seq, Ordering::Relaxed);
             }
         }
     }
@@ -214,10 +212,10 @@ impl Follower {
     /// Watches today's waiting tickets with a phone that storage holds now
     /// (issued before a restart), so they still get their `ahead` notice.
     async fn seed(&mut self) {
-        let db = self.db.clone();
+        let reader = self.reader.clone();
         let sealer = self.sealer.clone();
         let day = self.day.clone();
-        let found = tokio::task::spawn_blocking(move || waiting_with_phone(&db, &sealer, &day))
+        let found = tokio::task::spawn_blocking(move || waiting_with_phone(&reader, &sealer, &day))
             .await
             .unwrap_or_default();
         for (ticket, phone) in found {
@@ -405,11 +403,12 @@ impl Follower {
 
     /// The stored ticket and its plain phone.
     async fn load(&self, v: &TicketView) -> Option<(Ticket, String)> {
-        let db = self.db.clone();
+        let reader = self.reader.clone();
         let sealer = self.sealer.clone();
         let id = v.id.clone();
         let queue = v.queue.clone();
-        match tokio::task::spawn_blocking(move || load_ticket(&db, &sealer, &id, &queue)).await {
+        match tokio::task::spawn_blocking(move || load_ticket(&reader, &sealer, &id, &queue)).await
+        {
             Ok(Ok(found)) => found,
             Ok(Err(e)) => {
                 warn!(ticket = %v.id, error = %e, "no notices for this ticket");
@@ -440,99 +439,52 @@ fn subject(w: &Watched) -> Subject<'_> {
     }
 }
 
+/// Why a ticket's phone could not be read for its notices.
+#[derive(Debug, thiserror::Error)]
+enum LoadError {
+    #[error("malformed ticket id")]
+    MalformedId,
+    #[error("ticket not found in storage")]
+    NotFound,
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    Unseal(#[from] SealError),
+}
+
 /// Reads a ticket and unseals its phone; `None` if it has none.
 fn load_ticket(
-    db: &sled::Db,
+    reader: &StoreReader,
     sealer: &Sealer,
     id: &str,
     queue: &str,
-) -> Result<Option<(Ticket, String)>, String> {
-    let (day, _, seq) = parse_ticket_id(id).ok_or("malformed ticket id")?;
-    let Some(bytes) = db
-        .get(keys::ticket(day, queue, seq))
-        .map_err(|e| e.to_string())?
-    else {
-        return Err("ticket not found in storage".into());
-    };
-    let ticket: Ticket =
-        serde_json::from_slice(&bytes).map_err(|e| format!("unreadable ticket: {e}"))?;
+) -> Result<Option<(Ticket, String)>, LoadError> {
+    let (day, _, seq) = parse_ticket_id(id).ok_or(LoadError::MalformedId)?;
+    let ticket = reader.ticket(day, queue, seq)?.ok_or(LoadError::NotFound)?;
     let Some(sealed) = ticket.personal.phone_sealed.as_deref() else {
         return Ok(None);
     };
-    let phone = sealer.open(sealed).map_err(|e| e.to_string())?;
+    let phone = sealer.open(sealed)?;
     Ok(Some((ticket, phone)))
 }
 
-/// Today's waiting tickets that have a phone.
-fn waiting_with_phone(db: &sled::Db, sealer: &Sealer, day: &str) -> Vec<(Ticket, String)> {
-    let mut out = Vec::new();
-    for (_, v) in db.scan_prefix(keys::tickets_of_day(day)).flatten() {
-        let Ok(t) = serde_json::from_slice::<Ticket>(&v) else {
-            continue;
-        };
-        if t.status != TicketStatus::Waiting {
-            continue;
+/// Today's waiting tickets that have a phone (none if storage cannot be
+/// read: logged).
+fn waiting_with_phone(reader: &StoreReader, sealer: &Sealer, day: &str) -> Vec<(Ticket, String)> {
+    let tickets = match reader.waiting_with_phone(day) {
+        Ok(t) => t,
+        Err(e) => {
+            warn!(day, error = %e, "notifier cannot read today's waiting tickets");
+            return Vec::new();
         }
-        let Some(phone) = t
-            .personal
-            .phone_sealed
-            .as_deref()
-            .and_then(|s| sealer.open(s).ok())
-        else {
-            continue;
-        };
-        out.push((t, phone));
-    }
-    out
-}
-
-#[derive(Debug, Default)]
-struct StartPoint {
-    cursor: Option<u64>,
-    last: u64,
-}
-
-fn start_point(db: &sled::Db) -> Result<StartPoint, sled::Error> {
-    let cursor = db
-        .get(CURSOR_KEY)?
-        .and_then(|v| std::str::from_utf8(&v).ok()?.trim().parse().ok());
-    let last = match db.scan_prefix(keys::EVENTS).next_back() {
-        Some(kv) => keys::event_seq(&kv?.0).unwrap_or(0),
-        None => 0,
     };
-    Ok(StartPoint { cursor, last })
-}
-
-/// Up to `limit` stored events after `after`: (seq, event), the event None
-/// when unreadable (skipped, but its seq counts as handled).
-#[allow(clippy::type_complexity)]
-fn read_events(
-    db: &sled::Db,
-    after: u64,
-    limit: usize,
-) -> Result<Vec<(u64, Option<Arc<CommittedEvent>>)>, sled::Error> {
-    let mut out = Vec::new();
-    for kv in db.range(keys::event(after.saturating_add(1))..) {
-        let (k, v) = kv?;
-        if !k.starts_with(keys::EVENTS) {
-            break;
-        }
-        let Some(seq) = keys::event_seq(&k) else {
-            continue;
-        };
-        let event = match serde_json::from_slice::<CommittedEvent>(&v) {
-            Ok(e) => Some(Arc::new(e)),
-            Err(e) => {
-                warn!(seq, error = %e, "unreadable event skipped by the notifier");
-                None
-            }
-        };
-        out.push((seq, event));
-        if out.len() >= limit {
-            break;
-        }
-    }
-    Ok(out)
+    tickets
+        .into_iter()
+        .filter_map(|t| {
+            let phone = sealer.open(t.personal.phone_sealed.as_deref()?).ok()?;
+            Some((t, phone))
+        })
+        .collect()
 }
 
 /// Commits the cursor when it moves: the last event handled, but not past

@@ -10,7 +10,7 @@
 //! Two tasks, and calling waits on neither:
 //!
 //! - the follower ([`follower`]) reads the committed event stream, like a
-//!   screen does, reads a ticket's sealed phone from sled in
+//!   screen does, reads a ticket's sealed phone from storage in
 //!   `spawn_blocking`, and pushes notices into the outbox; it never logs a
 //!   plain phone, only the masked one;
 //! - the sender ([`outbox::Outbox::deliver`]) POSTs them with a minimal
@@ -32,14 +32,14 @@ use std::sync::Arc;
 use tingwu_actors::directory::Directory;
 use tracing::{info, warn};
 
-use crate::storage::Sealer;
+use crate::storage::{Sealer, StoreReader};
 
 /// Notices held while the gateway is away; beyond this the oldest go.
 pub const OUTBOX_CAPACITY: usize = 10_000;
 
 /// Starts the notifier if the hall has a webhook; without one it does
 /// nothing. Must run inside the tokio runtime.
-pub fn start(dir: &Directory, db: &sled::Db, sealer: &Arc<Sealer>) {
+pub fn start(dir: &Directory, reader: &StoreReader, sealer: &Arc<Sealer>) {
     let Some(url) = dir.config.notify.webhook.as_deref() else {
         info!("no [notify] webhook configured; no notices are sent");
         return;
@@ -62,6 +62,6 @@ pub fn start(dir: &Directory, db: &sled::Db, sealer: &Arc<Sealer>) {
         "notices to phones on"
     );
     tokio::spawn(outbox.clone().deliver(hook));
-    let follower = follower::Follower::new(dir.clone(), db.clone(), sealer.clone(), outbox);
+    let follower = follower::Follower::new(dir.clone(), reader.clone(), sealer.clone(), outbox);
     tokio::spawn(follower.run(events));
 }

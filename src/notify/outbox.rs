@@ -29,20 +29,21 @@ use tracing::{debug, info, warn};
 
 use super::notice::Notice;
 use super::webhook::{Webhook, WebhookError};
+use crate::backoff::Backoff;
 
 /// Notices sent at once while the gateway answers.
 pub const CONCURRENCY: usize = 4;
 pub const GATEWAY_BACKOFF_MAX: Duration = Duration::from_secs(10);
 pub const NOTICE_BACKOFF_MAX: Duration = Duration::from_secs(30);
 const BACKOFF_FIRST: Duration = Duration::from_millis(500);
+/// The whole outbox's wait after the n-th unreachable gateway in a row:
+/// 0.5 s doubling, at most [`GATEWAY_BACKOFF_MAX`].
+const GATEWAY_BACKOFF: Backoff = Backoff::new(BACKOFF_FIRST, 2, GATEWAY_BACKOFF_MAX);
+/// One notice's wait after its n-th refusal: 0.5 s doubling, at most
+/// [`NOTICE_BACKOFF_MAX`].
+const NOTICE_BACKOFF: Backoff = Backoff::new(BACKOFF_FIRST, 2, NOTICE_BACKOFF_MAX);
 /// Undelivered notices older than this are dropped.
 pub const TTL: Duration = Duration::from_secs(2 * 3600);
-
-/// `first · 2^(n-1)`, at most `max`.
-pub fn backoff(attempts: u32, max: Duration) -> Duration {
-    let shift = attempts.saturating_sub(1).min(20);
-    BACKOFF_FIRST.saturating_mul(1u32 << shift).min(max)
-}
 
 struct Pending {
     serial: u64,
@@ -274,7 +275,7 @@ impl Outbox {
                     match outcome {
                         Outcome::Delivered(_) => delivered = true,
                         Outcome::Refused(_) => {
-                            head.due = now + backoff(head.attempts, NOTICE_BACKOFF_MAX);
+                            head.due = now + NOTICE_BACKOFF.delay(head.attempts);
                         }
                         Outcome::Unreachable(_) => gateway_down = true,
                     }
@@ -291,7 +292,7 @@ impl Outbox {
             }
             if gateway_down {
                 s.gateway_fails += 1;
-                let wait = backoff(s.gateway_fails, GATEWAY_BACKOFF_MAX);
+                let wait = GATEWAY_BACKOFF.delay(s.gateway_fails);
                 s.gateway_until = Some(now + wait);
                 if s.gateway_fails == 1 {
                     warn!(
@@ -382,11 +383,11 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_is_capped() {
-        assert_eq!(backoff(1, GATEWAY_BACKOFF_MAX), Duration::from_millis(500));
-        assert_eq!(backoff(2, GATEWAY_BACKOFF_MAX), Duration::from_secs(1));
-        assert_eq!(backoff(5, GATEWAY_BACKOFF_MAX), Duration::from_secs(8));
-        assert_eq!(backoff(6, GATEWAY_BACKOFF_MAX), GATEWAY_BACKOFF_MAX);
-        assert_eq!(backoff(u32::MAX, NOTICE_BACKOFF_MAX), NOTICE_BACKOFF_MAX);
+        assert_eq!(GATEWAY_BACKOFF.delay(1), Duration::from_millis(500));
+        assert_eq!(GATEWAY_BACKOFF.delay(2), Duration::from_secs(1));
+        assert_eq!(GATEWAY_BACKOFF.delay(5), Duration::from_secs(8));
+        assert_eq!(GATEWAY_BACKOFF.delay(6), GATEWAY_BACKOFF_MAX);
+        assert_eq!(NOTICE_BACKOFF.delay(u32::MAX), NOTICE_BACKOFF_MAX);
     }
 
     #[test]

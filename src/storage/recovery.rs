@@ -1,15 +1,13 @@
 //! Start-up recovery: read back today's state and the outbox position.
 
-use std::sync::Arc;
-
 use tingwu_actors::clock::HallClock;
-use tingwu_actors::core::ticket::Ticket;
-use tingwu_actors::events::CommittedEvent;
+use tingwu_actors::core::strategy::Strategy;
+use tingwu_actors::core::ticket::parse_ticket_id;
 use tingwu_actors::keys;
 use tingwu_actors::records::{Recovered, WindowRecord};
 use tracing::{info, warn};
 
-use super::writer::StorageError;
+use super::reads::{ReadError, StoreReader};
 
 /// Events kept for screens resuming across a restart.
 const RECENT_EVENTS: usize = 2048;
@@ -18,26 +16,23 @@ fn utf8(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-pub fn recover(db: &sled::Db, clock: &HallClock) -> Result<Recovered, StorageError> {
+/// Reads back what the actors start from: today's tickets (and any earlier
+/// ticket a window still holds), window records, today's command replies
+/// and idempotency keys, calling strategies, and the newest
+/// [`RECENT_EVENTS`] events with the outbox's last sequence number.
+/// Unreadable records are skipped and logged.
+pub fn recover(reader: &StoreReader, clock: &HallClock) -> Result<Recovered, ReadError> {
     let day = clock.day(clock.now());
+    let today = reader.tickets_of_day(&day)?;
+    let mut skipped = today.skipped;
     let mut out = Recovered {
         day: day.clone(),
+        tickets: today.items,
         ..Recovered::default()
     };
-    let mut skipped = 0usize;
-    for kv in db.scan_prefix(keys::tickets_of_day(&day)) {
+    for kv in reader.raw_prefix(keys::WINDOWS) {
         let (k, v) = kv?;
-        match serde_json::from_slice::<Ticket>(&v) {
-            Ok(t) => out.tickets.push(t),
-            Err(e) => {
-                skipped += 1;
-                warn!(key = %utf8(&k), error = %e, "unreadable ticket record skipped");
-            }
-        }
-    }
-    for kv in db.scan_prefix(keys::WINDOWS) {
-        let (k, v) = kv?;
-        let id = utf8(&k[keys::WINDOWS.len()..]);
+        let id = utf8(keys::window_id(&k).unwrap_or_default());
         match serde_json::from_slice::<WindowRecord>(&v) {
             Ok(w) => {
                 out.windows.insert(id, w);
@@ -57,34 +52,29 @@ pub fn recover(db: &sled::Db, clock: &HallClock) -> Result<Recovered, StorageErr
         .filter(|id| !id.starts_with(&day))
         .collect();
     for id in held {
-        let Some((ticket_day, _, _)) = tingwu_actors::core::ticket::parse_ticket_id(&id) else {
+        let Some((ticket_day, _, _)) = parse_ticket_id(&id) else {
             continue;
         };
-        for kv in db.scan_prefix(keys::tickets_of_day(ticket_day)) {
-            let (_, v) = kv?;
-            if let Ok(t) = serde_json::from_slice::<Ticket>(&v) {
-                if t.id == id {
-                    out.tickets.push(t);
-                    break;
-                }
-            }
+        let earlier = reader.tickets_of_day(ticket_day)?;
+        if let Some(t) = earlier.items.into_iter().find(|t| t.id == id) {
+            out.tickets.push(t);
         }
     }
     let prefix = keys::commands_of_day(&day);
-    for kv in db.scan_prefix(&prefix) {
+    for kv in reader.raw_prefix(&prefix) {
         let (k, v) = kv?;
-        let rest = utf8(&k[prefix.len()..]);
+        let rest = utf8(k.strip_prefix(prefix.as_slice()).unwrap_or_default());
         if let Some((window, id)) = rest.split_once('/') {
             out.commands
                 .entry(window.to_string())
                 .or_default()
-                .push((id.to_string(), v.to_vec()));
+                .push((id.to_string(), v));
         }
     }
-    for kv in db.scan_prefix(keys::STRATEGIES) {
+    for kv in reader.raw_prefix(keys::STRATEGIES) {
         let (k, v) = kv?;
-        let scope = utf8(&k[keys::STRATEGIES.len()..]);
-        match serde_json::from_slice::<tingwu_actors::core::strategy::Strategy>(&v) {
+        let scope = utf8(keys::strategy_scope(&k).unwrap_or_default());
+        match serde_json::from_slice::<Strategy>(&v) {
             Ok(s) => {
                 out.strategies.insert(scope, s);
             }
@@ -92,27 +82,16 @@ pub fn recover(db: &sled::Db, clock: &HallClock) -> Result<Recovered, StorageErr
         }
     }
     let prefix = keys::idempotency_of_day(&day);
-    for kv in db.scan_prefix(&prefix) {
+    for kv in reader.raw_prefix(&prefix) {
         let (k, v) = kv?;
-        out.idempotency.insert(utf8(&k[prefix.len()..]), utf8(&v));
+        out.idempotency.insert(
+            utf8(k.strip_prefix(prefix.as_slice()).unwrap_or_default()),
+            utf8(&v),
+        );
     }
-    let mut recent = Vec::new();
-    for kv in db.scan_prefix(keys::EVENTS).rev() {
-        let (k, v) = kv?;
-        let Some(seq) = keys::event_seq(&k) else {
-            continue;
-        };
-        out.last_seq = out.last_seq.max(seq);
-        match serde_json::from_slice::<CommittedEvent>(&v) {
-            Ok(e) => recent.push(Arc::new(e)),
-            Err(e) => warn!(seq, error = %e, "unreadable event skipped"),
-        }
-        if recent.len() >= RECENT_EVENTS {
-            break;
-        }
-    }
-    recent.reverse();
+    let (recent, last_seq) = reader.newest_events(RECENT_EVENTS)?;
     out.recent_events = recent;
+    out.last_seq = last_seq;
     info!(
         day = %day,
         tickets = out.tickets.len(),

@@ -41,12 +41,12 @@ pub enum StorageError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("database read failed: {0}")]
-    Read(#[from] sled::Error),
+    #[error("database write failed: {0}")]
+    Write(sled::Error),
 }
 
 /// Opens (or creates) the hall database under `dir/db`.
-pub fn open(dir: &Path) -> Result<sled::Db, StorageError> {
+pub(super) fn open(dir: &Path) -> Result<sled::Db, StorageError> {
     std::fs::create_dir_all(dir).map_err(|source| StorageError::CreateDir {
         path: dir.to_path_buf(),
         source,
@@ -71,9 +71,14 @@ pub struct WriterHandle {
     pub failed: watch::Receiver<bool>,
 }
 
-/// Starts the writer thread. `last_seq` is the newest outbox sequence found
-/// at start-up.
-pub fn spawn_writer(db: sled::Db, dir: &Path, last_seq: u64) -> Result<WriterHandle, StorageError> {
+/// Starts the writer thread over `storage`, opened from `dir`. `last_seq` is
+/// the newest outbox sequence found at start-up.
+pub fn spawn_writer(
+    storage: &super::Storage,
+    dir: &Path,
+    last_seq: u64,
+) -> Result<WriterHandle, StorageError> {
+    let db = storage.db.clone();
     let data_path = dir.join("db").join("db");
     let data_file = File::open(&data_path).map_err(|source| StorageError::DataFile {
         path: data_path.clone(),
@@ -173,7 +178,7 @@ impl Writer {
                 };
                 // Our own plain types always serialise; if one ever did not,
                 // it takes no sequence number, so the outbox stays gap-free.
-                match serde_json::to_vec(&event) {
+                match event.encode() {
                     Ok(bytes) => {
                         seq += 1;
                         batch.insert(keys::event(seq), bytes);
@@ -234,6 +239,7 @@ mod tests {
     use std::time::Duration;
     use tingwu_actors::clock::HallClock;
     use tingwu_actors::events::EventBody;
+    use tingwu_actors::records::WindowRecord;
     use tingwu_actors::store::Commit;
     use tingwu_actors::views::QueueView;
 
@@ -253,15 +259,15 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_commits_get_gap_free_sequences_and_survive_reopen() {
         let dir = tempfile::tempdir().unwrap();
-        let db = open(dir.path()).unwrap();
-        let handle = spawn_writer(db.clone(), dir.path(), 0).unwrap();
+        let storage = crate::storage::Storage::open(dir.path()).unwrap();
+        let handle = spawn_writer(&storage, dir.path(), 0).unwrap();
         let mut events = handle.store.subscribe();
         let mut tasks = Vec::new();
         for i in 0..64u64 {
             let store = handle.store.clone();
             tasks.push(tokio::spawn(async move {
                 let mut c = Commit::default();
-                c.put(format!("x/{i:03}").into_bytes(), b"v".to_vec());
+                c.put_json(keys::window(&format!("w{i:03}")), &WindowRecord::fresh());
                 c.event(queue_event(i)).event(queue_event(i));
                 store.commit(c).await.unwrap()
             }));
@@ -280,18 +286,18 @@ mod tests {
             assert_eq!(events.recv().await.unwrap().seq, expect);
         }
         drop(handle);
-        drop(db);
+        drop(storage);
         // A second open sees everything and continues the sequence.
-        let db = loop {
-            match open(dir.path()) {
-                Ok(db) => break db,
+        let storage = loop {
+            match crate::storage::Storage::open(dir.path()) {
+                Ok(s) => break s,
                 Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
             }
         };
         let cfg = tingwu_actors::config::HallConfig::demo().unwrap();
-        let rec = crate::storage::recover(&db, &HallClock::of(&cfg)).unwrap();
+        let rec = crate::storage::recover(&storage.reader(), &HallClock::of(&cfg)).unwrap();
         assert_eq!(rec.last_seq, 128);
         assert_eq!(rec.recent_events.len(), 128);
-        assert_eq!(db.scan_prefix(b"x/").count(), 64);
+        assert_eq!(rec.windows.len(), 64);
     }
 }
