@@ -31,8 +31,8 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
-from helpers import HOST, SMALL_HALL, Server, staff_of, terminal_of, tingwu_binary
-from mqtt_terminal import Terminal, new_command, wait_until
+from helpers import HOST, SMALL_HALL, Server, staff_of, terminal_of, tingwu_binary, wait_until
+from mqtt_terminal import Terminal, new_command
 
 HALL = "test"  # fixtures/small_hall.toml
 PREFIX = f"tingwu/v1/{HALL}"

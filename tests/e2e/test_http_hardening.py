@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from helpers import HALL_TZ, HOST, Server, assert_error, decode_body, id_check_char
-from mqtt_terminal import Terminal, wait_until
+from helpers import HALL_TZ, HOST, Server, assert_error, decode_body, id_check_char, wait_until
+from mqtt_terminal import Terminal
 from screen_stream import ScreenStream, StreamClosed
 
 TICKETS = "/api/v1/tickets"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from helpers import Server
-from mqtt_terminal import Terminal, wait_until
+from helpers import Server, wait_until
+from mqtt_terminal import Terminal
 
 
 def test_metrics_after_issuing_calling_and_a_bad_request(small_hall: Server):

@@ -15,8 +15,8 @@ import time
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from helpers import HOST, Server
-from mqtt_terminal import Terminal, wait_until
+from helpers import HOST, Server, wait_until
+from mqtt_terminal import Terminal
 
 AHEAD = 2
 WINDOW = 5  # small hall: window 5 ("5号窗口") serves queue A only

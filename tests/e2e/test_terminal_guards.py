@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from helpers import Server
-from mqtt_terminal import Terminal, new_command, wait_until
+from helpers import Server, wait_until
+from mqtt_terminal import Terminal, new_command
 
 
 def without_topic(reply: dict) -> dict:
