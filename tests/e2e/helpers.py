@@ -1,10 +1,14 @@
-"""Shared helpers for the Tingwu end-to-end tests.
+"""The code the end-to-end fixtures (`conftest.py`) are built on.
 
+- `Process`: a child process whose stderr goes to a log file, one banner per
+  start (the tingwu server and the test's mosquitto are both one).
 - `Server`: runs `tingwu serve` on ports chosen by the kernel, waits for its
   ready line, and talks HTTP/JSON to it.
 - `HttpClient`: one keep-alive HTTP/1.1 connection (for load loops).
 - hall configuration: load the fixture halls, dump TOML, compute closed hours.
-- GB 11643 ID numbers, Prometheus text parsing, error-body assertions.
+- waiting: `wait_until` (a bool) and `wait_for` (the value, or the test fails).
+- `bearer`, `free_port`, GB 11643 ID numbers, Prometheus text parsing,
+  error-body assertions.
 
 MQTT terminals live in `mqtt_terminal.py`, WebSocket screens in
 `screen_stream.py`.
@@ -19,12 +23,16 @@ import queue
 import re
 import signal
 import subprocess
+import socket
 import threading
+import time
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+import pytest
 
 HOST = "127.0.0.1"
 HTTP_TIMEOUT = 10.0
@@ -40,6 +48,38 @@ READY_LINE = re.compile(
     r"^tingwu ready http=(?P<http_host>[^\s]+):(?P<http_port>\d+)"
     r" mqtt=(?P<mqtt_host>[^\s]+):(?P<mqtt_port>\d+)\s*$"
 )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0,
+               interval: float = 0.05) -> bool:
+    """Polls `predicate` until it is true or `timeout` s passed; returns its last answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+def wait_for(what: str, check: Callable[[], Any], deadline: float = 20.0,
+             interval: float = 0.2) -> Any:
+    """Polls `check` until it returns something true and returns that; fails
+    the test, naming `what` and the last answer, after `deadline` s."""
+    end = time.monotonic() + deadline
+    last = None
+    while time.monotonic() < end:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    pytest.fail(f"timed out after {deadline}s waiting for {what}; last: {last!r}")
 
 
 def tingwu_binary() -> Path:
@@ -104,6 +144,11 @@ class HttpClient:
         self.close()
 
 
+def bearer(token: str) -> dict[str, str]:
+    """The headers of a request made with a supervisor's token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
 def assert_error(status: int, body: Any, want_status: int, *want_codes: str) -> dict:
     """Checks a `{"error":{"code","message"}}` answer; returns the error object."""
     assert status == want_status, f"expected {want_status} {want_codes}, got {status}: {body!r}"
@@ -116,87 +161,31 @@ def assert_error(status: int, body: Any, want_status: int, *want_codes: str) -> 
     return err
 
 
-# ------------------------------------------------------------------------- server
+# ---------------------------------------------------------------------- processes
 
 
-class Server:
-    """A `tingwu serve` process on 127.0.0.1 with kernel-chosen ports.
+class Process:
+    """A child process whose stderr is appended to `log_path`, with a banner
+    per start, so that restarts share one file. `name`, `log_path` and
+    `stderr_tail()` are what conftest attaches to the report of a failed test."""
 
-    stdout is read until the ready line (and drained afterwards); stderr (the
-    logs) is appended to `log_path`, one banner per start, so that restarts
-    of the same server share one file.
-    """
-
-    def __init__(self, binary: Path, data_dir: Path, log_path: Path,
-                 config: Path | None = None, name: str = "tingwu"):
-        self.binary = binary
-        self.data_dir = data_dir
-        self.log_path = log_path
-        self.config = config
+    def __init__(self, name: str, log_path: Path):
         self.name = name
-        self.hall = hall_id(config)
+        self.log_path = log_path
         self.proc: subprocess.Popen | None = None
-        self.http_port = 0
-        self.mqtt_port = 0
         self.starts = 0
-        self.stdout_lines: list[str] = []
 
-    # -- lifecycle
-
-    def command(self) -> list[str]:
-        cmd = [str(self.binary), "serve", "--data", str(self.data_dir),
-               "--http", f"{HOST}:0", "--mqtt", f"{HOST}:0"]
-        if self.config is not None:
-            cmd += ["--config", str(self.config)]
-        return cmd
-
-    def start(self, timeout: float = READY_TIMEOUT) -> "Server":
+    def spawn(self, cmd: list[str], **popen: Any) -> subprocess.Popen:
+        """Starts `cmd` (stdin closed, stderr to the log; stdout to the log too
+        unless `popen` says otherwise)."""
         assert not self.running, f"{self.name} is already running"
         self.starts += 1
-        cmd = self.command()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             log.write(f"\n===== start #{self.starts}: {' '.join(cmd)}\n".encode())
             log.flush()
-            env = dict(os.environ)
-            env.setdefault("RUST_BACKTRACE", "1")
-            self.proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
-                cwd=self.data_dir.parent, env=env)
-        ready: queue.Queue[re.Match | None] = queue.Queue()
-        threading.Thread(target=self._pump_stdout, args=(self.proc, ready),
-                         name=f"{self.name}-stdout", daemon=True).start()
-        try:
-            match = ready.get(timeout=timeout)
-        except queue.Empty:
-            match = None
-        if match is None:
-            if self.proc.poll() is None:
-                self.proc.kill()
-            code = self.proc.wait(timeout=10)
-            raise AssertionError(
-                f"{self.name} did not print its ready line within {timeout}s "
-                f"(exit code {code}); command: {' '.join(cmd)}\n"
-                f"stdout:\n{''.join(self.stdout_lines[-20:])}\n"
-                f"stderr (last lines):\n{self.stderr_tail()}")
-        assert match["http_host"] == HOST and match["mqtt_host"] == HOST, \
-            f"server must listen on {HOST} only: {match.group(0)!r}"
-        self.http_port = int(match["http_port"])
-        self.mqtt_port = int(match["mqtt_port"])
-        return self
-
-    def _pump_stdout(self, proc: subprocess.Popen, ready: queue.Queue) -> None:
-        signalled = False
-        assert proc.stdout is not None
-        for raw in proc.stdout:
-            line = raw.decode("utf-8", errors="replace")
-            self.stdout_lines.append(line)
-            match = READY_LINE.match(line.rstrip("\r\n"))
-            if match and not signalled:
-                signalled = True
-                ready.put(match)
-        if not signalled:
-            ready.put(None)
+            popen.setdefault("stdout", log)
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stderr=log, **popen)
+        return self.proc
 
     @property
     def running(self) -> bool:
@@ -227,12 +216,6 @@ class Server:
             except AssertionError:
                 pass
 
-    def restart(self, timeout: float = READY_TIMEOUT) -> "Server":
-        """Stops the server if it runs and starts it again on the same data dir."""
-        if self.running:
-            self.terminate()
-        return self.start(timeout)
-
     def stderr_tail(self, lines: int = 60) -> str:
         try:
             text = self.log_path.read_text(errors="replace")
@@ -245,6 +228,87 @@ class Server:
             return self.log_path.read_text(errors="replace")
         except OSError:
             return ""
+
+
+# ------------------------------------------------------------------------- server
+
+
+class Server(Process):
+    """A `tingwu serve` process on 127.0.0.1 with kernel-chosen ports.
+
+    stdout is read until the ready line (and drained afterwards); stderr (the
+    logs) is appended to `log_path`. `extra_args` go after the usual ones
+    (e.g. `--mqtt-broker URL`).
+    """
+
+    def __init__(self, binary: Path, data_dir: Path, log_path: Path,
+                 config: Path | None = None, name: str = "tingwu",
+                 extra_args: list[str] | tuple[str, ...] = ()):
+        super().__init__(name, log_path)
+        self.binary = binary
+        self.data_dir = data_dir
+        self.config = config
+        self.extra_args = list(extra_args)
+        self.hall = hall_id(config)
+        self.http_port = 0
+        self.mqtt_port = 0
+        self.stdout_lines: list[str] = []
+
+    # -- lifecycle
+
+    def command(self) -> list[str]:
+        cmd = [str(self.binary), "serve", "--data", str(self.data_dir),
+               "--http", f"{HOST}:0", "--mqtt", f"{HOST}:0"]
+        if self.config is not None:
+            cmd += ["--config", str(self.config)]
+        return cmd + self.extra_args
+
+    def start(self, timeout: float = READY_TIMEOUT) -> "Server":
+        cmd = self.command()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        env.setdefault("RUST_BACKTRACE", "1")
+        proc = self.spawn(cmd, stdout=subprocess.PIPE, cwd=self.data_dir.parent, env=env)
+        ready: queue.Queue[re.Match | None] = queue.Queue()
+        threading.Thread(target=self._pump_stdout, args=(proc, ready),
+                         name=f"{self.name}-stdout", daemon=True).start()
+        try:
+            match = ready.get(timeout=timeout)
+        except queue.Empty:
+            match = None
+        if match is None:
+            if proc.poll() is None:
+                proc.kill()
+            code = proc.wait(timeout=10)
+            raise AssertionError(
+                f"{self.name} did not print its ready line within {timeout}s "
+                f"(exit code {code}); command: {' '.join(cmd)}\n"
+                f"stdout:\n{''.join(self.stdout_lines[-20:])}\n"
+                f"stderr (last lines):\n{self.stderr_tail()}")
+        assert match["http_host"] == HOST and match["mqtt_host"] == HOST, \
+            f"server must listen on {HOST} only: {match.group(0)!r}"
+        self.http_port = int(match["http_port"])
+        self.mqtt_port = int(match["mqtt_port"])
+        return self
+
+    def _pump_stdout(self, proc: subprocess.Popen, ready: queue.Queue) -> None:
+        signalled = False
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", errors="replace")
+            self.stdout_lines.append(line)
+            match = READY_LINE.match(line.rstrip("\r\n"))
+            if match and not signalled:
+                signalled = True
+                ready.put(match)
+        if not signalled:
+            ready.put(None)
+
+    def restart(self, timeout: float = READY_TIMEOUT) -> "Server":
+        """Stops the server if it runs and starts it again on the same data dir."""
+        if self.running:
+            self.terminate()
+        return self.start(timeout)
 
     # -- HTTP
 
@@ -305,6 +369,12 @@ class Server:
         status, body = self.post_json("/api/v1/login", {"user": user, "password": password})
         assert status == 200, f"supervisor login failed: {status} {body!r}"
         return body["token"]
+
+    def alarms(self, headers: dict[str, str]) -> dict[str, dict]:
+        """The active alarms by id (GET /api/v1/alarms with a supervisor's `headers`)."""
+        status, body = self.get_json("/api/v1/alarms", headers)
+        assert status == 200, body
+        return {a["id"]: a for a in body["alarms"]}
 
     def set_enabled(self, window: str, enabled: bool, token: str) -> dict:
         status, body = self.put_json(f"/api/v1/windows/{window}/enabled",
@@ -409,6 +479,13 @@ _ID_CHECK = "10X98765432"
 def id_check_char(first17: str) -> str:
     """The GB 11643 check character of the first 17 digits."""
     return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS)) % 11]
+
+
+def make_id_number(area: str, born: date, seq: str) -> str:
+    """A GB 11643 ID number: 6-digit area, birth date, 3-digit sequence, check character."""
+    first17 = f"{area}{born:%Y%m%d}{seq}"
+    assert len(first17) == 17
+    return first17 + id_check_char(first17)
 
 
 def id_number_valid(number: str) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-import time
 import uuid
 from typing import Any, Callable
 
@@ -48,6 +47,7 @@ class Terminal:
         self._cv = threading.Condition()
         self._connack: Any = None
         self._disconnected = False
+        self.connected = False  # by connect(), until close()
         self._subacks: dict[int, list] = {}
         self.replies: list[dict] = []  # every reply received, in order
 
@@ -118,6 +118,7 @@ class Terminal:
         ok, what = self.try_connect(timeout)
         assert ok, f"terminal {self.device} could not connect: {what}"
         self.subscribe(self.reply_topic(), timeout)
+        self.connected = True
         return self
 
     def subscribe(self, topic: str, timeout: float = CONNECT_TIMEOUT) -> None:
@@ -130,13 +131,15 @@ class Terminal:
         assert not any(c.is_failure for c in codes), f"subscription to {topic} refused: {codes}"
 
     def close(self) -> None:
+        self.connected = False
         try:
             self.client.disconnect()
         finally:
             self.client.loop_stop()
 
     def __enter__(self) -> "Terminal":
-        return self.connect()
+        """Connects, unless connect() already did (conftest's `window_terminal`)."""
+        return self if self.connected else self.connect()
 
     def __exit__(self, *exc: object) -> None:
         self.close()
@@ -196,12 +199,3 @@ class Terminal:
     def serve_and_finish(self) -> None:
         self.act("start")
         self.act("finish")
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()

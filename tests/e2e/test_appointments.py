@@ -8,11 +8,11 @@ slots around now are all on the same hall day.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from helpers import Server, assert_error, id_check_char
+from helpers import Server, assert_error, make_id_number
 
 APPT = "/api/v1/appointments"
 ITEM = "appt"
@@ -20,8 +20,7 @@ ITEM = "appt"
 
 def id_number(serial: int) -> str:
     """A valid ID number (born 1990, so no special-group priority)."""
-    first17 = f"11010519900101{serial:03d}"
-    return first17 + id_check_char(first17)
+    return make_id_number("110105", date(1990, 1, 1), f"{serial:03d}")
 
 
 def phone(serial: int) -> str:
@@ -38,8 +37,11 @@ def zone_for_local_hour(hour: int) -> tuple[str, timezone]:
     return name, timezone(timedelta(hours=offset))
 
 
-def appointment_hall(config: dict, local_hour: int, slot_minutes: int = 30,
-                     early: int = 30, late: int = 15) -> tuple[dict, timezone]:
+def appointment_hall(start_server, config: dict, local_hour: int, slot_minutes: int = 30,
+                     early: int = 30, late: int = 15) -> tuple[Server, datetime]:
+    """Starts `config` (the small hall) with an appointment item and a time
+    zone in which it is `local_hour` o'clock; returns the server and the
+    hall's time now."""
     name, tz = zone_for_local_hour(local_hour)
     config["hall"]["timezone"] = name
     config["items"].append({
@@ -49,7 +51,10 @@ def appointment_hall(config: dict, local_hour: int, slot_minutes: int = 30,
     })
     config["appointments"] = {"slot_minutes": slot_minutes, "early_minutes": early,
                               "late_minutes": late, "book_days": 7}
-    return config, tz
+    server = start_server(config)
+    now = datetime.now(tz)
+    assert now.hour == local_hour, now
+    return server, now
 
 
 def floor_slot(now: datetime, minutes: int) -> datetime:
@@ -75,11 +80,7 @@ def checkin(server: Server, **by: str) -> tuple[int, dict]:
 def hall(start_server, small_hall_config) -> tuple[Server, datetime]:
     """30-minute slots, check-in from 30 min before to 15 min after the start;
     the hall's local time is between 12:00 and 13:00."""
-    config, tz = appointment_hall(small_hall_config, 12)
-    server = start_server(config)
-    now = datetime.now(tz)
-    assert now.hour == 12, now
-    return server, now
+    return appointment_hall(start_server, small_hall_config, 12)
 
 
 def test_slots_are_listed_and_bad_requests_refused(hall):
@@ -231,13 +232,10 @@ def test_capacity_limit_per_person_and_cancel(hall):
 
 
 def test_late_arrival_becomes_a_walk_in_and_no_shows_are_counted(start_server,
-                                                                  small_hall_config):
+                                                                  small_hall_config, supervisor):
     # Four-hour slots and a hall clock at 13:xx: the 12:00-16:00 slot began
     # over an hour ago (past the 15 late minutes) and is still bookable.
-    config, tz = appointment_hall(small_hall_config, 13, slot_minutes=240)
-    server = start_server(config)
-    now = datetime.now(tz)
-    assert now.hour == 13, now
+    server, now = appointment_hall(start_server, small_hall_config, 13, slot_minutes=240)
     day = now.date().isoformat()
     late = booked(server, day, "12:00", id_number=id_number(20))
     absent = booked(server, day, "12:00", phone=phone(21))
@@ -255,8 +253,7 @@ def test_late_arrival_becomes_a_walk_in_and_no_shows_are_counted(start_server,
     stats_path = f"{APPT}/stats?day={day}"
     status, body = server.get_json(stats_path)
     assert_error(status, body, 401, "unauthorized")
-    token = server.login()
-    status, stats = server.get_json(stats_path, {"Authorization": f"Bearer {token}"})
+    status, stats = server.get_json(stats_path, supervisor(server).headers)
     assert status == 200, stats
     assert {k: stats[k] for k in ("booked", "checked_in", "late", "no_show", "cancelled")} == \
         {"booked": 2, "checked_in": 0, "late": 1, "no_show": 1, "cancelled": 0}, stats

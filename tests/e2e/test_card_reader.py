@@ -13,42 +13,13 @@ raises `reader/R1/offline`. Skipped only when socat is missing.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import threading
-import time
 import tty
 from datetime import date
-from pathlib import Path
 
-import pytest
+from helpers import Server, make_id_number as id_number, wait_for
 
-from helpers import load_hall
-
-DEADLINE = 20.0
 PREAMBLE = bytes([0xAA, 0xAA, 0xAA, 0x96, 0x69])
-WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-
-pytestmark = pytest.mark.skipif(shutil.which("socat") is None, reason="socat is not installed")
-
-
-def wait_for(what: str, check, deadline: float = DEADLINE):
-    end = time.monotonic() + deadline
-    last = None
-    while time.monotonic() < end:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {deadline}s waiting for {what}; last: {last!r}")
-
-
-def id_number(area: str, birth: date, seq: str) -> str:
-    """A GB 11643 ID number with its MOD 11-2 check digit."""
-    body = f"{area}{birth:%Y%m%d}{seq}"
-    assert len(body) == 17
-    total = sum(int(d) * w for d, w in zip(body, WEIGHTS))
-    return body + "10X98765432"[total % 11]
 
 
 def xor(data: bytes) -> int:
@@ -156,34 +127,22 @@ class ReaderEmulator:
                     return
 
 
-@pytest.fixture
-def pty_pair(tmp_path: Path):
-    reader, emu = tmp_path / "reader", tmp_path / "emu"
-    proc = subprocess.Popen(
-        ["socat", f"pty,raw,echo=0,link={reader}", f"pty,raw,echo=0,link={emu}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for("socat's pty pair", lambda: reader.exists() and emu.exists(), 10)
-        yield str(reader), str(emu), proc
-    finally:
-        proc.kill()
-        proc.wait(timeout=5)
+def reader_view(server: Server, auth: dict[str, str]) -> dict:
+    """The one card reader, as the supervisor sees it."""
+    status, body = server.get_json("/api/v1/card-readers", auth)
+    assert status == 200, body
+    (view,) = body["card_readers"]
+    return view
 
 
-def test_kiosk_reader_takes_special_ticket_resyncs_and_goes_offline(pty_pair, start_server):
-    reader_path, emu_path, socat = pty_pair
+def test_kiosk_reader_takes_special_ticket_resyncs_and_goes_offline(pty_pair, start_server,
+                                                                    small_hall_config, supervisor):
+    reader_path, emu_path = pty_pair
     emulator = ReaderEmulator(emu_path)
-    hall = load_hall()
+    hall = small_hall_config
     hall["card_readers"] = [{"id": "R1", "path": reader_path, "kiosk": "K01", "item": "general"}]
     server = start_server(hall)
-    token = server.login()
-    auth = {"Authorization": f"Bearer {token}"}
-
-    def reader_view() -> dict:
-        status, body = server.get_json("/api/v1/card-readers", auth)
-        assert status == 200, body
-        (view,) = body["card_readers"]
-        return view
+    auth = supervisor(server).headers
 
     def kiosk_view() -> dict:
         status, body = server.get_json("/api/v1/kiosks")
@@ -191,7 +150,7 @@ def test_kiosk_reader_takes_special_ticket_resyncs_and_goes_offline(pty_pair, st
         kiosks = body["kiosks"] if isinstance(body, dict) else body
         return next(k for k in kiosks if k["id"] == "K01")
 
-    wait_for("the reader to connect", lambda: reader_view()["connected"])
+    wait_for("the reader to connect", lambda: reader_view(server, auth)["connected"])
     wait_for("find polls", lambda: len(emulator.commands) >= 2)
     assert emulator.commands[0] == bytes.fromhex("AAAAAA96690003200122")
 
@@ -201,7 +160,8 @@ def test_kiosk_reader_takes_special_ticket_resyncs_and_goes_offline(pty_pair, st
     card = basic_info_response(text_block("张三丰", "1", "01", born, "北京市东城区某街道1号", idn,
                                           "北京市公安局东城分局", "20200101", "长期"))
     emulator.present(card)
-    view = wait_for("a ticket taken by the card", lambda: (v := reader_view())["last_ticket_id"] and v)
+    view = wait_for("a ticket taken by the card",
+                    lambda: (v := reader_view(server, auth))["last_ticket_id"] and v)
     masked = idn[:3] + "*" * 11 + idn[-4:]
     assert view["applicant"]["id_masked"] == masked, view
     assert view["applicant"]["name_masked"] == "张*丰", view
@@ -225,7 +185,8 @@ def test_kiosk_reader_takes_special_ticket_resyncs_and_goes_offline(pty_pair, st
     bad[-1] ^= 0xFF
     emulator.present(card2, prefix=b"\x00\x13garbage\xaa\xaa" + bytes(bad))
     view = wait_for("a second ticket after resync",
-                    lambda: (v := reader_view())["last_ticket_id"] not in (None, ticket["id"]) and v)
+                    lambda: (v := reader_view(server, auth))["last_ticket_id"]
+                    not in (None, ticket["id"]) and v)
     assert view["errors"] >= 2, view
     assert view["applicant"]["id_masked"] == idn2[:3] + "*" * 11 + idn2[-4:], view
     status, ticket2 = server.get_json(f"/api/v1/tickets/{view['last_ticket_id']}")
@@ -239,15 +200,9 @@ def test_kiosk_reader_takes_special_ticket_resyncs_and_goes_offline(pty_pair, st
 
     # The emulator's end closes: the reader goes offline and alarms.
     emulator.close()
-
-    def offline():
-        status, body = server.get_json("/api/v1/alarms", auth)
-        assert status == 200, body
-        return next((a for a in body["alarms"] if a["id"] == "reader/R1/offline"), None)
-
-    alarm = wait_for("the offline alarm", offline)
+    alarm = wait_for("the offline alarm", lambda: server.alarms(auth).get("reader/R1/offline"))
     assert alarm["severity"] == "error", alarm
-    assert not reader_view()["connected"]
+    assert not reader_view(server, auth)["connected"]
 
     # Personal data never reaches the logs in clear.
     log = server.stderr_text()
@@ -255,29 +210,24 @@ def test_kiosk_reader_takes_special_ticket_resyncs_and_goes_offline(pty_pair, st
         assert secret not in log
 
 
-def test_window_reader_identifies_the_applicant(pty_pair, start_server):
-    reader_path, emu_path, _ = pty_pair
+def test_window_reader_identifies_the_applicant(pty_pair, start_server, small_hall_config,
+                                                supervisor):
+    reader_path, emu_path = pty_pair
     emulator = ReaderEmulator(emu_path)
-    hall = load_hall()
+    hall = small_hall_config
     hall["card_readers"] = [{"id": "R3", "path": reader_path, "window": "3"}]
     server = start_server(hall)
-    auth = {"Authorization": f"Bearer {server.login()}"}
+    auth = supervisor(server).headers
     status, body = server.get_json("/api/v1/card-readers")
     assert status == 401, body
 
-    def reader_view() -> dict:
-        status, body = server.get_json("/api/v1/card-readers", auth)
-        assert status == 200, body
-        (view,) = body["card_readers"]
-        return view
-
-    wait_for("the reader to connect", lambda: reader_view()["connected"])
+    wait_for("the reader to connect", lambda: reader_view(server, auth)["connected"])
     born = date(date.today().year - 30, 1, 2)
     idn = id_number("440305", born, "789")
     emulator.present(basic_info_response(text_block(
         "王小明", "1", "01", born, "深圳市南山区某路3号", idn, "深圳市公安局南山分局",
         "20200101", "20300101")))
-    view = wait_for("the applicant", lambda: (v := reader_view())["applicant"] and v)
+    view = wait_for("the applicant", lambda: (v := reader_view(server, auth))["applicant"] and v)
     assert view["window"] == "3" and view["kiosk"] is None, view
     assert view["applicant"]["name_masked"] == "王*明", view
     assert view["applicant"]["id_masked"] == idn[:3] + "*" * 11 + idn[-4:], view

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import DEMO_HALL, SMALL_HALL, dump_toml, load_hall
+from helpers import DEMO_HALL, SMALL_HALL, load_hall
 
 
 def check_config(binary: Path, path: Path) -> subprocess.CompletedProcess:
@@ -23,12 +23,11 @@ def test_check_config_accepts_good_halls(tingwu_bin: Path, path: Path):
     assert result.stdout.startswith("ok"), result.stdout
 
 
-def test_check_config_names_the_bad_field(tingwu_bin: Path, tmp_path: Path):
+def test_check_config_names_the_bad_field(tingwu_bin: Path, hall_toml):
     hall = load_hall(DEMO_HALL)
     index = min(3, len(hall["windows"]) - 1)
     hall["windows"][index]["queues"][0]["queue"] = "Z"
-    broken = tmp_path / "broken.toml"
-    broken.write_text(dump_toml(hall), encoding="utf-8")
+    broken = hall_toml(hall, "broken.toml")
 
     result = check_config(tingwu_bin, broken)
     assert result.returncode == 1, f"exit {result.returncode}\nstdout: {result.stdout}"
@@ -36,11 +35,10 @@ def test_check_config_names_the_bad_field(tingwu_bin: Path, tmp_path: Path):
     assert "Z" in result.stderr and result.stderr.startswith("error:"), result.stderr
 
 
-def test_check_config_rejects_unknown_fields(tingwu_bin: Path, tmp_path: Path):
-    hall = load_hall(SMALL_HALL)
+def test_check_config_rejects_unknown_fields(tingwu_bin: Path, hall_toml, small_hall_config):
+    hall = small_hall_config
     hall["items"][0]["colour"] = "red"
-    broken = tmp_path / "typo.toml"
-    broken.write_text(dump_toml(hall), encoding="utf-8")
+    broken = hall_toml(hall, "typo.toml")
     result = check_config(tingwu_bin, broken)
     assert result.returncode == 1 and "colour" in result.stderr, result.stderr
 

@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from helpers import Server
-from mqtt_terminal import Terminal
 
 TICKETS = 300
 WINDOWS = 24
@@ -23,11 +22,10 @@ def issue_many(server: Server, count: int, item: str, workers: int = 8) -> list[
         return list(pool.map(issue, range(count)))
 
 
-def work_window(server: Server, window: int, called: list[tuple[str, dict]],
+def work_window(window_terminal, server: Server, window: int, called: list[tuple[str, dict]],
                 lock: threading.Lock, start: threading.Barrier) -> None:
     """Logs in, then call_next -> start -> finish until the queue is empty."""
-    with Terminal.for_window(server, window) as terminal:
-        terminal.login()
+    with window_terminal(server, window) as terminal:
         start.wait(timeout=30)
         for _ in range(TICKETS + 1):
             reply = terminal.call_next()
@@ -45,7 +43,7 @@ def work_window(server: Server, window: int, called: list[tuple[str, dict]],
 
 
 @pytest.mark.timeout(240)
-def test_each_ticket_called_exactly_once(small_hall: Server):
+def test_each_ticket_called_exactly_once(small_hall: Server, window_terminal):
     issued = issue_many(small_hall, TICKETS, "general")
     ids = {t["id"] for t in issued}
     assert len(ids) == TICKETS and {t["queue"] for t in issued} == {"A"}
@@ -57,7 +55,7 @@ def test_each_ticket_called_exactly_once(small_hall: Server):
 
     def run(window: int) -> None:
         try:
-            work_window(small_hall, window, called, lock, barrier)
+            work_window(window_terminal, small_hall, window, called, lock, barrier)
         except BaseException as e:  # reported below, with the window
             failures.append(e)
             barrier.abort()

@@ -21,7 +21,6 @@ from __future__ import annotations
 import getpass
 import json
 import shutil
-import signal
 import socket
 import subprocess
 import threading
@@ -31,8 +30,8 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
-from helpers import HOST, SMALL_HALL, Server, staff_of, terminal_of, tingwu_binary
-from mqtt_terminal import Terminal, new_command, wait_until
+from helpers import HOST, SMALL_HALL, Process, free_port, staff_of, terminal_of, wait_until
+from mqtt_terminal import Terminal, new_command
 
 HALL = "test"  # fixtures/small_hall.toml
 PREFIX = f"tingwu/v1/{HALL}"
@@ -54,28 +53,18 @@ def find_program(name: str) -> str | None:
     return str(candidate) if candidate.is_file() else None
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-class Mosquitto:
+class Mosquitto(Process):
     """A mosquitto process on 127.0.0.1:`port` with a password file and an ACL file.
 
-    Its log goes to `log_path` (appended to across restarts). It offers `name`,
-    `log_path` and `stderr_tail()` so that conftest's failure hook attaches
-    its log next to the server's.
+    Its log goes to `log_path` (appended to across restarts); conftest's
+    failure hook attaches it next to the server's.
     """
 
     def __init__(self, binary: str, passwd_binary: str, workdir: Path, port: int,
                  users: dict[str, str], acl: str):
+        super().__init__("mosquitto", workdir / "mosquitto.log")
         self.binary = binary
         self.port = port
-        self.name = "mosquitto"
-        self.log_path = workdir / "mosquitto.log"
-        self.proc: subprocess.Popen | None = None
-        self.starts = 0
 
         passwd = workdir / "mosquitto.passwd"
         for i, (user, password) in enumerate(users.items()):
@@ -102,13 +91,7 @@ class Mosquitto:
         ]), encoding="utf-8")
 
     def start(self) -> "Mosquitto":
-        assert not self.running, "mosquitto is already running"
-        self.starts += 1
-        cmd = [self.binary, "-c", str(self.conf)]
-        with open(self.log_path, "ab") as log:
-            log.write(f"\n===== start #{self.starts}: {' '.join(cmd)}\n".encode())
-            log.flush()
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        self.spawn([self.binary, "-c", str(self.conf)])
         deadline = time.monotonic() + BROKER_READY_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -122,50 +105,6 @@ class Mosquitto:
         raise AssertionError(f"mosquitto does not accept connections on {HOST}:{self.port} "
                              f"after {BROKER_READY_TIMEOUT}s:\n{self.stderr_tail()}")
 
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill9(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if not self.running:
-            return
-        assert self.proc is not None
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-    def stderr_tail(self, lines: int = 60) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return "(no mosquitto log)"
-        return "\n".join(text.splitlines()[-lines:])
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-
-
-class ExternalBrokerServer(Server):
-    """`tingwu serve` with `--mqtt-broker URL` (the `--mqtt` address is then unused)."""
-
-    def __init__(self, *args, broker_url: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.broker_url = broker_url
-
-    def command(self) -> list[str]:
-        return super().command() + ["--mqtt-broker", self.broker_url]
-
 
 def acl_text() -> str:
     lines = [f"user {SERVER_USER}", "topic readwrite tingwu/#", ""]
@@ -178,6 +117,23 @@ def acl_text() -> str:
             "",
         ]
     return "\n".join(lines)
+
+
+@pytest.fixture
+def mosquitto(tmp_path: Path, attached_logs) -> Mosquitto:
+    """mosquitto on a free port, with the server user and terminals T01/T02 and
+    their ACLs; not started yet. Stopped when the test ends (after the servers)."""
+    mosquitto_bin = find_program("mosquitto")
+    passwd_bin = find_program("mosquitto_passwd")
+    if mosquitto_bin is None or passwd_bin is None:
+        pytest.skip("mosquitto (with mosquitto_passwd) is not installed; "
+                    "scripts/test-all installs it with apt-get install mosquitto")
+    users = {SERVER_USER: SERVER_PASSWORD}
+    users.update({device: terminal_of(window)[1] for device, window in TERMINAL_WINDOWS.items()})
+    broker = Mosquitto(mosquitto_bin, passwd_bin, tmp_path, free_port(), users, acl_text())
+    attached_logs.append(broker)
+    yield broker
+    broker.stop()
 
 
 def retained_state(port: int, window: str, want: str, timeout: float = 10.0) -> dict:
@@ -217,10 +173,6 @@ def retained_state(port: int, window: str, want: str, timeout: float = 10.0) -> 
         time.sleep(0.2)
 
 
-def connect_terminal(server: Server, window: str) -> Terminal:
-    return Terminal.for_window(server, window).connect()
-
-
 def request_until_heard(terminal: Terminal, command: dict, timeout: float) -> dict:
     """Sends `command` again (same id, so it takes effect at most once) until the
     server answers: commands published before the server has subscribed again
@@ -239,101 +191,69 @@ def request_until_heard(terminal: Terminal, command: dict, timeout: float) -> di
                 f"replies seen: {terminal.replies[-10:]}")
 
 
-def test_external_mosquitto_acl_and_reconnect(tmp_path: Path, request: pytest.FixtureRequest):
-    mosquitto_bin = find_program("mosquitto")
-    passwd_bin = find_program("mosquitto_passwd")
-    if mosquitto_bin is None or passwd_bin is None:
-        pytest.skip("mosquitto (with mosquitto_passwd) is not installed; "
-                    "scripts/test-all installs it with apt-get install mosquitto")
-    binary = tingwu_binary()
-    if not binary.is_file():
-        pytest.fail(f"server binary {binary} not found: run `cargo build --bin tingwu` "
-                    f"or set TINGWU_BIN", pytrace=False)
+def test_external_mosquitto_acl_and_reconnect(mosquitto: Mosquitto, start_server,
+                                              window_terminal):
+    broker = mosquitto
+    port = broker.port
+    broker.start()
+    server = start_server(SMALL_HALL,
+                          broker_url=f"mqtt://{SERVER_USER}:{SERVER_PASSWORD}@{HOST}:{port}")
+    # With an external broker the ready line names that broker.
+    assert server.mqtt_port == port, \
+        f"ready line reports mqtt port {server.mqtt_port}, expected mosquitto's {port}"
 
-    users = {SERVER_USER: SERVER_PASSWORD}
-    users.update({device: terminal_of(window)[1] for device, window in TERMINAL_WINDOWS.items()})
-    port = free_port()
-    broker = Mosquitto(mosquitto_bin, passwd_bin, tmp_path, port, users, acl_text())
-    server = ExternalBrokerServer(
-        binary, tmp_path / "data", log_path=tmp_path / "server-1.stderr.log",
-        config=SMALL_HALL, name="tingwu#1",
-        broker_url=f"mqtt://{SERVER_USER}:{SERVER_PASSWORD}@{HOST}:{port}")
-    # conftest attaches these logs to the report of a failed test.
-    request.node.tingwu_servers = [server, broker]
-    terminals: list[Terminal] = []
+    # -- a call through mosquitto
+    t01 = window_terminal(server, "1", login=False)
+    t02 = window_terminal(server, "2", login=False)
+    t01.subscribe(f"{PREFIX}/window/1/state")
 
-    def close_terminals() -> None:
-        while terminals:
-            try:
-                terminals.pop().close()
-            except Exception:  # best effort: the broker may be gone
-                pass
+    first = server.issue(item="general")
+    second = server.issue(item="general")
+    t01.login()
+    t02.login()  # T02 is a working terminal for its own window
+    called = t01.request(new_command("call_next"))
+    assert called.get("ok") is True, f"call_next over mosquitto failed: {called}"
+    assert called["ticket"]["id"] == first["id"], called
+    assert called["ticket"]["number"] == first["number"], called
+    assert server.ticket(first["id"])["status"] == "called"
+    state = retained_state(port, "1", "called")
+    assert state["window"] == "1", state
+    assert state["ticket"] == {"id": first["id"], "number": first["number"]}, state
+    staff_id, _ = staff_of(1)
+    assert (state.get("staff") or {}).get("id") == staff_id, state
 
-    try:
-        broker.start()
-        server.start()
-        # With an external broker the ready line names that broker.
-        assert server.mqtt_port == port, \
-            f"ready line reports mqtt port {server.mqtt_port}, expected mosquitto's {port}"
+    # -- mosquitto's ACL drops T02's command for window 1
+    before = server.windows()["1"]
+    assert before["state"] == "called", before
+    foreign = new_command("call_next")
+    mark = len(t01.replies)
+    info = t02.client.publish(t02.cmd_topic("1"), json.dumps(foreign), qos=1)
+    assert info.rc == mqtt.MQTT_ERR_SUCCESS, mqtt.error_string(info.rc)
+    info.wait_for_publish(timeout=5.0)
+    assert info.is_published(), "mosquitto did not acknowledge T02's publish"
+    time.sleep(DROP_WINDOW)
+    leaked = [r for r in t01.replies[mark:] + t02.replies if r.get("id") == foreign["id"]]
+    assert not leaked, f"a command mosquitto's ACL should drop was answered: {leaked}"
+    after = server.windows()["1"]
+    assert (after["state"], after["staff"], after["ticket"]) == \
+        (before["state"], before["staff"], before["ticket"]), (before, after)
+    assert server.ticket(second["id"])["status"] == "waiting"
+    assert "Denied PUBLISH from T02" in broker.stderr_text(), \
+        "mosquitto's log does not show that it denied T02's publish"
 
-        # -- a call through mosquitto
-        t01 = connect_terminal(server, "1")
-        terminals.append(t01)
-        t02 = connect_terminal(server, "2")
-        terminals.append(t02)
-        t01.subscribe(f"{PREFIX}/window/1/state")
-
-        first = server.issue(item="general")
-        second = server.issue(item="general")
-        t01.login()
-        t02.login()  # T02 is a working terminal for its own window
-        called = t01.request(new_command("call_next"))
-        assert called.get("ok") is True, f"call_next over mosquitto failed: {called}"
-        assert called["ticket"]["id"] == first["id"], called
-        assert called["ticket"]["number"] == first["number"], called
-        assert server.ticket(first["id"])["status"] == "called"
-        state = retained_state(port, "1", "called")
-        assert state["window"] == "1", state
-        assert state["ticket"] == {"id": first["id"], "number": first["number"]}, state
-        staff_id, _ = staff_of(1)
-        assert (state.get("staff") or {}).get("id") == staff_id, state
-
-        # -- mosquitto's ACL drops T02's command for window 1
-        before = server.windows()["1"]
-        assert before["state"] == "called", before
-        foreign = new_command("call_next")
-        mark = len(t01.replies)
-        info = t02.client.publish(t02.cmd_topic("1"), json.dumps(foreign), qos=1)
-        assert info.rc == mqtt.MQTT_ERR_SUCCESS, mqtt.error_string(info.rc)
-        info.wait_for_publish(timeout=5.0)
-        assert info.is_published(), "mosquitto did not acknowledge T02's publish"
-        time.sleep(DROP_WINDOW)
-        leaked = [r for r in t01.replies[mark:] + t02.replies if r.get("id") == foreign["id"]]
-        assert not leaked, f"a command mosquitto's ACL should drop was answered: {leaked}"
-        after = server.windows()["1"]
-        assert (after["state"], after["staff"], after["ticket"]) == \
-            (before["state"], before["staff"], before["ticket"]), (before, after)
-        assert server.ticket(second["id"])["status"] == "waiting"
-        assert "Denied PUBLISH from T02" in broker.log_text(), \
-            "mosquitto's log does not show that it denied T02's publish"
-
-        # -- the broker restarts under the running server
-        close_terminals()
-        broker.kill9()
-        time.sleep(0.5)  # let the server notice and start backing off
-        broker.start()
-        t01 = connect_terminal(server, "1")
-        terminals.append(t01)
-        start = new_command("start")
-        started = request_until_heard(t01, start, RECONNECT_TIMEOUT)
-        assert started.get("ok") is True, f"start after the broker restart failed: {started}"
-        assert started["ticket"]["id"] == first["id"], started
-        assert server.windows()["1"]["state"] == "serving"
-        # The retained state is back (the restarted broker kept nothing) and current.
-        state = retained_state(port, "1", "serving")
-        assert state["ticket"] == {"id": first["id"], "number": first["number"]}, state
-        assert server.ticket(second["id"])["status"] == "waiting"
-    finally:
-        close_terminals()
-        server.stop()
-        broker.stop()
+    # -- the broker restarts under the running server
+    t01.close()
+    t02.close()
+    broker.kill9()
+    time.sleep(0.5)  # let the server notice and start backing off
+    broker.start()
+    t01 = window_terminal(server, "1", login=False)
+    start = new_command("start")
+    started = request_until_heard(t01, start, RECONNECT_TIMEOUT)
+    assert started.get("ok") is True, f"start after the broker restart failed: {started}"
+    assert started["ticket"]["id"] == first["id"], started
+    assert server.windows()["1"]["state"] == "serving"
+    # The retained state is back (the restarted broker kept nothing) and current.
+    state = retained_state(port, "1", "serving")
+    assert state["ticket"] == {"id": first["id"], "number": first["number"]}, state
+    assert server.ticket(second["id"])["status"] == "waiting"

@@ -11,16 +11,15 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from helpers import HALL_TZ, HOST, Server, assert_error, decode_body, id_check_char
-from mqtt_terminal import Terminal, wait_until
-from screen_stream import ScreenStream, StreamClosed
+from helpers import (HALL_TZ, HOST, Server, assert_error, bearer, decode_body, make_id_number,
+                     wait_until)
+from screen_stream import StreamClosed
 
 TICKETS = "/api/v1/tickets"
 
 
 def id_born(born: date) -> str:
-    first17 = f"110105{born:%Y%m%d}002"
-    return first17 + id_check_char(first17)
+    return make_id_number("110105", born, "002")
 
 
 def years_before(day: date, years: int) -> date:
@@ -34,14 +33,10 @@ def hall_today() -> date:
     return datetime.now(HALL_TZ).date()
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 # ------------------------------------------------------------------ priority
 
 
-def test_green_channel_needs_a_supervisor(small_hall: Server):
+def test_green_channel_needs_a_supervisor(small_hall: Server, supervisor):
     status, body = small_hall.post_json(TICKETS, {"item": "general", "priority": "green"})
     err = assert_error(status, body, 403, "priority_not_allowed")
     assert "绿色通道" in err["message"] and "supervisor" in err["message"], err
@@ -50,12 +45,12 @@ def test_green_channel_needs_a_supervisor(small_hall: Server):
                                         bearer("forged"))
     assert_error(status, body, 401, "unauthorized")
 
-    token = small_hall.login()
-    ticket = small_hall.issue(item="general", priority="green", headers=bearer(token))
+    ticket = small_hall.issue(item="general", priority="green",
+                              headers=supervisor(small_hall).headers)
     assert ticket["priority"] == "green"
 
 
-def test_special_group_by_age_or_supervisor_with_default_rules(small_hall: Server):
+def test_special_group_by_age_or_supervisor_with_default_rules(small_hall: Server, supervisor):
     # The test hall has no [priority] section: age 70, no password.
     today = hall_today()
     seventy_today = id_born(years_before(today, 70))
@@ -70,9 +65,8 @@ def test_special_group_by_age_or_supervisor_with_default_rules(small_hall: Serve
 
     assert small_hall.issue(item="general", priority="special",
                             id_number=seventy_today)["priority"] == "special"
-    token = small_hall.login()
     assert small_hall.issue(item="general", priority="special",
-                            headers=bearer(token))["priority"] == "special"
+                            headers=supervisor(small_hall).headers)["priority"] == "special"
 
     # By age alone, without asking.
     assert small_hall.issue(item="general", id_number=seventy_today)["priority"] == "special"
@@ -116,13 +110,13 @@ def test_public_ticket_status_shows_no_personal_data(small_hall: Server):
     assert public["number"] == mine["number"] and public["status"] == "waiting"
 
 
-def test_ticket_status_follows_calls_and_positions(small_hall: Server):
+def test_ticket_status_follows_calls_and_positions(small_hall: Server, window_terminal,
+                                                  supervisor):
     tickets = [small_hall.issue(item="general") for _ in range(3)]
     # Read back at once after each answer.
     assert [small_hall.ticket(t["id"])["people_ahead"] for t in tickets] == [0, 1, 2]
 
-    with Terminal.for_window(small_hall, 5) as terminal:
-        terminal.login()
+    with window_terminal(small_hall, 5) as terminal:
         reply = terminal.call_next()
         assert reply["ok"] is True and reply["ticket"]["id"] == tickets[0]["id"], reply
 
@@ -135,8 +129,8 @@ def test_ticket_status_follows_calls_and_positions(small_hall: Server):
     assert small_hall.ticket(tickets[2]["id"])["people_ahead"] == 1
 
     # A green-channel ticket goes ahead of both.
-    token = small_hall.login()
-    green = small_hall.issue(item="general", priority="green", headers=bearer(token))
+    green = small_hall.issue(item="general", priority="green",
+                             headers=supervisor(small_hall).headers)
     assert small_hall.ticket(green["id"])["people_ahead"] == 0
     assert small_hall.ticket(tickets[2]["id"])["people_ahead"] == 2
 
@@ -231,16 +225,13 @@ def test_silent_and_slow_connections_are_closed(small_hall: Server):
 # --------------------------------------------------------------- shutdown
 
 
-def test_sigterm_closes_streams_and_exits(small_hall: Server):
-    stream = ScreenStream(small_hall.ws_url("/ws/screen/hall"))
-    try:
-        assert stream.first()["type"] == "snapshot"
-        small_hall.proc.send_signal(signal.SIGTERM)
-        start = time.monotonic()
-        with pytest.raises(StreamClosed):
-            while time.monotonic() - start < 5:
-                stream.recv(0.5)
-        assert time.monotonic() - start < 3.5
-        assert small_hall.proc.wait(timeout=10) == 0
-    finally:
-        stream.close()
+def test_sigterm_closes_streams_and_exits(small_hall: Server, open_screen):
+    stream = open_screen(small_hall, "/ws/screen/hall")
+    assert stream.first()["type"] == "snapshot"
+    small_hall.proc.send_signal(signal.SIGTERM)
+    start = time.monotonic()
+    with pytest.raises(StreamClosed):
+        while time.monotonic() - start < 5:
+            stream.recv(0.5)
+    assert time.monotonic() - start < 3.5
+    assert small_hall.proc.wait(timeout=10) == 0

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import math
 
-from helpers import Server
-from mqtt_terminal import Terminal, wait_until
+from helpers import Server, wait_until
 
 
-def test_metrics_after_issuing_calling_and_a_bad_request(small_hall: Server):
+def test_metrics_after_issuing_calling_and_a_bad_request(small_hall: Server, window_terminal):
     for item in ("general", "general", "general", "police"):
         small_hall.issue(item=item)
-    with Terminal.for_window(small_hall, 1) as terminal:
-        terminal.login()
+    with window_terminal(small_hall, 1) as terminal:
         reply = terminal.call_next()
         assert reply["ok"] is True, reply
         called_queue = reply["ticket"]["queue"]

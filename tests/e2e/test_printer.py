@@ -15,19 +15,14 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from helpers import HOST, load_hall
-from screen_stream import ScreenStream
-
-DEADLINE = 20.0  # seconds for any one condition to come true
+from helpers import HOST, Server, free_port, wait_for
 
 
 def python313s() -> list[str]:
@@ -45,23 +40,6 @@ def runs(python: str, code: str) -> bool:
                               timeout=60).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def wait_for(what: str, check, deadline: float = DEADLINE):
-    end = time.monotonic() + deadline
-    last = None
-    while time.monotonic() < end:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {deadline}s waiting for {what}; last: {last!r}")
 
 
 class Emupos:
@@ -176,44 +154,45 @@ def emupos_python() -> str:
 
 
 @pytest.fixture
-def emulator(tmp_path: Path):
-    emu = Emupos(emupos_python(), tmp_path).start()
-    yield emu
-    emu.stop()
+def start_emupos(tmp_path: Path):
+    """`start_emupos(pty=False)`: emupos with printer k1 on TCP, or on a
+    pseudo-terminal it creates itself; stopped when the test ends."""
+    python = emupos_python()
+    started: list[Emupos] = []
+
+    def start(pty: bool = False) -> Emupos:
+        emu = Emupos(python, tmp_path, pty=pty)
+        started.append(emu)
+        return emu.start()
+
+    yield start
+    for emu in started:
+        emu.stop()
 
 
-@pytest.fixture
-def pty_emulator(tmp_path: Path):
-    emu = Emupos(emupos_python(), tmp_path, pty=True).start()
-    yield emu
-    emu.stop()
+def printers(server: Server, auth: dict[str, str]) -> dict[str, dict]:
+    status, body = server.get_json("/api/v1/printers", auth)
+    assert status == 200, body
+    return {p["id"]: p for p in body["printers"]}
 
 
-def test_kiosk_ticket_printed_faults_alarm_and_fallback(emulator: Emupos, start_server):
-    hall = load_hall()
+def test_kiosk_ticket_printed_faults_alarm_and_fallback(start_emupos, start_server,
+                                                        small_hall_config, supervisor,
+                                                        open_screen):
+    emulator = start_emupos()
+    hall = small_hall_config
     hall["printers"] = [{"id": "P1", "kiosk": "K01", "address": f"{HOST}:{emulator.port}",
                          "paper_width": 80}]
     hall["ticket"] = {"notices": ["请留意叫号屏幕"]}
     server = start_server(hall)
-    token = server.login()
-    auth = {"Authorization": f"Bearer {token}"}
-
-    def printers():
-        status, body = server.get_json("/api/v1/printers", auth)
-        assert status == 200, body
-        return {p["id"]: p for p in body["printers"]}
-
-    def alarms():
-        status, body = server.get_json("/api/v1/alarms", auth)
-        assert status == 200, body
-        return {a["id"]: a for a in body["alarms"]}
+    token, auth = supervisor(server)
 
     status, body = server.get_json("/api/v1/alarms")
     assert status == 401, body
 
-    wait_for("printer P1 in service", lambda: printers()["P1"]["in_service"])
-    assert alarms() == {}
-    dash = ScreenStream(server.ws_url(f"/ws/dashboard?token={token}"))
+    wait_for("printer P1 in service", lambda: printers(server, auth)["P1"]["in_service"])
+    assert server.alarms(auth) == {}
+    dash = open_screen(server, f"/ws/dashboard?token={token}")
     snapshot = dash.first()
     assert snapshot["type"] == "snapshot" and snapshot["payload"]["alarms"] == [], snapshot
 
@@ -254,7 +233,7 @@ def test_kiosk_ticket_printed_faults_alarm_and_fallback(emulator: Emupos, start_
     # Paper near end: a warning, and printing goes on.
     emulator.fault("paper-near-end", True)
     warn = wait_for("the paper-near-end alarm",
-                    lambda: alarms().get("printer/P1/paper_near_end"))
+                    lambda: server.alarms(auth).get("printer/P1/paper_near_end"))
     assert warn["severity"] == "warning" and warn["source"] == "printer/P1", warn
     assert warn["message_zh"] and warn["message_en"] and warn["raised_at"], warn
     dash_shows(("printer/P1/paper_near_end", True))
@@ -269,7 +248,7 @@ def test_kiosk_ticket_printed_faults_alarm_and_fallback(emulator: Emupos, start_
     # offers the QR/SMS ticket; the ticket itself is issued all the same.
     emulator.fault("paper-out", True)
     err = wait_for("the out-of-service alarm",
-                   lambda: alarms().get("printer/P1/out_of_service"))
+                   lambda: server.alarms(auth).get("printer/P1/out_of_service"))
     assert err["severity"] == "error", err
     assert "缺纸" in err["message_zh"], err
     dash_shows(("printer/P1/out_of_service", True))
@@ -283,8 +262,8 @@ def test_kiosk_ticket_printed_faults_alarm_and_fallback(emulator: Emupos, start_
     # A new roll: the alarms clear and printing resumes.
     emulator.fault("paper-out", False)
     emulator.fault("paper-near-end", False)
-    wait_for("alarms cleared", lambda: alarms() == {} or None)
-    assert printers()["P1"]["in_service"]
+    wait_for("alarms cleared", lambda: server.alarms(auth) == {} or None)
+    assert printers(server, auth)["P1"]["in_service"]
     dash_shows(("printer/P1/out_of_service", False), ("printer/P1/paper_near_end", False))
     dash.close()
     status, t4 = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"})
@@ -296,31 +275,26 @@ def test_kiosk_ticket_printed_faults_alarm_and_fallback(emulator: Emupos, start_
 
     # Cover open: out of service again, and back when it is closed.
     emulator.fault("cover-open", True)
-    err = wait_for("the cover-open alarm", lambda: alarms().get("printer/P1/out_of_service"))
+    err = wait_for("the cover-open alarm",
+                   lambda: server.alarms(auth).get("printer/P1/out_of_service"))
     assert "cover" in err["message_en"], err
     status, t5 = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"})
     assert status == 201 and t5["print"]["status"] == "out_of_service" and t5["fallback"], t5
     emulator.fault("cover-open", False)
-    wait_for("cover alarm cleared", lambda: alarms() == {} or None)
+    wait_for("cover alarm cleared", lambda: server.alarms(auth) == {} or None)
 
     # Without a kiosk, or at a kiosk without a printer, nothing is printed.
     plain = server.issue(item="general")
     assert "print" not in plain and "fallback" not in plain
 
 
-def test_unreachable_printer_raises_offline_alarm(start_server):
-    hall = load_hall()
+def test_unreachable_printer_raises_offline_alarm(start_server, small_hall_config, supervisor):
+    hall = small_hall_config
     hall["printers"] = [{"id": "P1", "kiosk": "K01", "address": f"{HOST}:{free_port()}"}]
     server = start_server(hall)
-    token = server.login()
-    auth = {"Authorization": f"Bearer {token}"}
-
-    def offline():
-        status, body = server.get_json("/api/v1/alarms", auth)
-        assert status == 200, body
-        return next((a for a in body["alarms"] if a["id"] == "printer/P1/out_of_service"), None)
-
-    alarm = wait_for("the offline alarm", offline)
+    auth = supervisor(server).headers
+    alarm = wait_for("the offline alarm",
+                     lambda: server.alarms(auth).get("printer/P1/out_of_service"))
     assert alarm["severity"] == "error" and "offline" in alarm["message_en"], alarm
     status, t = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"})
     assert status == 201, t
@@ -329,30 +303,20 @@ def test_unreachable_printer_raises_offline_alarm(start_server):
                                   reason="connect") >= 1
 
 
-def test_kiosk_ticket_printed_over_a_pseudo_terminal(pty_emulator: Emupos, start_server):
+def test_kiosk_ticket_printed_over_a_pseudo_terminal(start_emupos, start_server,
+                                                     small_hall_config, supervisor):
     """The same printer on a serial line: emupos creates the pty itself and
     reports its path; the server opens it as `serial:<path>`."""
-    emulator = pty_emulator
+    emulator = start_emupos(pty=True)
     assert emulator.serial_path, "emupos reported no serial endpoint"
-    hall = load_hall()
+    hall = small_hall_config
     hall["printers"] = [{"id": "P1", "kiosk": "K01", "address": f"serial:{emulator.serial_path}",
                          "baud": 9600}]
     server = start_server(hall)
-    token = server.login()
-    auth = {"Authorization": f"Bearer {token}"}
+    auth = supervisor(server).headers
 
-    def printers():
-        status, body = server.get_json("/api/v1/printers", auth)
-        assert status == 200, body
-        return {p["id"]: p for p in body["printers"]}
-
-    def alarms():
-        status, body = server.get_json("/api/v1/alarms", auth)
-        assert status == 200, body
-        return {a["id"]: a for a in body["alarms"]}
-
-    wait_for("printer P1 in service", lambda: printers()["P1"]["in_service"])
-    assert alarms() == {}
+    wait_for("printer P1 in service", lambda: printers(server, auth)["P1"]["in_service"])
+    assert server.alarms(auth) == {}
     server.issue(item="general")
     status, t = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"})
     assert status == 201, t
@@ -369,14 +333,14 @@ def test_kiosk_ticket_printed_over_a_pseudo_terminal(pty_emulator: Emupos, start
     # Paper out over the serial line: out of service, the fallback, then back.
     emulator.fault("paper-out", True)
     err = wait_for("the out-of-service alarm",
-                   lambda: alarms().get("printer/P1/out_of_service"))
+                   lambda: server.alarms(auth).get("printer/P1/out_of_service"))
     assert err["severity"] == "error" and "缺纸" in err["message_zh"], err
     status, t2 = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"})
     assert status == 201 and t2["print"]["status"] == "out_of_service", t2
     assert t2["fallback"]["qr"] == f"/t/{t2['id']}", t2
     emulator.fault("paper-out", False)
-    wait_for("alarm cleared", lambda: alarms() == {} or None)
-    assert printers()["P1"]["in_service"]
+    wait_for("alarm cleared", lambda: server.alarms(auth) == {} or None)
+    assert printers(server, auth)["P1"]["in_service"]
     status, t3 = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"})
     assert status == 201 and t3["print"]["status"] == "printed", t3
     wait_for("the third ticket printed", lambda: emulator.printed(t3["id"]))

@@ -12,49 +12,30 @@ Skipped only when socat is missing.
 
 from __future__ import annotations
 
+import functools
 import json
-import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from helpers import load_hall
-from mqtt_terminal import Terminal
+import helpers
 
 HERE = Path(__file__).resolve().parent
 DEADLINE = 15.0  # seconds for any one condition to come true
+wait_for = functools.partial(helpers.wait_for, deadline=DEADLINE, interval=0.1)
 
 pytestmark = pytest.mark.timeout(120)
 
 
-def wait_for(what: str, check, deadline: float = DEADLINE):
-    end = time.monotonic() + deadline
-    last = None
-    while time.monotonic() < end:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.1)
-    pytest.fail(f"timed out after {deadline}s waiting for {what}; last: {last!r}")
-
-
 class Bus:
-    """A socat pty pair; the devices on end `a`, tingwu on end `b`."""
+    """The devices on end `a` of a pty pair (conftest's `pty_pair`), tingwu on end `b`."""
 
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, pty_pair: tuple[str, str]):
         self.dir = tmp / "bus"
         self.dir.mkdir()
-        self.a = str(self.dir / "a")
-        self.b = str(self.dir / "b")
-        self.socat = subprocess.Popen(
-            ["socat", "-d", "-d", f"pty,raw,echo=0,link={self.a}",
-             f"pty,raw,echo=0,link={self.b}"],
-            stdout=subprocess.DEVNULL, stderr=open(self.dir / "socat.log", "wb"))
-        wait_for("the socat pty pair", lambda: Path(self.a).exists() and Path(self.b).exists(),
-                 5.0)
+        self.a, self.b = pty_pair
         self.devices: subprocess.Popen | None = None
         self.ctl_id = 0
 
@@ -97,24 +78,15 @@ class Bus:
         raw = b"".join(r.to_bytes(2, "big") for r in regs[4:])[:length]
         return raw.decode("gb18030")
 
-    def close(self) -> None:
-        self.kill_devices()
-        self.socat.terminate()
-        try:
-            self.socat.wait(5)
-        except subprocess.TimeoutExpired:
-            self.socat.kill()
 
 
 @pytest.fixture
-def bus(tmp_path: Path):
-    if shutil.which("socat") is None:
-        pytest.skip("socat is not installed")
+def bus(tmp_path: Path, pty_pair):
     pytest.importorskip("pymodbus")
     pytest.importorskip("serial")
-    b = Bus(tmp_path)
+    b = Bus(tmp_path, pty_pair)
     yield b
-    b.close()
+    b.kill_devices()
 
 
 STRIP, TERMINAL, EVALUATOR, STRANGER = 1, 2, 3, 4
@@ -123,9 +95,10 @@ DEVICES = (f"{STRIP}:strip", f"{TERMINAL}:terminal", f"{EVALUATOR}:evaluator",
            f"{STRANGER}:evaluator")
 
 
-def test_strip_terminal_evaluator_and_offline_alarm(bus: Bus, start_server):
+def test_strip_terminal_evaluator_and_offline_alarm(bus: Bus, start_server, small_hall_config,
+                                                    supervisor, window_terminal):
     bus.start_devices(*DEVICES)
-    hall = load_hall()
+    hall = small_hall_config
     hall["buses"] = [{"id": "B1", "path": bus.b}]
     hall["bus_devices"] = [
         {"id": "S1", "bus": "B1", "unit": STRIP, "kind": "strip", "window": "1"},
@@ -134,23 +107,17 @@ def test_strip_terminal_evaluator_and_offline_alarm(bus: Bus, start_server):
         {"id": "X1", "bus": "B1", "unit": STRANGER, "kind": "terminal", "window": "2"},
     ]
     server = start_server(hall)
-    auth = {"Authorization": f"Bearer {server.login()}"}
-
-    def alarms() -> dict:
-        status, body = server.get_json("/api/v1/alarms", auth)
-        assert status == 200, body
-        return {a["id"]: a for a in body["alarms"]}
+    auth = supervisor(server).headers
 
     # The server polls every device.
     for unit in (STRIP, TERMINAL, EVALUATOR):
         wait_for(f"unit {unit} polled", lambda u=unit: bus.state(u).get("requests", 0) > 0)
 
     # A device of another kind than configured is not driven.
-    wrong = wait_for("the identity alarm", lambda: alarms().get("bus/B1/X1/identity"))
+    wrong = wait_for("the identity alarm", lambda: server.alarms(auth).get("bus/B1/X1/identity"))
     assert wrong["severity"] == "error", wrong
 
-    with Terminal.for_window(server, 1) as terminal:
-        terminal.login()
+    with window_terminal(server, 1) as terminal:
         ticket = server.issue(item="general")
 
         # 呼叫下一位 on the wired terminal: seq 1, class 1 (key), code 1.
@@ -186,7 +153,7 @@ def test_strip_terminal_evaluator_and_offline_alarm(bus: Bus, start_server):
     assert stored["label"] == "非常不满意" and stored["number"] == ticket["number"], stored
     assert server.metrics().value("tingwu_evaluations_total", score="5") == 1
     bad = wait_for("the bad-rating alarm",
-                   lambda: alarms().get(f"evaluation/{ticket['id']}/bad"))
+                   lambda: server.alarms(auth).get(f"evaluation/{ticket['id']}/bad"))
     assert bad["severity"] == "warning" and "差评" in bad["message_zh"], bad
     status, _ = server.get_json(f"/api/v1/tickets/{second['id']}/evaluation")
     assert status == 404
@@ -194,16 +161,17 @@ def test_strip_terminal_evaluator_and_offline_alarm(bus: Bus, start_server):
     # The peer dies: every device goes offline within a few seconds.
     bus.kill_devices()
     found = wait_for("the offline alarms",
-                     lambda: all(f"bus/B1/{d}/offline" in alarms() for d in ("S1", "T1", "E1")),
-                     10.0)
+                     lambda: all(f"bus/B1/{d}/offline" in server.alarms(auth)
+                                 for d in ("S1", "T1", "E1")),
+                     deadline=10.0)
     assert found
-    assert alarms()["bus/B1/T1/offline"]["severity"] == "error"
+    assert server.alarms(auth)["bus/B1/T1/offline"]["severity"] == "error"
 
     # It comes back (restarted: its events are numbered from 1 again): the
     # alarms clear, and its first key press is a new command, not the old one.
     bus.start_devices(*DEVICES)
     wait_for("the offline alarms cleared",
-             lambda: not any(k.endswith("/offline") for k in alarms()), 10.0)
+             lambda: not any(k.endswith("/offline") for k in server.alarms(auth)), deadline=10.0)
     # Identified, then its empty event block (sequence number 0) read.
     wait_for("the restarted terminal polled", lambda: bus.state(TERMINAL).get("requests", 0) >= 3)
     bus.set(TERMINAL, 0x200, [1, 1, 1, 0])

@@ -6,7 +6,7 @@ import json
 
 from helpers import Server
 from mqtt_terminal import Terminal
-from screen_stream import ScreenStream, calls, handshake_status, summarize
+from screen_stream import calls, handshake_status, summarize
 
 
 def assert_increasing(frames: list[dict], after: int = -1) -> None:
@@ -33,13 +33,11 @@ def call_next(terminal: Terminal) -> dict:
     return reply["ticket"]
 
 
-def test_resume_from_last_seen_seq(small_hall: Server):
-    hall_url = small_hall.ws_url("/ws/screen/hall")
+def test_resume_from_last_seen_seq(small_hall: Server, window_terminal, open_screen):
+    hall_screen = "/ws/screen/hall"
     tickets = [small_hall.issue(item="general") for _ in range(3)]
-    with Terminal.for_window(small_hall, 1) as terminal:
-        terminal.login()
-
-        with ScreenStream(hall_url) as screen:
+    with window_terminal(small_hall, 1) as terminal:
+        with open_screen(small_hall, hall_screen) as screen:
             snapshot = screen.first()
             assert snapshot["type"] == "snapshot", snapshot
             payload = snapshot["payload"]
@@ -63,7 +61,7 @@ def test_resume_from_last_seen_seq(small_hall: Server):
             terminal.serve_and_finish()
             missed.append(call_next(terminal))
 
-    with ScreenStream(f"{hall_url}?since={last_seq}") as screen:
+    with open_screen(small_hall, f"{hall_screen}?since={last_seq}") as screen:
         for ticket in missed:
             screen.wait_for(lambda f, n=ticket["number"]: f["type"] == "call" and f["payload"]["number"] == n)
         screen.drain(quiet=1.0)
@@ -74,7 +72,7 @@ def test_resume_from_last_seen_seq(small_hall: Server):
         assert all(f["payload"]["window"] == "1" for f in calls(frames))
 
     # From the beginning: all events in order, or a snapshot; either way the latest call is current.
-    with ScreenStream(f"{hall_url}?since=0") as screen:
+    with open_screen(small_hall, f"{hall_screen}?since=0") as screen:
         frames = screen.drain(quiet=1.0)
         assert frames, "nothing received with since=0"
         assert_increasing(frames)
@@ -84,12 +82,14 @@ def test_resume_from_last_seen_seq(small_hall: Server):
             assert numbers == [first["number"]] + [t["number"] for t in missed], summarize(frames)
 
 
-def test_window_screen_shows_only_its_window_and_no_personal_data(small_hall: Server):
+def test_window_screen_shows_only_its_window_and_no_personal_data(small_hall: Server,
+                                                                  window_terminal, open_screen):
     phone, id_number = "13912345678", "11010519491231002X"
     own = small_hall.issue(item="general", phone=phone, id_number=id_number)
     small_hall.issue(item="general")
-    with ScreenStream(small_hall.ws_url("/ws/screen/w1")) as screen, \
-            Terminal.for_window(small_hall, 1) as w1, Terminal.for_window(small_hall, 3) as w3:
+    with open_screen(small_hall, "/ws/screen/w1") as screen, \
+            window_terminal(small_hall, 1, login=False) as w1, \
+            window_terminal(small_hall, 3, login=False) as w3:
         snapshot = screen.first()
         assert snapshot["type"] == "snapshot" and snapshot["payload"]["kind"] == "window", snapshot
         assert [w["id"] for w in snapshot["payload"]["windows"]] == ["1"], snapshot
@@ -107,12 +107,11 @@ def test_window_screen_shows_only_its_window_and_no_personal_data(small_hall: Se
             assert secret not in text, f"personal data {secret!r} sent to a display"
 
 
-def test_seq_survives_restart(small_hall: Server):
+def test_seq_survives_restart(small_hall: Server, window_terminal, open_screen):
     small_hall.issue(item="general")
-    with Terminal.for_window(small_hall, 1) as terminal:
-        terminal.login()
+    with window_terminal(small_hall, 1) as terminal:
         called = call_next(terminal)
-    with ScreenStream(small_hall.ws_url("/ws/screen/hall")) as screen:
+    with open_screen(small_hall, "/ws/screen/hall") as screen:
         snapshot = screen.first()
         assert current_call([snapshot]) == called["number"], snapshot
         screen.drain(quiet=0.5)
@@ -120,11 +119,11 @@ def test_seq_survives_restart(small_hall: Server):
     assert last_seq > 0
 
     small_hall.restart()
-    with ScreenStream(small_hall.ws_url("/ws/screen/hall")) as screen:
+    with open_screen(small_hall, "/ws/screen/hall") as screen:
         snapshot = screen.first()
         assert snapshot["type"] == "snapshot" and snapshot["seq"] >= last_seq, snapshot
         assert current_call([snapshot]) in (None, called["number"]), snapshot
-    with ScreenStream(small_hall.ws_url(f"/ws/screen/hall?since={last_seq}")) as screen:
+    with open_screen(small_hall, f"/ws/screen/hall?since={last_seq}") as screen:
         frames = screen.drain(quiet=1.0)
         assert not calls(frames), f"old calls replayed after resuming: {summarize(frames)}"
         if frames and frames[0]["type"] == "snapshot":  # allowed: a fresh snapshot instead
@@ -135,11 +134,11 @@ def test_seq_survives_restart(small_hall: Server):
             assert_increasing(frames, after=last_seq)
 
 
-def test_dashboard_needs_a_supervisor_token(small_hall: Server):
+def test_dashboard_needs_a_supervisor_token(small_hall: Server, supervisor, open_screen):
     assert handshake_status(small_hall.ws_url("/ws/dashboard")) in (401, 403)
     assert handshake_status(small_hall.ws_url("/ws/dashboard?token=forged")) in (401, 403)
-    token = small_hall.login()
-    with ScreenStream(small_hall.ws_url(f"/ws/dashboard?token={token}")) as dashboard:
+    token = supervisor(small_hall).token
+    with open_screen(small_hall, f"/ws/dashboard?token={token}") as dashboard:
         snapshot = dashboard.first()
         assert snapshot["type"] == "snapshot" and snapshot["payload"]["kind"] == "dashboard", snapshot
         assert len(snapshot["payload"]["windows"]) == 24

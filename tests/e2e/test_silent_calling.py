@@ -15,8 +15,8 @@ import time
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from helpers import HOST, Server
-from mqtt_terminal import Terminal, wait_until
+from helpers import HOST, Server, wait_until
+from mqtt_terminal import Terminal
 
 AHEAD = 2
 WINDOW = 5  # small hall: window 5 ("5号窗口") serves queue A only
@@ -99,7 +99,8 @@ def call_next(terminal: Terminal, want: str) -> float:
     return took
 
 
-def test_notices_on_issue_ahead_and_call_survive_a_gateway_outage(start_server, small_hall_config):
+def test_notices_on_issue_ahead_and_call_survive_a_gateway_outage(start_server, small_hall_config,
+                                                                  window_terminal):
     gateway = Gateway().start()
     try:
         config = small_hall_config
@@ -124,8 +125,7 @@ def test_notices_on_issue_ahead_and_call_survive_a_gateway_outage(start_server, 
             assert t["number"] in n["text"] and f"前面还有{i}人" in n["text"], n["text"]
             assert n["text_en"], n
 
-        with Terminal.for_window(server, WINDOW) as terminal:
-            terminal.login()
+        with window_terminal(server, WINDOW) as terminal:
 
             # A001 called: its notice names window 5; A004 now has 2 ahead.
             call_next(terminal, "A001")

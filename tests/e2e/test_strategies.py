@@ -8,7 +8,7 @@ default. The change is audited with who and why, and survives a restart.
 
 from __future__ import annotations
 
-from helpers import Server
+from helpers import Server, bearer
 from mqtt_terminal import Terminal
 
 WALKINS_FIRST = {"order": ["returned", "green", "appointment", "walkin", "special"]}
@@ -18,7 +18,7 @@ def issue(server: Server, priority: str, token: str) -> str:
     status, body = server.post_json(
         "/api/v1/tickets",
         {"item": "general", "priority": priority},
-        headers={"Authorization": f"Bearer {token}"},
+        headers=bearer(token),
     )
     assert status == 201, body
     return body["number"]
@@ -32,15 +32,16 @@ def call(terminal: Terminal) -> str:
     return number
 
 
-def test_group_strategy_changes_the_next_calls(small_hall: Server):
-    token = small_hall.login()
+def test_group_strategy_changes_the_next_calls(small_hall: Server, supervisor, window_terminal):
+    token = supervisor(small_hall).token
     n1 = issue(small_hall, "normal", token)
     n2 = issue(small_hall, "normal", token)
     s1 = issue(small_hall, "special", token)
     s2 = issue(small_hall, "special", token)
 
-    with Terminal.for_window(small_hall, 3) as w3, Terminal.for_window(small_hall, 4) as w4, \
-            Terminal.for_window(small_hall, 5) as w5:
+    with window_terminal(small_hall, 3, login=False) as w3, \
+            window_terminal(small_hall, 4, login=False) as w4, \
+            window_terminal(small_hall, 5, login=False) as w5:
         for t in (w3, w4, w5):
             t.login()
         # Default: special groups before walk-ins.
@@ -62,7 +63,7 @@ def test_group_strategy_changes_the_next_calls(small_hall: Server):
 
     # Audited: who, what, why.
     status, body = small_hall.request("GET", "/api/v1/audit?limit=10",
-                                      headers={"Authorization": f"Bearer {token}"})
+                                      headers=bearer(token))
     assert status == 200, body
     entries = [a["entry"] for a in body["audit"]]
     assert any(e["action"] == "strategy_set" and e["who"] == "admin"
@@ -70,20 +71,20 @@ def test_group_strategy_changes_the_next_calls(small_hall: Server):
 
     # Persisted: after a restart the group still has its strategy.
     small_hall.restart()
-    token = small_hall.login()
+    token = supervisor(small_hall).token
     status, body = small_hall.request("GET", "/api/v1/strategies",
-                                      headers={"Authorization": f"Bearer {token}"})
+                                      headers=bearer(token))
     assert status == 200 and set(body["windows"]) == {"3", "4"}, body
     s3 = issue(small_hall, "special", token)
     n3 = issue(small_hall, "normal", token)
-    with Terminal.for_window(small_hall, 4) as w4:
+    with window_terminal(small_hall, 4, login=False) as w4:
         # Still logged in: window state survives restarts too.
         assert call(w4) == n3
     assert s3
 
 
-def test_invalid_strategies_are_refused(small_hall: Server):
-    token = small_hall.login()
+def test_invalid_strategies_are_refused(small_hall: Server, supervisor):
+    token = supervisor(small_hall).token
     for bad in ({"order": ["walkin", "walkin"]}, {"blend": [{"class": "walkin", "weight": 1}]},
                 {"max_wait_s": 5}, {"colour": "red"}):
         status, body = small_hall.put_json("/api/v1/strategies/hall", {"strategy": bad}, token=token)
@@ -93,14 +94,12 @@ def test_invalid_strategies_are_refused(small_hall: Server):
     assert status == 401, body
 
 
-def test_strategy_set_from_the_dashboard_stream(small_hall: Server):
+def test_strategy_set_from_the_dashboard_stream(small_hall: Server, supervisor, open_screen):
     """A supervisor changes the hall's strategy on the dashboard stream itself."""
     import json
 
-    from screen_stream import ScreenStream
-
-    token = small_hall.login()
-    with ScreenStream(small_hall.ws_url(f"/ws/dashboard?token={token}")) as dash:
+    token = supervisor(small_hall).token
+    with open_screen(small_hall, f"/ws/dashboard?token={token}") as dash:
         first = dash.recv(timeout=5)
         assert first and first["type"] == "snapshot"
         dash.ws.send(json.dumps({
@@ -124,5 +123,5 @@ def test_strategy_set_from_the_dashboard_stream(small_hall: Server):
                 break
         assert refused and not refused["payload"]["ok"], refused
     status, body = small_hall.request("GET", "/api/v1/strategies",
-                                      headers={"Authorization": f"Bearer {token}"})
+                                      headers=bearer(token))
     assert status == 200 and body["hall"]["max_wait_s"] == 1800, body

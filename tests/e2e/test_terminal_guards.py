@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from helpers import Server
-from mqtt_terminal import Terminal, new_command, wait_until
+from helpers import Server, wait_until
+from mqtt_terminal import Terminal, new_command
 
 
 def without_topic(reply: dict) -> dict:
@@ -26,11 +26,10 @@ def window_view(server: Server, window: str) -> tuple:
     return w["state"], w["staff"], w["ticket"]
 
 
-def test_duplicate_command_takes_effect_once(small_hall: Server):
+def test_duplicate_command_takes_effect_once(small_hall: Server, window_terminal):
     first = small_hall.issue(item="general")
     second = small_hall.issue(item="general")
-    with Terminal.for_window(small_hall, 1) as terminal:
-        terminal.login()
+    with window_terminal(small_hall, 1) as terminal:
 
         call = new_command("call_next")
         reply = terminal.request(call)
@@ -54,9 +53,10 @@ def test_duplicate_command_takes_effect_once(small_hall: Server):
     assert metrics.value("tingwu_calls_total", window="1") == 1
 
 
-def test_terminal_cannot_act_for_another_window(small_hall: Server):
+def test_terminal_cannot_act_for_another_window(small_hall: Server, window_terminal):
     waiting = small_hall.issue(item="general")
-    with Terminal.for_window(small_hall, 1) as own, Terminal.for_window(small_hall, 2) as other:
+    with window_terminal(small_hall, 1, login=False) as own, \
+            window_terminal(small_hall, 2, login=False) as other:
         own.login()
         before = window_view(small_hall, "1")
         assert before[0] == "idle"
@@ -90,8 +90,8 @@ def test_bad_credentials_are_refused(small_hall: Server, device, password, clien
     assert what.startswith("CONNACK refused"), f"expected a refusing CONNACK (rc 4/5), got: {what}"
 
 
-def test_login_rules(small_hall: Server):
-    with Terminal.for_window(small_hall, 3) as terminal:
+def test_login_rules(small_hall: Server, window_terminal):
+    with window_terminal(small_hall, 3, login=False) as terminal:
         for staff, pin in (("S03", "9999"), ("S99", "1111")):
             reply = terminal.request(new_command("login", staff=staff, pin=pin))
             assert_refused(reply, "bad_login")
@@ -107,10 +107,9 @@ def test_login_rules(small_hall: Server):
         assert state.get("window") == "3" and state.get("staff", {}).get("id") == "S03", state
 
 
-def test_malformed_commands_are_answered_and_counted(small_hall: Server):
+def test_malformed_commands_are_answered_and_counted(small_hall: Server, window_terminal):
     waiting = small_hall.issue(item="general")
-    with Terminal.for_window(small_hall, 1) as terminal:
-        terminal.login()
+    with window_terminal(small_hall, 1) as terminal:
 
         # The server may still read the id out of broken JSON, or answer with id null.
         assert_refused(terminal.send_raw(b'{"id": "broken", "action": ', command_id="broken"),

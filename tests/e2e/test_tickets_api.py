@@ -101,7 +101,7 @@ def test_windows_logged_out_still_count_as_open(small_hall: Server):
     assert small_hall.issue(item="tax")["queue"] == "C"
 
 
-def test_no_open_window_when_supervisor_disables_all(small_hall: Server):
+def test_no_open_window_when_supervisor_disables_all(small_hall: Server, supervisor):
     status, body = small_hall.put_json("/api/v1/windows/24/enabled",
                                        {"enabled": False, "reason": "no token"})
     assert status == 401, body
@@ -112,7 +112,7 @@ def test_no_open_window_when_supervisor_disables_all(small_hall: Server):
     status, body = small_hall.post_json("/api/v1/login", {"user": "admin", "password": "wrong"})
     assert_error(status, body, 401, "unauthorized")
 
-    token = small_hall.login()
+    token = supervisor(small_hall).token
     for window in ("1", "2", "24"):  # every window serving queue C
         small_hall.set_enabled(window, False, token)
     assert small_hall.windows()["24"]["enabled"] is False
