@@ -25,7 +25,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tingwu_actors::appointment::{
     self as appt, AppointmentError, Book, Booking, CancelBooking, CheckIn, CheckInKind, FindBy,
-    GetSlots, GetStats, StatsView,
+    GetSlots, GetStats, Refusal, StatsView,
 };
 use tingwu_actors::clock::HallClock;
 use tingwu_actors::core::slots;
@@ -65,19 +65,22 @@ pub fn load(reader: &StoreReader, clock: &HallClock) -> Result<Vec<Booking>, Rea
 
 fn appointment_error(e: AppointmentError) -> ApiError {
     use AppointmentError as E;
+    use Refusal as R;
     let status = match &e {
-        E::UnknownItem(_) | E::NoAppointments(_) | E::UnknownBooking | E::Cancelled => {
+        E::Refused(R::UnknownItem(_) | R::NoAppointments(_) | R::UnknownBooking | R::Cancelled) => {
             StatusCode::NOT_FOUND
         }
-        E::DayOutOfRange { .. } | E::UnknownSlot(_) => StatusCode::BAD_REQUEST,
-        E::SlotOver(_)
-        | E::SlotFull(_)
-        | E::AlreadyBooked
-        | E::NotCancellable(_)
-        | E::TooEarly { .. }
-        | E::AlreadyCheckedIn { .. }
-        | E::InProgress => StatusCode::CONFLICT,
-        E::CodeTaken | E::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+        E::Refused(R::DayOutOfRange { .. } | R::UnknownSlot(_)) => StatusCode::BAD_REQUEST,
+        E::Refused(
+            R::SlotOver(_)
+            | R::SlotFull(_)
+            | R::AlreadyBooked
+            | R::NotCancellable(_)
+            | R::TooEarly { .. }
+            | R::AlreadyCheckedIn { .. }
+            | R::InProgress,
+        ) => StatusCode::CONFLICT,
+        E::Refused(R::CodeTaken) | E::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
         E::Issue(i) => match i.code() {
             "unknown_item" | "unknown_queue" | "bad_request" => StatusCode::BAD_REQUEST,
             "idempotency_mismatch" => StatusCode::UNPROCESSABLE_ENTITY,
@@ -209,11 +212,11 @@ pub async fn book(
             .map_err(gone)?;
         match res {
             Ok(view) => return Ok((StatusCode::CREATED, Json(view))),
-            Err(AppointmentError::CodeTaken) => continue,
+            Err(AppointmentError::Refused(Refusal::CodeTaken)) => continue,
             Err(e) => return Err(appointment_error(e)),
         }
     }
-    Err(appointment_error(AppointmentError::CodeTaken))
+    Err(appointment_error(Refusal::CodeTaken.into()))
 }
 
 pub async fn cancel(
@@ -286,10 +289,10 @@ pub async fn checkin(
         .map_err(gone)?;
     let done = match res {
         Ok(done) => done,
-        Err(AppointmentError::TooEarly { opens, opens_local }) => {
+        Err(AppointmentError::Refused(Refusal::TooEarly { opens, opens_local })) => {
             // Not an ApiError: the answer also says when to come back.
             crate::telemetry::rejected("http", "too_early");
-            let message = AppointmentError::TooEarly {
+            let message = Refusal::TooEarly {
                 opens,
                 opens_local: opens_local.clone(),
             }

@@ -8,6 +8,7 @@
 //! they return through the storage port and publish the events.
 
 pub mod alarm;
+pub mod booking;
 pub mod bus;
 pub mod config;
 pub mod day;
