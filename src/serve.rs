@@ -22,8 +22,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, mpsc, watch};
 use tracing::{error, info};
 
+use crate::app::App;
 use crate::cli::{load_config, ServeArgs};
-use crate::http::{self, AppState, Sessions, TicketBoard, WsLimits};
+use crate::http::{self, AppState, TicketBoard, WsLimits};
 use crate::mqtt::edge::BrokerTarget;
 use crate::mqtt::{broker, edge, gate};
 use crate::storage::{self, Sealer};
@@ -208,7 +209,8 @@ async fn transports(
             )
         }
     };
-    let mut subscribed = edge::start(dir.clone(), target, violations_rx);
+    let app = App::new(dir.clone(), sealer.clone());
+    let mut subscribed = edge::start(app.clone(), target, violations_rx);
     // "Ready" means terminals are heard: wait for the server's own
     // subscription before announcing it.
     match tokio::time::timeout(Duration::from_secs(15), subscribed.wait_for(|s| *s)).await {
@@ -220,11 +222,10 @@ async fn transports(
     let ws_limits = WsLimits::default();
     let printers_dir = dir.clone();
     let state = AppState {
+        app: app.clone(),
         dir,
         db,
         sealer,
-        sessions: Arc::new(Sessions::default()),
-        callers: Arc::new(http::CallerSessions::default()),
         metrics,
         healthy: healthy.clone(),
         board,
@@ -237,8 +238,8 @@ async fn transports(
         .map_err(|e| format!("cannot listen for HTTP on {}: {e}", args.http))?;
     let http_addr: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;
     crate::devices::start_printers(&printers_dir, http_addr).await;
-    crate::devices::bus_link::start(&printers_dir);
-    crate::devices::start_card_readers(&printers_dir, &state.sealer);
+    crate::devices::bus_link::start(&app);
+    crate::devices::start_card_readers(&app);
     let limits = http::Limits::default();
     let server = tokio::spawn(http::serve(listener, http::router(state), limits, stop_rx));
     info!(http = %http_addr, mqtt = %mqtt_addr, data = %args.data.display(), "tingwu ready");

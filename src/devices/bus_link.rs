@@ -24,13 +24,11 @@ use std::time::{Duration, Instant};
 
 use tingwu_actors::alarm::{Alarm, Clear, Raise, Severity};
 use tingwu_actors::bus::{
-    self, BusConfig, BusDeviceConfig, BusDeviceKind, Evaluation, EventGate, Health, Poller,
+    self, BusConfig, BusDeviceConfig, BusDeviceKind, EventGate, Health, Poller,
 };
-use tingwu_actors::core::ticket::{parse_ticket_id, TicketStatus};
-use tingwu_actors::events::{AuditEntry, CommittedEvent, EventBody};
+use tingwu_actors::core::ticket::TicketStatus;
+use tingwu_actors::events::{CommittedEvent, EventBody};
 use tingwu_actors::hall::Directory;
-use tingwu_actors::store::Commit;
-use tingwu_actors::window::Command;
 use tingwu_protocols::modbus_profile::{self as profile, Beep, DeviceEvent, Display, DisplayMode};
 use tingwu_protocols::terminal::TerminalCommand;
 use tokio::sync::broadcast;
@@ -38,6 +36,10 @@ use tokio_modbus::client::Context;
 use tokio_modbus::prelude::*;
 use tokio_serial::SerialPortBuilderExt;
 use tracing::{debug, info, warn};
+
+use crate::app::evaluations::{EvaluationError, Rating};
+use crate::app::window_commands::Sender;
+use crate::app::{App, WindowCommandError};
 
 /// How long a device may take to answer one request.
 pub const REPLY_TIMEOUT: Duration = Duration::from_millis(300);
@@ -52,8 +54,10 @@ fn count_error(id: &str, reason: &'static str) {
         .increment(1);
 }
 
-/// Starts a link task per configured bus.
-pub fn start(dir: &Directory) {
+/// Starts a link task per configured bus; key presses and ratings go
+/// through `app`.
+pub fn start(app: &App) {
+    let dir = app.directory();
     for b in &dir.config.buses {
         let devices: Vec<BusDeviceConfig> = dir
             .config
@@ -72,6 +76,7 @@ pub fn start(dir: &Directory) {
             events: dir.store.subscribe(),
             cfg: b.clone(),
             dir: dir.clone(),
+            app: app.clone(),
         };
         tokio::spawn(link.run());
     }
@@ -80,6 +85,7 @@ pub fn start(dir: &Directory) {
 struct Link {
     cfg: BusConfig,
     dir: Directory,
+    app: App,
     devices: HashMap<String, BusDeviceConfig>,
     poller: Poller,
     gate: EventGate,
@@ -389,9 +395,6 @@ impl Link {
                 let Some(action) = bus::key_action(key) else {
                     return true;
                 };
-                let Some(window) = self.dir.windows.get(&dev.window) else {
-                    return true;
-                };
                 if dev.kind != BusDeviceKind::Terminal {
                     warn!(device = %dev.id, "a key press from a device that is not a terminal");
                     return true;
@@ -406,19 +409,21 @@ impl Link {
                     ticket: None,
                     window: None,
                 };
-                match window
-                    .send(Command {
-                        cmd,
-                        received: Instant::now(),
-                        acting_staff: None,
-                    })
+                match self
+                    .app
+                    .window_command(&dev.window, cmd, Instant::now(), Sender::Bus)
                     .await
                 {
                     Ok(reply) => {
                         info!(device = %dev.id, window = %dev.window, key = ?key, ok = reply.ok, error = ?reply.error, "terminal key");
                         true
                     }
-                    Err(_) => false,
+                    Err(WindowCommandError::Unavailable) => false,
+                    Err(e) => {
+                        // Refused for good (no such window): acknowledged.
+                        warn!(device = %dev.id, window = %dev.window, error = %e, "terminal key refused");
+                        true
+                    }
                 }
             }
             DeviceEvent::Evaluation(grade) => self.evaluate(dev, grade).await,
@@ -431,38 +436,27 @@ impl Link {
             warn!(device = %dev.id, window = %dev.window, "a rating but no finished ticket to rate");
             return true;
         };
-        let Some((day, _, _)) = parse_ticket_id(&ticket) else {
-            return true;
-        };
-        let e = Evaluation {
-            ticket: ticket.clone(),
+        let rating = Rating {
+            ticket,
             number,
             window: dev.window.clone(),
-            score: grade.code(),
-            label: grade.label().to_string(),
+            grade,
             device: dev.id.clone(),
-            at: chrono::Utc::now(),
-        };
-        let mut commit = Commit::default();
-        commit.put_json(tingwu_actors::keys::evaluation(day, &ticket), &e);
-        commit.event(EventBody::Audit(AuditEntry {
             who: format!("bus/{}/{}", self.cfg.id, dev.id),
-            action: "evaluation".into(),
-            target: ticket.clone(),
-            reason: None,
-            detail: serde_json::to_value(&e).unwrap_or_default(),
-        }));
-        if let Err(err) = self.dir.store.commit(commit).await {
-            warn!(device = %dev.id, error = %err, "evaluation not stored; read again");
-            return false;
+        };
+        match self.app.record_evaluation(rating).await {
+            Ok(_) => {}
+            Err(EvaluationError::NotATicket(ticket)) => {
+                debug!(device = %dev.id, ticket = %ticket, "rated ticket has no day; dropped");
+                return true;
+            }
+            Err(EvaluationError::Storage(err)) => {
+                warn!(device = %dev.id, error = %err, "evaluation not stored; read again");
+                return false;
+            }
         }
         // Rated once: a second rating waits for the next finished ticket.
         self.finished.remove(&dev.window);
-        metrics::counter!("tingwu_evaluations_total", "score" => e.score.to_string()).increment(1);
-        info!(ticket = %ticket, window = %dev.window, score = e.score, "evaluation stored");
-        if bus::is_bad(grade) {
-            let _ = self.dir.alarms.send(Raise(bus::bad_rating_alarm(&e))).await;
-        }
         true
     }
 }

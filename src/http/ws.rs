@@ -28,6 +28,8 @@ use tokio::time::Instant;
 use super::auth::supervisor;
 use super::extract::{Path, Query, WsUpgrade};
 use super::{ApiError, AppState};
+use crate::app::strategies::StrategyChange;
+use crate::app::{App, StrategyError};
 use crate::telemetry;
 
 const MAX_MESSAGE: usize = 16 * 1024;
@@ -103,7 +105,7 @@ struct Stream {
     shutdown: watch::Receiver<bool>,
     _slot: OwnedSemaphorePermit,
     /// Dashboard streams: the supervisor, who may send commands on it.
-    control: Option<(String, actix::Addr<tingwu_actors::hall::HallActor>)>,
+    control: Option<(String, App)>,
 }
 
 /// A supervisor's command on the dashboard stream.
@@ -125,13 +127,10 @@ enum DashboardCommand {
     },
 }
 
-/// Answers one dashboard command with a frame for the same socket.
-async fn dashboard_command(
-    text: &str,
-    user: &str,
-    hall: &actix::Addr<tingwu_actors::hall::HallActor>,
-) -> String {
-    use tingwu_actors::hall::{ChangeStrategy, StrategyScope};
+/// Answers one dashboard command with a `command_result` frame for the
+/// same socket: `{id, ok, result}`, the result being the strategies in
+/// force or `{code, message}`.
+async fn dashboard_command(text: &str, user: &str, app: &App) -> String {
     let frame = |ok: bool, id: Option<String>, payload: serde_json::Value| {
         serde_json::json!({
             "type": "command_result", "seq": 0, "ts": chrono::Utc::now().to_rfc3339(),
@@ -158,50 +157,30 @@ async fn dashboard_command(
         strategy,
         reason,
     } = cmd;
-    if scope != "hall" && windows.is_empty() {
-        telemetry::rejected("ws", "bad_request");
-        return frame(
-            false,
-            id,
-            serde_json::json!({"code": "bad_request", "message": "list at least one window"}),
-        );
-    }
-    let scope = match scope.as_str() {
-        "hall" => StrategyScope::Hall,
-        "windows" => StrategyScope::Windows(windows),
-        "reset" => StrategyScope::Reset(windows),
-        other => {
-            telemetry::rejected("ws", "bad_request");
-            return frame(
-                false,
-                id,
-                serde_json::json!({"code": "bad_request", "message": format!("unknown scope {other:?}: hall, windows or reset")}),
-            );
-        }
+    let change = StrategyChange {
+        scope,
+        windows,
+        strategy,
+        reason,
     };
-    match hall
-        .send(ChangeStrategy {
-            scope,
-            strategy,
-            who: user.to_string(),
-            reason,
-        })
-        .await
-    {
-        Ok(Ok(view)) => frame(true, id, serde_json::json!(view)),
-        Ok(Err(e)) => {
-            telemetry::rejected("ws", "invalid_strategy");
+    match app.change_strategy(user, change).await {
+        Ok(view) => frame(true, id, serde_json::json!(view)),
+        Err(e) => {
+            // On this stream every refusal by the hall is `invalid_strategy`.
+            let code = match &e {
+                StrategyError::Scope(_) => "bad_request",
+                StrategyError::Refused(_) => "invalid_strategy",
+                StrategyError::ShuttingDown => "unavailable",
+            };
+            if code != "unavailable" {
+                telemetry::rejected("ws", code);
+            }
             frame(
                 false,
                 id,
-                serde_json::json!({"code": "invalid_strategy", "message": e.to_string()}),
+                serde_json::json!({"code": code, "message": e.to_string()}),
             )
         }
-        Err(_) => frame(
-            false,
-            id,
-            serde_json::json!({"code": "unavailable", "message": "the hall is shutting down"}),
-        ),
     }
 }
 
@@ -256,7 +235,7 @@ pub async fn dashboard(
             limits: s.ws.clone(),
             shutdown: s.shutdown.clone(),
             _slot: slot,
-            control: Some((user, s.dir.hall.clone())),
+            control: Some((user, s.app.clone())),
         },
     ))
 }
@@ -324,8 +303,8 @@ async fn run(mut socket: WebSocket, mut st: Stream) {
                 match incoming {
                     None | Some(Err(_)) | Some(Ok(Message::Close(_))) => open = false,
                     Some(Ok(Message::Text(text))) if st.control.is_some() => {
-                        if let Some((user, hall)) = &st.control {
-                            let answer = dashboard_command(text.as_str(), user, hall).await;
+                        if let Some((user, app)) = &st.control {
+                            let answer = dashboard_command(text.as_str(), user, app).await;
                             open = send(&mut socket, &answer).await;
                         }
                     }
