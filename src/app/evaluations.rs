@@ -74,3 +74,47 @@ impl App {
         Ok(e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::testing::demo_app;
+    use tingwu_actors::alarm::GetAlarms;
+
+    fn rating(ticket: &str, grade: Grade) -> Rating {
+        Rating {
+            ticket: ticket.into(),
+            number: "A001".into(),
+            window: "1".into(),
+            grade,
+            device: "eval-1".into(),
+            who: "bus/b1/eval-1".into(),
+        }
+    }
+
+    #[actix::test]
+    async fn a_rating_is_committed_with_an_audit_event_and_a_bad_one_alarms() {
+        let (app, _keys) = demo_app();
+        let mut events = app.directory().store.subscribe();
+        let ticket = app.directory().clock.day(app.directory().clock.now()) + "-A001";
+        let Some((_, _, _)) = parse_ticket_id(&ticket) else {
+            panic!("test ticket id {ticket:?} does not parse");
+        };
+        let e = app
+            .record_evaluation(rating(&ticket, Grade::VeryDissatisfied))
+            .await
+            .unwrap();
+        assert_eq!(e.score, Grade::VeryDissatisfied.code());
+        let committed = events.recv().await.unwrap();
+        assert!(
+            matches!(&committed.body, EventBody::Audit(a) if a.action == "evaluation" && a.target == ticket)
+        );
+        let alarms = app.directory().alarms.send(GetAlarms).await.unwrap();
+        assert!(format!("{alarms:?}").contains(&format!("evaluation/{ticket}/bad")));
+        let e = app
+            .record_evaluation(rating("garbage", Grade::VerySatisfied))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, EvaluationError::NotATicket(_)));
+    }
+}

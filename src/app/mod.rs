@@ -91,3 +91,28 @@ impl App {
         &self.callers
     }
 }
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! An [`App`] over the demo hall's actors on the in-memory store.
+
+    use super::*;
+    use tingwu_actors::clock::HallClock;
+    use tingwu_actors::config::HallConfig;
+    use tingwu_actors::records::Recovered;
+    use tingwu_actors::store::memory_store;
+
+    /// The app and the directory holding its sealer's key (keep it alive).
+    pub(crate) fn demo_app() -> (App, tempfile::TempDir) {
+        let cfg = Arc::new(HallConfig::demo().unwrap());
+        let clock = HallClock::of(&cfg);
+        let recovered = Recovered {
+            day: clock.day(clock.now()),
+            ..Recovered::default()
+        };
+        let dir = Directory::start(cfg, memory_store(0), recovered);
+        let tmp = tempfile::tempdir().unwrap();
+        let sealer = Arc::new(Sealer::load_or_create(tmp.path(), false).unwrap());
+        (App::new(dir, sealer), tmp)
+    }
+}

@@ -76,3 +76,61 @@ impl App {
         Ok(strategies)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::testing::demo_app;
+
+    fn change(scope: &str, windows: &[&str], strategy: Option<Strategy>) -> StrategyChange {
+        StrategyChange {
+            scope: scope.into(),
+            windows: windows.iter().map(|w| w.to_string()).collect(),
+            strategy,
+            reason: None,
+        }
+    }
+
+    #[actix::test]
+    async fn scopes_are_checked_before_the_hall_is_asked() {
+        let (app, _keys) = demo_app();
+        let hall = app.strategies().await.unwrap().hall;
+        let e = app
+            .change_strategy("admin", change("windows", &[], Some(hall.clone())))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StrategyError::Scope(ScopeError::NoWindows)));
+        let e = app
+            .change_strategy("admin", change("area", &["1"], Some(hall.clone())))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StrategyError::Scope(ScopeError::Unknown(_))));
+        let e = app
+            .change_strategy("admin", change("windows", &["9999"], Some(hall.clone())))
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            StrategyError::Refused(StrategyChangeError::UnknownWindow(_))
+        ));
+        let e = app
+            .change_strategy("admin", change("hall", &[], None))
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            StrategyError::Refused(StrategyChangeError::Missing)
+        ));
+        let first = app.directory().windows.keys().next().unwrap().clone();
+        let view = app
+            .change_strategy("admin", change("windows", &[&first], Some(hall)))
+            .await
+            .unwrap();
+        assert!(view.windows.contains_key(&first));
+        let view = app
+            .change_strategy("admin", change("reset", &[&first], None))
+            .await
+            .unwrap();
+        assert!(!view.windows.contains_key(&first));
+    }
+}

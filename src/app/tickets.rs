@@ -207,3 +207,91 @@ impl App {
         Some((PrintAnswer { printer, status }, fallback))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::testing::demo_app;
+    use tingwu_protocols::id_number;
+
+    fn young() -> IdNumber {
+        let first17 = "11010519900101002";
+        let check = id_number::check_digit(first17).unwrap();
+        id_number::validate(&format!("{first17}{check}")).unwrap()
+    }
+
+    #[actix::test]
+    async fn green_needs_a_valid_supervisor_claim() {
+        let (app, _keys) = demo_app();
+        let token = app.login("admin", "demo-admin").unwrap();
+        let green = |claim: Claim| app.admit_priority(Priority::Green, None, None, &claim);
+        assert!(matches!(
+            green(Claim::Absent),
+            Err(TicketError::Priority(PriorityRefused::Green))
+        ));
+        assert!(matches!(
+            green(Claim::Bearer(None)),
+            Err(TicketError::Auth(AuthError::NoSupervisorToken))
+        ));
+        assert!(matches!(
+            green(Claim::Bearer(Some("forged".into()))),
+            Err(TicketError::Auth(AuthError::UnknownSupervisorToken))
+        ));
+        assert_eq!(
+            green(Claim::Bearer(Some(format!(" {token} ")))).unwrap(),
+            Priority::Green
+        );
+    }
+
+    #[actix::test]
+    async fn special_takes_the_configured_password_and_ignores_claims_otherwise() {
+        let (app, _keys) = demo_app();
+        let special = |pw: Option<&str>| {
+            app.admit_priority(Priority::Special, Some(&young()), pw, &Claim::Absent)
+        };
+        assert_eq!(special(Some("demo-special")).unwrap(), Priority::Special);
+        assert!(matches!(
+            special(Some("demo-specia")),
+            Err(TicketError::Priority(PriorityRefused::Special { .. }))
+        ));
+        assert!(matches!(
+            special(None),
+            Err(TicketError::Priority(PriorityRefused::Special { .. }))
+        ));
+        // A normal ticket never asks about the supervisor: a bad token is
+        // not an error there.
+        let forged = Claim::Bearer(Some("forged".into()));
+        assert_eq!(
+            app.admit_priority(Priority::Normal, Some(&young()), None, &forged)
+                .unwrap(),
+            Priority::Normal
+        );
+        assert_eq!(app.priority_by_age(&young()), Priority::Normal);
+    }
+
+    #[actix::test]
+    async fn bad_personal_data_and_unknown_kiosks_issue_nothing() {
+        let (app, _keys) = demo_app();
+        let order = |edit: fn(&mut TicketOrder)| {
+            let mut o = TicketOrder {
+                queue: Some("A".into()),
+                ..TicketOrder::default()
+            };
+            edit(&mut o);
+            o
+        };
+        let e = app
+            .issue_ticket(order(|o| o.phone = Some("12345".into())))
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            TicketError::Personal(PersonalError::InvalidPhone)
+        ));
+        let e = app
+            .issue_ticket(order(|o| o.kiosk = Some("nowhere".into())))
+            .await
+            .unwrap_err();
+        assert_eq!(e.to_string(), "unknown kiosk \"nowhere\" (取号机不存在)");
+    }
+}

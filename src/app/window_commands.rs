@@ -182,3 +182,94 @@ impl App {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::testing::demo_app;
+    use tingwu_protocols::terminal::parse_command;
+
+    fn cmd(json: &str) -> TerminalCommand {
+        parse_command(json.as_bytes()).unwrap()
+    }
+
+    #[actix::test]
+    async fn unknown_windows_and_logins_as_someone_else_are_refused_before_the_window() {
+        let (app, _keys) = demo_app();
+        let e = app
+            .window_command(
+                "9999",
+                cmd(r#"{"id":"u1","action":"logout"}"#),
+                Instant::now(),
+                Sender::Terminal,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e, WindowCommandError::UnknownWindow("9999".into()));
+        let session = CallerSession {
+            window: "1".into(),
+            staff: "S01".into(),
+        };
+        let e = app
+            .window_command(
+                "1",
+                cmd(r#"{"id":"u2","action":"login","staff":"S02","pin":"1111"}"#),
+                Instant::now(),
+                Sender::Caller(session),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e, WindowCommandError::NotYourself("S01".into()));
+    }
+
+    #[actix::test]
+    async fn a_full_window_is_busy_and_frees_its_slot_after_the_answer() {
+        let (app, _keys) = demo_app();
+        let mut pending = Vec::new();
+        for i in 0..IN_FLIGHT_PER_WINDOW {
+            let c = cmd(&format!(r#"{{"id":"b{i}","action":"logout"}}"#));
+            pending.push(
+                app.submit_command("1", c, Instant::now(), Sender::Terminal)
+                    .unwrap(),
+            );
+        }
+        let Err(e) = app.submit_command(
+            "1",
+            cmd(r#"{"id":"b-over","action":"logout"}"#),
+            Instant::now(),
+            Sender::Terminal,
+        ) else {
+            panic!("a ninth command was taken");
+        };
+        assert_eq!(
+            e,
+            WindowCommandError::Busy {
+                command: "b-over".into()
+            }
+        );
+        // The caller page's slots are its own.
+        let session = CallerSession {
+            window: "1".into(),
+            staff: "S01".into(),
+        };
+        assert!(app
+            .submit_command(
+                "1",
+                cmd(r#"{"id":"c1","action":"logout"}"#),
+                Instant::now(),
+                Sender::Caller(session),
+            )
+            .is_ok());
+        for p in pending {
+            p.reply().await.unwrap();
+        }
+        assert!(app
+            .submit_command(
+                "1",
+                cmd(r#"{"id":"b-again","action":"logout"}"#),
+                Instant::now(),
+                Sender::Terminal,
+            )
+            .is_ok());
+    }
+}
