@@ -177,6 +177,7 @@ async fn transports(
     ));
     crate::notify::start(&dir, &db, &sealer);
     // MQTT: embedded broker behind the ACL gate, or an external broker.
+    let app = App::new(dir.clone(), sealer.clone());
     let (violations_tx, violations_rx) = mpsc::channel(256);
     let (mqtt_addr, target) = match &args.mqtt_broker {
         Some(url) => {
@@ -195,7 +196,7 @@ async fn transports(
                 .await
                 .map_err(|e| format!("cannot listen for MQTT on {}: {e}", args.mqtt))?;
             let bound = listener.local_addr().map_err(|e| e.to_string())?;
-            let policy = Arc::new(gate::Policy::of(&dir.config));
+            let policy = Arc::new(gate::Policy::new(app.clone()));
             tokio::spawn(gate::run(listener, internal.addr, policy, violations_tx));
             (
                 bound.to_string(),
@@ -209,7 +210,6 @@ async fn transports(
             )
         }
     };
-    let app = App::new(dir.clone(), sealer.clone());
     let mut subscribed = edge::start(app.clone(), target, violations_rx);
     // "Ready" means terminals are heard: wait for the server's own
     // subscription before announcing it.

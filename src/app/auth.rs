@@ -1,15 +1,16 @@
 //! Authentication and roles: supervisor sessions (`POST /api/v1/login`,
 //! bearer tokens for the dashboard, strategies, window admin and
 //! green-channel tickets) and caller sessions (the software caller at one
-//! window, for one staff member, with a PIN lockout). Device credentials
-//! of MQTT terminals are checked by the ACL gate (`mqtt::gate`) before a
-//! packet reaches the broker.
+//! window, for one staff member, with a PIN lockout) and MQTT device
+//! credentials (checked for the ACL gate, `mqtt::gate`, before a packet
+//! reaches the broker).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use rand::RngCore;
+use tingwu_protocols::terminal::Topics;
 
 use super::App;
 
@@ -66,6 +67,50 @@ pub enum AuthError {
     CallerSessionsFull,
 }
 
+/// Why an MQTT device's CONNECT is refused; the gate answers each with a
+/// CONNACK code and logs [`DeviceAuthError::reason`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DeviceAuthError {
+    /// No username (CONNACK not authorized).
+    #[error("no username")]
+    NoUsername,
+    /// The username is not a configured device (bad credentials).
+    #[error("unknown device")]
+    UnknownDevice,
+    /// The password is not the device's (bad credentials).
+    #[error("wrong password")]
+    WrongPassword,
+    /// The client id is not the username (identifier rejected).
+    #[error("client id differs from username")]
+    ClientIdMismatch,
+    /// A will on another topic than the device's status (not authorized).
+    #[error("will topic is not the device's status topic")]
+    BadWill,
+}
+
+impl DeviceAuthError {
+    /// The refusal's reason, for logs and the gate's error.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::NoUsername => "no username",
+            Self::UnknownDevice => "unknown device",
+            Self::WrongPassword => "wrong password",
+            Self::ClientIdMismatch => "client id differs from username",
+            Self::BadWill => "will topic is not the device's status topic",
+        }
+    }
+}
+
+/// What an MQTT CONNECT presents.
+#[derive(Debug, Clone, Copy)]
+pub struct DeviceCredentials<'a> {
+    pub username: Option<&'a str>,
+    pub password: Option<&'a [u8]>,
+    pub client_id: &'a str,
+    /// The will's topic, if the CONNECT has a will.
+    pub will_topic: Option<&'a str>,
+}
+
 /// A supervisor credential as a request presents it, for actions where a
 /// supervisor is optional (a green-channel ticket).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -81,7 +126,11 @@ pub enum Claim {
 /// Compares secrets (passwords, PINs) without an early exit, so the time
 /// taken says nothing about how much of one was right.
 pub fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+    same_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// [`same_secret`] over bytes.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let mut diff = a.len() ^ b.len();
     for (i, x) in a.iter().enumerate() {
         diff |= usize::from(x ^ b.get(i).copied().unwrap_or(0));
@@ -305,6 +354,36 @@ impl App {
         }
     }
 
+    /// An MQTT device's CONNECT: the device id when the username is a
+    /// configured device, the password its own, the client id the username
+    /// and any will on the device's own status topic.
+    pub fn device_login(&self, c: &DeviceCredentials<'_>) -> Result<String, DeviceAuthError> {
+        let user = c.username.ok_or(DeviceAuthError::NoUsername)?;
+        let device = self
+            .dir
+            .config
+            .devices
+            .iter()
+            .find(|d| d.id == user)
+            .ok_or(DeviceAuthError::UnknownDevice)?;
+        if !c
+            .password
+            .is_some_and(|p| same_bytes(p, device.password.as_bytes()))
+        {
+            return Err(DeviceAuthError::WrongPassword);
+        }
+        if c.client_id != user {
+            return Err(DeviceAuthError::ClientIdMismatch);
+        }
+        if let Some(topic) = c.will_topic {
+            let own = Topics::new(self.dir.config.hall.id.clone()).device_status(user);
+            if topic != own {
+                return Err(DeviceAuthError::BadWill);
+            }
+        }
+        Ok(user.to_string())
+    }
+
     /// Checks that the caller page names a window of the hall.
     pub fn caller_window(&self, window: &str) -> Result<(), AuthError> {
         if self.dir.windows.contains_key(window) {
@@ -430,6 +509,61 @@ mod tests {
         assert!(!same_secret("1111", "1112"));
         assert!(!same_secret("1111", "11110"));
         assert!(!same_secret("", "1"));
+    }
+
+    #[actix::test]
+    async fn device_credentials_are_checked_whole() {
+        let (app, _keys) = crate::app::testing::demo_app();
+        let status = Topics::new(app.directory().config.hall.id.clone()).device_status("T01");
+        let creds = |user: Option<&'static str>, pw: &'static [u8], client: &'static str| {
+            DeviceCredentials {
+                username: user,
+                password: Some(pw),
+                client_id: client,
+                will_topic: None,
+            }
+        };
+        let ok = creds(Some("T01"), b"demo-pass-T01", "T01");
+        assert_eq!(app.device_login(&ok).as_deref(), Ok("T01"));
+        let with_will = DeviceCredentials {
+            will_topic: Some(&status),
+            ..ok
+        };
+        assert!(app.device_login(&with_will).is_ok());
+        let bad_will = DeviceCredentials {
+            will_topic: Some("tingwu/v1/x/device/T02/status"),
+            ..ok
+        };
+        assert_eq!(app.device_login(&bad_will), Err(DeviceAuthError::BadWill));
+        let cases = [
+            (
+                creds(None, b"demo-pass-T01", "T01"),
+                DeviceAuthError::NoUsername,
+            ),
+            (
+                creds(Some("T99"), b"demo-pass-T01", "T99"),
+                DeviceAuthError::UnknownDevice,
+            ),
+            (
+                creds(Some("T01"), b"demo-pass-T0", "T01"),
+                DeviceAuthError::WrongPassword,
+            ),
+            (
+                creds(Some("T01"), b"demo-pass-T01", "T02"),
+                DeviceAuthError::ClientIdMismatch,
+            ),
+        ];
+        for (c, want) in cases {
+            assert_eq!(app.device_login(&c), Err(want));
+        }
+        let no_password = DeviceCredentials {
+            password: None,
+            ..ok
+        };
+        assert_eq!(
+            app.device_login(&no_password),
+            Err(DeviceAuthError::WrongPassword)
+        );
     }
 
     #[test]
