@@ -8,14 +8,15 @@
 //! `command_result`, a log line and a metric). [`App`] owns, once each:
 //!
 //! - routing to the actors (the [`Directory`]);
-//! - authentication and roles: supervisor sessions, caller sessions
-//!   (`auth.rs`);
+//! - authentication and roles: supervisor sessions, caller sessions, MQTT
+//!   device credentials (`auth.rs`);
 //! - sealing and masking of personal data (`personal.rs`);
-//! - ticket priority admission, issuing and printing (`tickets.rs`, the
-//!   rule itself in `tingwu_core::admission`);
+//! - ticket priority admission, issuing, printing and rejoining
+//!   (`tickets.rs`, the priority rule itself in `tingwu_core::admission`);
 //! - window commands and their in-flight limits (`window_commands.rs`);
 //! - calling-strategy changes and their scope (`strategies.rs`, the scope
 //!   rule in `tingwu_core::strategy_scope`);
+//! - opening and closing windows (`windows.rs`);
 //! - recording an evaluation (`evaluations.rs`).
 //!
 //! Each concept has one error enum (`thiserror`) whose messages are the
@@ -27,6 +28,7 @@ pub mod personal;
 pub mod strategies;
 pub mod tickets;
 pub mod window_commands;
+pub mod windows;
 
 use std::sync::Arc;
 
@@ -39,6 +41,7 @@ pub use personal::PersonalError;
 pub use strategies::StrategyError;
 pub use tickets::TicketError;
 pub use window_commands::WindowCommandError;
+pub use windows::WindowAdminRefusal;
 
 /// The application layer's handle; cheap to clone (everything behind it is
 /// shared). Build one per hall with [`App::new`].

@@ -8,8 +8,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use tingwu_actors::core::admission::{self, Admission, PriorityRefused, PriorityRequest};
 use tingwu_actors::core::day::hall_day;
-use tingwu_actors::core::ticket::{Channel, Priority};
-use tingwu_actors::hall::{IssueError, IssueTicket};
+use tingwu_actors::core::ticket::{Channel, Priority, Ticket};
+use tingwu_actors::hall::{IssueError, IssueTicket, Rejoin, RejoinError};
 use tingwu_actors::kiosk::{PrintIssued, TakeTicket};
 use tingwu_actors::printer::PrintStatus;
 use tingwu_actors::queue::Issued;
@@ -176,6 +176,16 @@ impl App {
             tracing::info!(ticket = %issued.ticket.id, queue = %issued.ticket.queue, channel = ?issued.ticket.channel, priority = ?issued.ticket.priority, "ticket issued");
         }
         Ok(issued)
+    }
+
+    /// A no-show comes back: the durable `ticket` (skipped) rejoins its
+    /// queue a few places back, within the hall's time limit.
+    pub async fn rejoin(&self, ticket: Ticket) -> Result<TicketView, RejoinError> {
+        self.dir
+            .hall
+            .send(Rejoin(Box::new(ticket)))
+            .await
+            .map_err(|_| RejoinError::Unavailable)?
     }
 
     /// Prints a durable ticket at `kiosk`'s printer. None when the kiosk

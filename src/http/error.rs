@@ -9,7 +9,9 @@ use axum::Json;
 use futures::StreamExt;
 use serde_json::json;
 
-use crate::app::{AuthError, PersonalError, StrategyError, TicketError, WindowCommandError};
+use crate::app::{
+    AuthError, PersonalError, StrategyError, TicketError, WindowAdminRefusal, WindowCommandError,
+};
 use crate::telemetry;
 
 #[derive(Debug)]
@@ -154,6 +156,17 @@ impl From<WindowCommandError> for ApiError {
                 Self::forbidden("forbidden", message)
             }
             WindowCommandError::Unavailable => Self::unavailable(message),
+        }
+    }
+}
+
+impl From<WindowAdminRefusal> for ApiError {
+    fn from(e: WindowAdminRefusal) -> Self {
+        match e {
+            WindowAdminRefusal::UnknownWindow(_) => Self::not_found(e.to_string()),
+            WindowAdminRefusal::Failed(_) | WindowAdminRefusal::ShuttingDown => {
+                Self::unavailable(e.to_string())
+            }
         }
     }
 }

@@ -231,25 +231,19 @@ pub async fn rejoin(
 ) -> Result<Json<TicketView>, ApiError> {
     // The skip that made it a no-show was acknowledged, so it is durable.
     let ticket = read_stored(&s, &id).await?;
-    let view = s
-        .dir
-        .hall
-        .send(tingwu_actors::hall::Rejoin(Box::new(ticket)))
-        .await
-        .map_err(|_| ApiError::unavailable("the hall is shutting down"))?
-        .map_err(|e| {
-            use tingwu_actors::hall::RejoinError as E;
-            match e {
-                E::NotSkipped | E::OtherDay => {
-                    ApiError::new(StatusCode::CONFLICT, "not_a_no_show", e.to_string())
-                }
-                E::AlreadyRejoined => {
-                    ApiError::new(StatusCode::CONFLICT, "already_rejoined", e.to_string())
-                }
-                E::TooLate(_) => ApiError::new(StatusCode::CONFLICT, "too_late", e.to_string()),
-                E::Storage(_) | E::Unavailable => ApiError::unavailable(e.to_string()),
+    let view = s.app.rejoin(ticket).await.map_err(|e| {
+        use tingwu_actors::hall::RejoinError as E;
+        match e {
+            E::NotSkipped | E::OtherDay => {
+                ApiError::new(StatusCode::CONFLICT, "not_a_no_show", e.to_string())
             }
-        })?;
+            E::AlreadyRejoined => {
+                ApiError::new(StatusCode::CONFLICT, "already_rejoined", e.to_string())
+            }
+            E::TooLate(_) => ApiError::new(StatusCode::CONFLICT, "too_late", e.to_string()),
+            E::Storage(_) | E::Unavailable => ApiError::unavailable(e.to_string()),
+        }
+    })?;
     Ok(Json(public(view)))
 }
 
