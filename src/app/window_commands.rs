@@ -50,7 +50,7 @@ pub enum WindowCommandError {
 
 /// Who sends a command.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Sender {
+pub enum Origin {
     /// The window's own terminal over MQTT.
     Terminal,
     /// The window's caller page, for the session's staff member.
@@ -129,16 +129,16 @@ impl App {
         window: &str,
         cmd: TerminalCommand,
         received: Instant,
-        sender: Sender,
+        origin: Origin,
     ) -> Result<PendingReply, WindowCommandError> {
         let addr = self
             .dir
             .windows
             .get(window)
             .ok_or_else(|| WindowCommandError::UnknownWindow(window.to_string()))?;
-        let (slot, acting_staff) = match &sender {
-            Sender::Terminal => (Some(self.terminal_slots.take(window)), None),
-            Sender::Caller(session) => {
+        let (slot, acting_staff) = match &origin {
+            Origin::Terminal => (Some(self.terminal_slots.take(window)), None),
+            Origin::Caller(session) => {
                 if cmd.action == Action::Login
                     && cmd.staff.as_deref() != Some(session.staff.as_str())
                 {
@@ -149,14 +149,14 @@ impl App {
                     Some(session.staff.clone()),
                 )
             }
-            Sender::Bus => (None, None),
+            Origin::Bus => (None, None),
         };
         let slot = match slot {
             Some(Some(permit)) => Some(permit),
             Some(None) => return Err(WindowCommandError::Busy { command: cmd.id }),
             None => None,
         };
-        tracing::debug!(window = %window, command = %cmd.id, action = %cmd.action, sender = ?sender, "window command");
+        tracing::debug!(window = %window, command = %cmd.id, action = %cmd.action, origin = ?origin, "window command");
         let request = addr.send(Command {
             cmd,
             received,
@@ -164,7 +164,7 @@ impl App {
         });
         Ok(PendingReply {
             request,
-            caller: matches!(sender, Sender::Caller(_)),
+            caller: matches!(origin, Origin::Caller(_)),
             _slot: slot,
         })
     }
@@ -175,9 +175,9 @@ impl App {
         window: &str,
         cmd: TerminalCommand,
         received: Instant,
-        sender: Sender,
+        origin: Origin,
     ) -> Result<Reply, WindowCommandError> {
-        self.submit_command(window, cmd, received, sender)?
+        self.submit_command(window, cmd, received, origin)?
             .reply()
             .await
     }
@@ -201,7 +201,7 @@ mod tests {
                 "9999",
                 cmd(r#"{"id":"u1","action":"logout"}"#),
                 Instant::now(),
-                Sender::Terminal,
+                Origin::Terminal,
             )
             .await
             .unwrap_err();
@@ -215,7 +215,7 @@ mod tests {
                 "1",
                 cmd(r#"{"id":"u2","action":"login","staff":"S02","pin":"1111"}"#),
                 Instant::now(),
-                Sender::Caller(session),
+                Origin::Caller(session),
             )
             .await
             .unwrap_err();
@@ -229,7 +229,7 @@ mod tests {
         for i in 0..IN_FLIGHT_PER_WINDOW {
             let c = cmd(&format!(r#"{{"id":"b{i}","action":"logout"}}"#));
             pending.push(
-                app.submit_command("1", c, Instant::now(), Sender::Terminal)
+                app.submit_command("1", c, Instant::now(), Origin::Terminal)
                     .unwrap(),
             );
         }
@@ -237,7 +237,7 @@ mod tests {
             "1",
             cmd(r#"{"id":"b-over","action":"logout"}"#),
             Instant::now(),
-            Sender::Terminal,
+            Origin::Terminal,
         ) else {
             panic!("a ninth command was taken");
         };
@@ -257,7 +257,7 @@ mod tests {
                 "1",
                 cmd(r#"{"id":"c1","action":"logout"}"#),
                 Instant::now(),
-                Sender::Caller(session),
+                Origin::Caller(session),
             )
             .is_ok());
         for p in pending {
@@ -268,7 +268,7 @@ mod tests {
                 "1",
                 cmd(r#"{"id":"b-again","action":"logout"}"#),
                 Instant::now(),
-                Sender::Terminal,
+                Origin::Terminal,
             )
             .is_ok());
     }

@@ -38,7 +38,7 @@ use tokio_serial::SerialPortBuilderExt;
 use tracing::{debug, info, warn};
 
 use crate::app::evaluations::{EvaluationError, Rating};
-use crate::app::window_commands::Sender;
+use crate::app::window_commands::Origin;
 use crate::app::{App, WindowCommandError};
 
 /// How long a device may take to answer one request.
@@ -411,7 +411,7 @@ impl Link {
                 };
                 match self
                     .app
-                    .window_command(&dev.window, cmd, Instant::now(), Sender::Bus)
+                    .window_command(&dev.window, cmd, Instant::now(), Origin::Bus)
                     .await
                 {
                     Ok(reply) => {

@@ -30,7 +30,7 @@ use tingwu_protocols::terminal::{parse_command, CommandError, Reply, MAX_COMMAND
 use super::error::{json_body, read_body};
 use super::extract::Path;
 use super::{ApiError, AppState};
-use crate::app::window_commands::{is_rejection, Sender};
+use crate::app::window_commands::{is_rejection, Origin};
 use crate::telemetry;
 
 /// The caller token of `Authorization: Bearer …`, blanks trimmed, if any.
@@ -98,7 +98,7 @@ pub async fn command(
     let cmd = parse_command(&bytes).map_err(|e| command_error(&e))?;
     let reply = s
         .app
-        .window_command(&w, cmd, received, Sender::Caller(session))
+        .window_command(&w, cmd, received, Origin::Caller(session))
         .await?;
     if let Some(e) = reply.error.as_ref().filter(|e| is_rejection(&e.code)) {
         telemetry::rejected("http", &e.code);

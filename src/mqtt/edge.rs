@@ -4,7 +4,9 @@
 //! Three tasks, so that nothing blocks the broker connection: the poller
 //! only polls rumqttc's event loop (with backoff on errors — rumqttc has
 //! none) and hands packets over; the dispatcher parses commands at the edge
-//! and sends them to window actors; the publisher drains a bounded outbox.
+//! and hands them to the application layer ([`App::submit_command`], which
+//! routes them to window actors and bounds them in flight); the publisher
+//! drains a bounded outbox.
 //! Nobody publishes from the poller: a full request channel there would
 //! deadlock the event loop.
 
@@ -23,7 +25,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tracing::{debug, info, warn};
 
 use super::gate::Violation;
-use crate::app::window_commands::{is_rejection, Sender};
+use crate::app::window_commands::{is_rejection, Origin};
 use crate::app::{App, WindowCommandError};
 use crate::telemetry;
 
@@ -106,7 +108,7 @@ impl Outbox {
     }
 }
 
-/// Starts the edge; the returned flag turns true once the server's client is
+/// Starts the edge over `app`; the returned flag turns true once the server's client is
 /// connected and subscribed, i.e. terminal commands will be heard.
 pub fn start(
     app: App,
@@ -307,21 +309,17 @@ async fn dispatch(
         };
         // Handed to the window now, in arrival order; the answer is awaited
         // elsewhere.
-        let pending = match app.submit_command(window, cmd, received, Sender::Terminal) {
+        let pending = match app.submit_command(window, cmd, received, Origin::Terminal) {
             Ok(pending) => pending,
-            Err(WindowCommandError::Busy { command }) => {
-                metrics::counter!("tingwu_mqtt_busy_total", "window" => window.to_string())
-                    .increment(1);
-                let message = WindowCommandError::Busy {
-                    command: command.clone(),
-                }
-                .to_string();
-                let r = Reply::error(Some(command), "busy", message);
-                reply(&topics, &outbox, window, &r);
-                continue;
-            }
             Err(e) => {
-                warn!(window, error = %e, "terminal command not handed to its window");
+                if let WindowCommandError::Busy { command } = &e {
+                    metrics::counter!("tingwu_mqtt_busy_total", "window" => window.to_string())
+                        .increment(1);
+                    let r = Reply::error(Some(command.clone()), "busy", e.to_string());
+                    reply(&topics, &outbox, window, &r);
+                } else {
+                    warn!(window, error = %e, "terminal command not handed to its window");
+                }
                 continue;
             }
         };
