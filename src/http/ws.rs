@@ -333,3 +333,49 @@ async fn run(mut socket: WebSocket, mut st: Stream) {
     }
     metrics::gauge!("tingwu_ws_clients", "screen" => screen).decrement(1.0);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::testing::demo_app;
+
+    fn result(frame: &str) -> serde_json::Value {
+        let v: serde_json::Value = serde_json::from_str(frame).unwrap();
+        assert_eq!(v["type"], "command_result");
+        v["payload"].clone()
+    }
+
+    #[actix::test]
+    async fn dashboard_commands_answer_with_the_streams_own_codes() {
+        let (app, _keys) = demo_app();
+        let answer = |text: &'static str| {
+            let app = app.clone();
+            async move { result(&dashboard_command(text, "admin", &app).await) }
+        };
+        let p = answer("{").await;
+        assert_eq!(
+            (p["ok"].as_bool(), p["result"]["code"].as_str()),
+            (Some(false), Some("bad_json"))
+        );
+        let p = answer(r#"{"type":"set_strategy","id":"s1","scope":"windows"}"#).await;
+        assert_eq!(p["id"], "s1");
+        assert_eq!(p["result"]["code"], "bad_request");
+        assert_eq!(p["result"]["message"], "list at least one window");
+        let p = answer(r#"{"type":"set_strategy","id":"s2","scope":"area","windows":["1"]}"#).await;
+        assert_eq!(p["result"]["code"], "bad_request");
+        assert_eq!(
+            p["result"]["message"],
+            "unknown scope \"area\": hall, windows or reset"
+        );
+        // Every refusal by the hall is `invalid_strategy` here, unlike HTTP.
+        let p =
+            answer(r#"{"type":"set_strategy","id":"s3","scope":"reset","windows":["9999"]}"#).await;
+        assert_eq!(p["result"]["code"], "invalid_strategy");
+        assert_eq!(p["result"]["message"], "unknown window \"9999\"");
+        let p = answer(r#"{"type":"set_strategy","id":"s4","scope":"hall"}"#).await;
+        assert_eq!(p["result"]["code"], "invalid_strategy");
+        let p =
+            answer(r#"{"type":"set_strategy","id":"s5","scope":"reset","windows":["1"]}"#).await;
+        assert_eq!(p["ok"], true, "{p}");
+    }
+}
