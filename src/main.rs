@@ -1,5 +1,6 @@
 //! `tingwu`: the real-time operations server of a government service hall.
 
+mod app;
 mod backoff;
 mod cli;
 mod devices;

@@ -22,8 +22,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, mpsc, watch};
 use tracing::{error, info};
 
+use crate::app::App;
 use crate::cli::{load_config, ServeArgs};
-use crate::http::{self, AppState, Sessions, TicketBoard, WsLimits};
+use crate::http::{self, AppState, TicketBoard, WsLimits};
 use crate::mqtt::edge::BrokerTarget;
 use crate::mqtt::{broker, edge, gate};
 use crate::storage::{self, Sealer, Storage, StoreReader};
@@ -177,6 +178,7 @@ async fn transports(
     ));
     crate::notify::start(&dir, &reader, &sealer);
     // MQTT: embedded broker behind the ACL gate, or an external broker.
+    let app = App::new(dir.clone(), sealer.clone());
     let (violations_tx, violations_rx) = mpsc::channel(256);
     let (mqtt_addr, target) = match &args.mqtt_broker {
         Some(url) => {
@@ -195,7 +197,7 @@ async fn transports(
                 .await
                 .map_err(|e| format!("cannot listen for MQTT on {}: {e}", args.mqtt))?;
             let bound = listener.local_addr().map_err(|e| e.to_string())?;
-            let policy = Arc::new(gate::Policy::of(&dir.config));
+            let policy = Arc::new(gate::Policy::new(app.clone()));
             tokio::spawn(gate::run(listener, internal.addr, policy, violations_tx));
             (
                 bound.to_string(),
@@ -209,7 +211,7 @@ async fn transports(
             )
         }
     };
-    let mut subscribed = edge::start(dir.clone(), target, violations_rx);
+    let mut subscribed = edge::start(app.clone(), target, violations_rx);
     // "Ready" means terminals are heard: wait for the server's own
     // subscription before announcing it.
     match tokio::time::timeout(Duration::from_secs(15), subscribed.wait_for(|s| *s)).await {
@@ -221,11 +223,10 @@ async fn transports(
     let ws_limits = WsLimits::default();
     let printers_dir = dir.clone();
     let state = AppState {
+        app: app.clone(),
         dir,
         reader,
         sealer,
-        sessions: Arc::new(Sessions::default()),
-        callers: Arc::new(http::CallerSessions::default()),
         metrics,
         healthy: healthy.clone(),
         board,
@@ -238,8 +239,8 @@ async fn transports(
         .map_err(|e| format!("cannot listen for HTTP on {}: {e}", args.http))?;
     let http_addr: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;
     crate::devices::start_printers(&printers_dir, http_addr).await;
-    crate::devices::bus_link::start(&printers_dir);
-    crate::devices::start_card_readers(&printers_dir, &state.sealer);
+    crate::devices::bus_link::start(&app);
+    crate::devices::start_card_readers(&app);
     let limits = http::Limits::default();
     let server = tokio::spawn(http::serve(listener, http::router(state), limits, stop_rx));
     info!(http = %http_addr, mqtt = %mqtt_addr, data = %args.data.display(), "tingwu ready");

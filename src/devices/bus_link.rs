@@ -18,19 +18,18 @@
 //!
 //! [`OFFLINE_AFTER`]: tingwu_actors::bus::OFFLINE_AFTER
 
+use crate::backoff::Backoff;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tingwu_actors::alarm::{Alarm, Clear, Raise, Severity};
 use tingwu_actors::bus::{
-    self, BusConfig, BusDeviceConfig, BusDeviceKind, Evaluation, EventGate, Health, Poller,
+    self, BusConfig, BusDeviceConfig, BusDeviceKind, EventGate, Health, Poller,
 };
-use tingwu_actors::core::ticket::{parse_ticket_id, TicketStatus};
+use tingwu_actors::core::ticket::TicketStatus;
 use tingwu_actors::directory::Directory;
-use tingwu_actors::events::{AuditEntry, CommittedEvent, EventBody};
-use tingwu_actors::store::Commit;
-use tingwu_actors::window::Command;
+use tingwu_actors::events::{CommittedEvent, EventBody};
 use tingwu_protocols::modbus_profile::{self as profile, Beep, DeviceEvent, Display, DisplayMode};
 use tingwu_protocols::terminal::TerminalCommand;
 use tokio::sync::broadcast;
@@ -39,6 +38,10 @@ use tokio_modbus::prelude::*;
 use tokio_serial::SerialPortBuilderExt;
 use tracing::{debug, info, warn};
 
+use crate::app::evaluations::{EvaluationError, Rating};
+use crate::app::window_commands::Origin;
+use crate::app::{App, WindowCommandError};
+
 /// How long a device may take to answer one request.
 pub const REPLY_TIMEOUT: Duration = Duration::from_millis(300);
 /// Pause between two turns on the bus.
@@ -46,14 +49,17 @@ pub const TURN_EVERY: Duration = Duration::from_millis(50);
 /// Reopen backoff: first and longest wait.
 pub const BACKOFF_MIN: Duration = Duration::from_millis(500);
 pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
+const REOPEN: Backoff = Backoff::new(BACKOFF_MIN, 2, BACKOFF_MAX);
 
 fn count_error(id: &str, reason: &'static str) {
     metrics::counter!("tingwu_device_errors_total", "device" => "bus", "id" => id.to_string(), "reason" => reason)
         .increment(1);
 }
 
-/// Starts a link task per configured bus.
-pub fn start(dir: &Directory) {
+/// Starts a link task per configured bus; key presses and ratings go
+/// through `app`.
+pub fn start(app: &App) {
+    let dir = app.directory();
     for b in &dir.config.buses {
         let devices: Vec<BusDeviceConfig> = dir
             .config
@@ -72,6 +78,7 @@ pub fn start(dir: &Directory) {
             events: dir.store.subscribe(),
             cfg: b.clone(),
             dir: dir.clone(),
+            app: app.clone(),
         };
         tokio::spawn(link.run());
     }
@@ -80,6 +87,7 @@ pub fn start(dir: &Directory) {
 struct Link {
     cfg: BusConfig,
     dir: Directory,
+    app: App,
     devices: HashMap<String, BusDeviceConfig>,
     poller: Poller,
     gate: EventGate,
@@ -100,7 +108,7 @@ enum Ended {
 
 impl Link {
     async fn run(mut self) {
-        let mut backoff = BACKOFF_MIN;
+        let mut backoff = REOPEN;
         let port_alarm = Alarm {
             id: format!("bus/{}/port", self.cfg.id),
             source: format!("bus/{}", self.cfg.id),
@@ -119,7 +127,7 @@ impl Link {
             {
                 Ok(port) => {
                     info!(bus = %self.cfg.id, path = %self.cfg.path, "RS-485 bus open");
-                    backoff = BACKOFF_MIN;
+                    backoff.reset();
                     let _ = self.dir.alarms.send(Clear(port_alarm.id.clone())).await;
                     let ctx = rtu::attach_slave(port, Slave(1));
                     match self.session(ctx).await {
@@ -131,19 +139,19 @@ impl Link {
                     format!("cannot open: {e}")
                 }
             };
-            warn!(bus = %self.cfg.id, path = %self.cfg.path, reason = %reason, retry_in_ms = backoff.as_millis() as u64, "RS-485 bus down");
+            let retry_in = backoff.fail();
+            warn!(bus = %self.cfg.id, path = %self.cfg.path, reason = %reason, retry_in_ms = retry_in.as_millis() as u64, "RS-485 bus down");
             let _ = self.dir.alarms.send(Raise(port_alarm.clone())).await;
             // Nobody answers on a dead port: every device counts a miss.
             let ids: Vec<String> = self.devices.keys().cloned().collect();
             for id in ids {
                 self.health(&id, false).await;
             }
-            let wait_until = Instant::now() + backoff;
+            let wait_until = Instant::now() + retry_in;
             while Instant::now() < wait_until {
                 self.follow_events();
                 tokio::time::sleep(TURN_EVERY).await;
             }
-            backoff = (backoff * 2).min(BACKOFF_MAX);
         }
     }
 
@@ -389,9 +397,6 @@ impl Link {
                 let Some(action) = bus::key_action(key) else {
                     return true;
                 };
-                let Some(window) = self.dir.windows.get(&dev.window) else {
-                    return true;
-                };
                 if dev.kind != BusDeviceKind::Terminal {
                     warn!(device = %dev.id, "a key press from a device that is not a terminal");
                     return true;
@@ -406,19 +411,21 @@ impl Link {
                     ticket: None,
                     window: None,
                 };
-                match window
-                    .send(Command {
-                        cmd,
-                        received: Instant::now(),
-                        acting_staff: None,
-                    })
+                match self
+                    .app
+                    .window_command(&dev.window, cmd, Instant::now(), Origin::Bus)
                     .await
                 {
                     Ok(reply) => {
                         info!(device = %dev.id, window = %dev.window, key = ?key, ok = reply.ok, error = ?reply.error, "terminal key");
                         true
                     }
-                    Err(_) => false,
+                    Err(WindowCommandError::Unavailable) => false,
+                    Err(e) => {
+                        // Refused for good (no such window): acknowledged.
+                        warn!(device = %dev.id, window = %dev.window, error = %e, "terminal key refused");
+                        true
+                    }
                 }
             }
             DeviceEvent::Evaluation(grade) => self.evaluate(dev, grade).await,
@@ -431,38 +438,27 @@ impl Link {
             warn!(device = %dev.id, window = %dev.window, "a rating but no finished ticket to rate");
             return true;
         };
-        let Some((day, _, _)) = parse_ticket_id(&ticket) else {
-            return true;
-        };
-        let e = Evaluation {
-            ticket: ticket.clone(),
+        let rating = Rating {
+            ticket,
             number,
             window: dev.window.clone(),
-            score: grade.code(),
-            label: grade.label().to_string(),
+            grade,
             device: dev.id.clone(),
-            at: chrono::Utc::now(),
-        };
-        let mut commit = Commit::default();
-        commit.put_json(tingwu_actors::keys::evaluation(day, &ticket), &e);
-        commit.event(EventBody::Audit(AuditEntry {
             who: format!("bus/{}/{}", self.cfg.id, dev.id),
-            action: "evaluation".into(),
-            target: ticket.clone(),
-            reason: None,
-            detail: serde_json::to_value(&e).unwrap_or_default(),
-        }));
-        if let Err(err) = self.dir.store.commit(commit).await {
-            warn!(device = %dev.id, error = %err, "evaluation not stored; read again");
-            return false;
+        };
+        match self.app.record_evaluation(rating).await {
+            Ok(_) => {}
+            Err(EvaluationError::NotATicket(ticket)) => {
+                debug!(device = %dev.id, ticket = %ticket, "rated ticket has no day; dropped");
+                return true;
+            }
+            Err(EvaluationError::Storage(err)) => {
+                warn!(device = %dev.id, error = %err, "evaluation not stored; read again");
+                return false;
+            }
         }
         // Rated once: a second rating waits for the next finished ticket.
         self.finished.remove(&dev.window);
-        metrics::counter!("tingwu_evaluations_total", "score" => e.score.to_string()).increment(1);
-        info!(ticket = %ticket, window = %dev.window, score = e.score, "evaluation stored");
-        if bus::is_bad(grade) {
-            let _ = self.dir.alarms.send(Raise(bus::bad_rating_alarm(&e))).await;
-        }
         true
     }
 }

@@ -3,9 +3,10 @@
 //!
 //! One task per reader: open the port by path, then every [`POLL_EVERY`]
 //! send find; when a card is found, select and read its basic information,
-//! decode it ([`decode_basic_info`]), seal and mask the ID number exactly as
-//! `POST /api/v1/tickets` does (`http::tickets::seal_id_number`), decide the
-//! priority by age (`http::tickets::decide_priority`) and hand the
+//! decode it ([`decode_basic_info`]), seal and mask the ID number and decide
+//! the priority by age through the application layer, exactly as
+//! `POST /api/v1/tickets` does (`App::seal_id_number`,
+//! `App::priority_by_age`), and hand the
 //! [`CardRead`] to the reader's actor, which holds the rules. A card left
 //! in the field is read once: the next read waits until a find reports no
 //! card. Garbage and bad check bytes are counted and the [`FrameDecoder`]
@@ -15,15 +16,13 @@
 //! `tingwu_device_errors_total{device="card_reader",id,reason}`. The plain
 //! name and ID number are never logged and never leave this task.
 
-use std::sync::Arc;
+use crate::backoff::Backoff;
 use std::time::Duration;
 
 use actix::Addr;
 use tingwu_actors::card_reader::{Applicant, CardRead, CardReaderActor, LinkEvent};
-use tingwu_actors::clock::HallClock;
-use tingwu_actors::config::{CardReaderConfig, PriorityConfig};
-use tingwu_actors::core::day::hall_day;
-use tingwu_actors::core::ticket::{Personal, Priority};
+use tingwu_actors::config::CardReaderConfig;
+use tingwu_actors::core::ticket::Personal;
 use tingwu_protocols::id_number;
 use tingwu_protocols::idcard::{
     decode_basic_info, Command, FrameDecoder, IdCardError, IdCardInfo, Response,
@@ -32,8 +31,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_serial::{SerialPortBuilderExt, SerialStream};
 use tracing::{debug, warn};
 
-use crate::http::tickets::{decide_priority, seal_id_number};
-use crate::storage::Sealer;
+use crate::app::App;
 
 /// Pause between two finds.
 pub const POLL_EVERY: Duration = Duration::from_millis(300);
@@ -44,6 +42,7 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Reopen backoff: first and longest wait.
 pub const BACKOFF_MIN: Duration = Duration::from_millis(500);
 pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
+const REOPEN: Backoff = Backoff::new(BACKOFF_MIN, 2, BACKOFF_MAX);
 /// Commands in a row without an answer before the port is treated as gone.
 pub const MISSED_ANSWERS: u32 = 3;
 
@@ -55,9 +54,8 @@ fn count_error(id: &str, reason: &'static str) {
 /// What the link needs besides its configuration.
 #[derive(Clone)]
 pub struct ReaderContext {
-    pub sealer: Arc<Sealer>,
-    pub clock: HallClock,
-    pub priority: PriorityConfig,
+    /// The application layer: sealing and priority admission.
+    pub app: App,
 }
 
 /// Starts the link task of one reader.
@@ -70,14 +68,14 @@ pub fn spawn(
 }
 
 async fn run(cfg: CardReaderConfig, actor: Addr<CardReaderActor>, ctx: ReaderContext) {
-    let mut backoff = BACKOFF_MIN;
+    let mut backoff = REOPEN;
     loop {
         let reason = match tokio_serial::new(&cfg.path, cfg.baud)
             .timeout(WRITE_TIMEOUT)
             .open_native_async()
         {
             Ok(port) => {
-                backoff = BACKOFF_MIN;
+                backoff.reset();
                 if actor.send(LinkEvent::Connected).await.is_err() {
                     return;
                 }
@@ -91,7 +89,8 @@ async fn run(cfg: CardReaderConfig, actor: Addr<CardReaderActor>, ctx: ReaderCon
                 format!("open failed: {e}")
             }
         };
-        warn!(reader = %cfg.id, path = %cfg.path, reason = %reason, retry_in_ms = backoff.as_millis() as u64, "card reader link down");
+        let retry_in = backoff.fail();
+        warn!(reader = %cfg.id, path = %cfg.path, reason = %reason, retry_in_ms = retry_in.as_millis() as u64, "card reader link down");
         if actor
             .send(LinkEvent::Disconnected { reason })
             .await
@@ -99,8 +98,7 @@ async fn run(cfg: CardReaderConfig, actor: Addr<CardReaderActor>, ctx: ReaderCon
         {
             return;
         }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(BACKOFF_MAX);
+        tokio::time::sleep(retry_in).await;
     }
 }
 
@@ -302,20 +300,11 @@ async fn read_card(port: &mut Port<'_>, card_served: bool) -> Result<Step, Ended
 /// Seals, masks and assesses a card for the actor.
 fn card_read(info: &IdCardInfo, ctx: &ReaderContext) -> CardRead {
     let mut personal = Personal::default();
-    seal_id_number(&ctx.sealer, &info.id_number, &mut personal);
-    let now = ctx.clock.now();
-    let today = hall_day(now, ctx.clock.tz, ctx.clock.day_start);
+    ctx.app.seal_id_number(&info.id_number, &mut personal);
+    let now = ctx.app.directory().clock.now();
     // Asked for a normal ticket, the holder's age alone decides; no
     // supervisor is asked.
-    let priority = decide_priority(
-        Priority::Normal,
-        Some(&info.id_number),
-        None,
-        || Ok(false),
-        &ctx.priority,
-        today,
-    )
-    .unwrap_or(Priority::Normal);
+    let priority = ctx.app.priority_by_age(&info.id_number);
     CardRead {
         personal,
         priority,

@@ -11,6 +11,8 @@ use tingwu_actors::directory::Directory;
 use tingwu_actors::printer::{AttachLink, JOB_QUEUE};
 use tokio::sync::mpsc;
 
+use crate::app::App;
+
 /// Starts a link task per configured printer and attaches it to its actor.
 /// QR codes on tickets point at `[ticket] status_base_url`, else at the
 /// server's own HTTP address.
@@ -41,13 +43,11 @@ pub async fn start_printers(dir: &Directory, http: SocketAddr) {
     }
 }
 
-/// Starts a link task per configured ID-card reader.
-pub fn start_card_readers(dir: &Directory, sealer: &std::sync::Arc<crate::storage::Sealer>) {
-    let ctx = card_reader_link::ReaderContext {
-        sealer: sealer.clone(),
-        clock: dir.clock,
-        priority: dir.config.priority.clone(),
-    };
+/// Starts a link task per configured ID-card reader; each seals and
+/// admits through `app`.
+pub fn start_card_readers(app: &App) {
+    let ctx = card_reader_link::ReaderContext { app: app.clone() };
+    let dir = app.directory();
     for cfg in &dir.config.card_readers {
         if let Some(actor) = dir.card_readers.get(&cfg.id) {
             card_reader_link::spawn(cfg.clone(), actor.clone(), ctx.clone());

@@ -18,189 +18,29 @@
 //! repeated wrong PINs lock that staff id out of this endpoint for a while
 //! (429 `too_many_attempts`), so a 4-digit PIN cannot be guessed over HTTP.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use rand::RngCore;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tingwu_actors::window::{Command, GetWindow};
-use tingwu_protocols::terminal::{parse_command, Action, CommandError, Reply, MAX_COMMAND_BYTES};
-use tokio::sync::Semaphore;
+use tingwu_protocols::terminal::{parse_command, CommandError, Reply, MAX_COMMAND_BYTES};
 
-use super::auth::same_secret;
 use super::error::{json_body, read_body};
 use super::extract::Path;
 use super::{ApiError, AppState};
+use crate::app::window_commands::{is_rejection, Origin};
 use crate::telemetry;
 
-/// How long a caller token lasts (a working day).
-const SESSION: Duration = Duration::from_secs(8 * 3600);
-/// Caller sessions open at once, over all windows.
-const MAX_SESSIONS: usize = 10_000;
-/// Wrong PINs in a row before a staff id is locked out for [`LOCKOUT`].
-const MAX_FAILURES: u32 = 5;
-const LOCKOUT: Duration = Duration::from_secs(60);
-/// Commands a window may have waiting at once from callers; more are `busy`.
-const IN_FLIGHT_PER_WINDOW: usize = 8;
-
-/// Who a caller token speaks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CallerSession {
-    pub window: String,
-    pub staff: String,
-}
-
-#[derive(Default)]
-struct Inner {
-    tokens: HashMap<String, (CallerSession, Instant)>,
-    /// Staff id → (wrong PINs in a row, locked until). Only configured
-    /// staff ids are kept, so the map is bounded by the hall's staff list.
-    failures: HashMap<String, (u32, Option<Instant>)>,
-    /// Staff id → lockouts in a row (reset by a right PIN); bounded likewise.
-    lockouts: HashMap<String, u32>,
-    in_flight: HashMap<String, Arc<Semaphore>>,
-}
-
-/// The caller sessions of the hall; separate from the supervisors'.
-pub struct CallerSessions {
-    inner: Mutex<Inner>,
-    max: usize,
-}
-
-impl Default for CallerSessions {
-    fn default() -> Self {
-        Self::with_capacity(MAX_SESSIONS)
-    }
-}
-
-impl CallerSessions {
-    /// At most `max` caller sessions are open at once.
-    pub fn with_capacity(max: usize) -> Self {
-        Self {
-            inner: Mutex::new(Inner::default()),
-            max,
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        // Nothing here can leave the maps half-changed; a poisoned lock is
-        // still usable.
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// A new token for `session`, or None when every slot is taken
-    /// (expired sessions are dropped first).
-    pub fn open(&self, session: CallerSession) -> Option<String> {
-        let mut inner = self.lock();
-        let now = Instant::now();
-        inner.tokens.retain(|_, (_, exp)| *exp > now);
-        if inner.tokens.len() >= self.max {
-            return None;
-        }
-        let mut raw = [0u8; 24];
-        rand::thread_rng().fill_bytes(&mut raw);
-        let token: String = raw.iter().map(|b| format!("{b:02x}")).collect();
-        inner.tokens.insert(token.clone(), (session, now + SESSION));
-        Some(token)
-    }
-
-    /// The session a token belongs to, if it is valid.
-    pub fn get(&self, token: &str) -> Option<CallerSession> {
-        self.lock()
-            .tokens
-            .get(token)
-            .filter(|(_, exp)| *exp > Instant::now())
-            .map(|(s, _)| s.clone())
-    }
-
-    /// Forgets a token; true if it was open.
-    pub fn close(&self, token: &str) -> bool {
-        self.lock().tokens.remove(token).is_some()
-    }
-
-    /// When the staff id is locked out after wrong PINs, the time left.
-    fn locked(&self, staff: &str) -> Option<Duration> {
-        let now = Instant::now();
-        self.lock()
-            .failures
-            .get(staff)
-            .and_then(|(_, until)| *until)
-            .filter(|until| *until > now)
-            .map(|until| until - now)
-    }
-
-    fn failed(&self, staff: &str) {
-        let mut inner = self.lock();
-        let lockouts = inner.lockouts.entry(staff.to_string()).or_insert(0);
-        let n = *lockouts;
-        let entry = inner.failures.entry(staff.to_string()).or_insert((0, None));
-        entry.0 += 1;
-        if entry.0 >= MAX_FAILURES {
-            // Each lockout in a row lasts twice the last (1 min … 1 h), so
-            // guessing a 4-digit PIN takes days, not an afternoon.
-            let factor = 1u32 << n.min(6);
-            let lock = (LOCKOUT * factor).min(Duration::from_secs(3600));
-            *entry = (0, Some(Instant::now() + lock));
-            if let Some(l) = inner.lockouts.get_mut(staff) {
-                *l = l.saturating_add(1);
-            }
-        }
-    }
-
-    fn succeeded(&self, staff: &str) {
-        let mut inner = self.lock();
-        inner.failures.remove(staff);
-        inner.lockouts.remove(staff);
-    }
-
-    fn slots(&self, window: &str) -> Arc<Semaphore> {
-        self.lock()
-            .in_flight
-            .entry(window.to_string())
-            .or_insert_with(|| Arc::new(Semaphore::new(IN_FLIGHT_PER_WINDOW)))
-            .clone()
-    }
-}
-
-fn unknown_window(w: &str) -> ApiError {
-    ApiError::not_found(format!("no window {w:?} (窗口不存在)"))
-}
-
-fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+/// The caller token of `Authorization: Bearer …`, blanks trimmed, if any.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            ApiError::unauthorized(
-                "a caller token is needed: POST /api/v1/windows/{w}/session (需要工作人员登录)",
-            )
-        })
-}
-
-/// The session behind `Authorization: Bearer …`, which must be window `w`'s.
-fn session_for(s: &AppState, headers: &HeaderMap, w: &str) -> Result<CallerSession, ApiError> {
-    let token = bearer(headers)?;
-    let session = s.callers.get(token).ok_or_else(|| {
-        ApiError::unauthorized("the caller token is unknown or expired (登录已过期，请重新登录)")
-    })?;
-    if session.window != w {
-        return Err(ApiError::forbidden(
-            "forbidden",
-            format!(
-                "this token belongs to window {}, not window {w} (无权操作其他窗口)",
-                session.window
-            ),
-        ));
-    }
-    Ok(session)
 }
 
 #[derive(Deserialize)]
@@ -216,59 +56,14 @@ pub async fn open(
     Path(w): Path<String>,
     body: axum::body::Body,
 ) -> Result<Json<Value>, ApiError> {
-    if !s.dir.windows.contains_key(&w) {
-        return Err(unknown_window(&w));
-    }
+    s.app.caller_window(&w)?;
     let req: SessionRequest = json_body(body, 4096).await?;
-    let person = s.dir.config.staff.iter().find(|p| p.id == req.staff);
-    if let Some(left) = person.and_then(|p| s.callers.locked(&p.id)) {
-        tracing::warn!(window = %w, staff = %req.staff, "caller login refused: locked out after wrong PINs");
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!(
-                "too many wrong PINs; try again in {} s (密码错误次数过多，请稍后再试)",
-                left.as_secs().max(1)
-            ),
-        )
-        .retry_after(u32::try_from(left.as_secs().max(1)).unwrap_or(60)));
-    }
-    let Some(person) = person.filter(|p| same_secret(&p.pin, &req.pin)) else {
-        if let Some(p) = person {
-            s.callers.failed(&p.id);
-        }
-        tracing::warn!(window = %w, staff = %req.staff, "caller login refused: wrong staff id or PIN");
-        return Err(ApiError::unauthorized(
-            "unknown staff id or wrong PIN (工号或密码错误)",
-        ));
-    };
-    s.callers.succeeded(&person.id);
-    if !person.windows.is_empty() && !person.windows.contains(&w) {
-        tracing::warn!(window = %w, staff = %person.id, "caller login refused: not this staff member's window");
-        return Err(ApiError::forbidden(
-            "forbidden",
-            format!(
-                "staff {} may not work at window {w} (无权在此窗口登录)",
-                person.id
-            ),
-        ));
-    }
-    let session = CallerSession {
-        window: w.clone(),
-        staff: person.id.clone(),
-    };
-    let Some(token) = s.callers.open(session) else {
-        tracing::warn!(window = %w, "caller login refused: every session slot is taken");
-        return Err(ApiError::busy(
-            "too many caller sessions are open; try again later (登录会话已满，请稍后再试)",
-        ));
-    };
-    tracing::info!(window = %w, staff = %person.id, "caller session opened");
+    let login = s.app.open_caller(&w, &req.staff, &req.pin)?;
     Ok(Json(json!({
-        "token": token,
-        "expires_in": SESSION.as_secs(),
-        "window": w,
-        "staff": {"id": person.id, "name": person.name},
+        "token": login.token,
+        "expires_in": login.expires_in,
+        "window": login.window,
+        "staff": {"id": login.staff_id, "name": login.staff_name},
     })))
 }
 
@@ -278,11 +73,7 @@ pub async fn close(
     Path(w): Path<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    if !s.dir.windows.contains_key(&w) {
-        return Err(unknown_window(&w));
-    }
-    session_for(&s, &headers, &w)?;
-    s.callers.close(bearer(&headers)?);
+    s.app.close_caller(&w, bearer(&headers))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -302,53 +93,15 @@ pub async fn command(
     body: axum::body::Body,
 ) -> Result<Json<Reply>, ApiError> {
     let received = Instant::now();
-    let Some(addr) = s.dir.windows.get(&w).cloned() else {
-        return Err(unknown_window(&w));
-    };
-    let session = session_for(&s, &headers, &w)?;
+    let session = s.app.caller(&w, bearer(&headers))?;
     let bytes = read_body(body, MAX_COMMAND_BYTES).await?;
     let cmd = parse_command(&bytes).map_err(|e| command_error(&e))?;
-    if cmd.action == Action::Login && cmd.staff.as_deref() != Some(session.staff.as_str()) {
-        return Err(ApiError::forbidden(
-            "forbidden",
-            format!(
-                "this token belongs to staff {}; log in as yourself (只能以本人工号登录)",
-                session.staff
-            ),
-        ));
-    }
-    let view = addr
-        .send(GetWindow)
-        .await
-        .map_err(|_| ApiError::unavailable("the window is shutting down"))?;
-    if let Some(on_duty) = view.staff.as_ref().filter(|p| p.id != session.staff) {
-        return Err(ApiError::forbidden(
-            "forbidden",
-            format!(
-                "staff {} is logged in at window {w} (本窗口已由其他工作人员登录)",
-                on_duty.id
-            ),
-        ));
-    }
-    let Ok(_permit) = s.callers.slots(&w).try_acquire_owned() else {
-        return Err(ApiError::busy(
-            "too many commands waiting for this window; send one at a time (命令过多，请稍后)",
-        )
-        .retry_after(1));
-    };
-    tracing::debug!(window = %w, staff = %session.staff, command = %cmd.id, action = %cmd.action, "caller command");
-    let reply = addr
-        .send(Command {
-            cmd,
-            received,
-            acting_staff: Some(session.staff.clone()),
-        })
-        .await
-        .map_err(|_| ApiError::unavailable("the window is shutting down"))?;
-    if let Some(e) = reply.error.as_ref() {
-        if !matches!(e.code.as_str(), "queue_empty" | "unavailable" | "busy") {
-            telemetry::rejected("http", &e.code);
-        }
+    let reply = s
+        .app
+        .window_command(&w, cmd, received, Origin::Caller(session))
+        .await?;
+    if let Some(e) = reply.error.as_ref().filter(|e| is_rejection(&e.code)) {
+        telemetry::rejected("http", &e.code);
     }
     Ok(Json(reply))
 }
@@ -357,6 +110,7 @@ pub async fn command(
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
     use tingwu_actors::clock::HallClock;
     use tingwu_actors::config::HallConfig;
     use tingwu_actors::core::ticket::{Channel, Personal, Priority};
@@ -366,7 +120,12 @@ mod tests {
     use tingwu_actors::store::memory_store;
     use tokio::sync::watch;
 
-    use crate::http::{board, Sessions, TicketBoard, WsLimits};
+    use tingwu_actors::window::GetWindow;
+
+    use crate::app::auth::CallerSession;
+    use crate::app::auth::MAX_FAILURES;
+    use crate::app::App;
+    use crate::http::{board, TicketBoard, WsLimits};
     use crate::storage::Sealer;
 
     const HALL: &str = include_str!("../../tests/e2e/fixtures/small_hall.toml");
@@ -405,12 +164,12 @@ mod tests {
         ));
         let tmp = tempfile::tempdir().unwrap();
         let (stop, shutdown) = watch::channel(false);
+        let sealer = Arc::new(Sealer::load_or_create(tmp.path(), false).unwrap());
         let state = AppState {
+            app: App::new(dir.clone(), sealer.clone()),
             dir,
             reader: db,
-            sealer: Arc::new(Sealer::load_or_create(tmp.path(), false).unwrap()),
-            sessions: Arc::new(Sessions::default()),
-            callers: Arc::new(CallerSessions::default()),
+            sealer,
             metrics: metrics_exporter_prometheus::PrometheusBuilder::new()
                 .build_recorder()
                 .handle(),
@@ -484,7 +243,7 @@ mod tests {
         let s = &h.state;
         let token = login(s, "1", "S01", "1111").await.unwrap();
         assert_eq!(
-            s.callers.get(&token),
+            s.app.callers().get(&token),
             Some(CallerSession {
                 window: "1".into(),
                 staff: "S01".into()
@@ -533,7 +292,7 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!((e.status.as_u16(), e.code), (401, "unauthorized"));
-        assert!(s.callers.close(&token));
+        assert!(s.app.callers().close(&token));
         let e = send(s, "1", &token, json!({"id": "x6", "action": "logout"}))
             .await
             .unwrap_err();
@@ -621,26 +380,5 @@ mod tests {
         assert_eq!((e.status.as_u16(), e.code), (413, "payload_too_large"));
         let view = s.dir.windows["1"].send(GetWindow).await.unwrap();
         assert_eq!(view.ticket.map(|t| t.number), Some(second));
-    }
-
-    #[test]
-    fn a_full_session_table_gives_no_token() {
-        let sessions = CallerSessions::with_capacity(1);
-        let who = CallerSession {
-            window: "1".into(),
-            staff: "S01".into(),
-        };
-        let t = sessions.open(who.clone()).unwrap();
-        assert_eq!(sessions.open(who.clone()), None);
-        assert!(sessions.close(&t));
-        assert!(sessions.open(who).is_some());
-    }
-
-    #[test]
-    fn secrets_compare_whole() {
-        assert!(same_secret("1111", "1111"));
-        assert!(!same_secret("1111", "1112"));
-        assert!(!same_secret("1111", "11110"));
-        assert!(!same_secret("", "1"));
     }
 }

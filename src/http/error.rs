@@ -9,6 +9,9 @@ use axum::Json;
 use futures::StreamExt;
 use serde_json::json;
 
+use crate::app::{
+    AuthError, PersonalError, StrategyError, TicketError, WindowAdminRefusal, WindowCommandError,
+};
 use crate::telemetry;
 
 #[derive(Debug)]
@@ -73,6 +76,119 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
         response
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        let message = e.to_string();
+        match e {
+            AuthError::NoSupervisorToken
+            | AuthError::UnknownSupervisorToken
+            | AuthError::WrongPassword
+            | AuthError::NoCallerToken
+            | AuthError::UnknownCallerToken
+            | AuthError::WrongPin => Self::unauthorized(message),
+            AuthError::SupervisorSessionsFull | AuthError::CallerSessionsFull => {
+                Self::busy(message)
+            }
+            AuthError::UnknownWindow(_) => Self::not_found(message),
+            AuthError::OtherWindow { .. } | AuthError::NotStaffWindow { .. } => {
+                Self::forbidden("forbidden", message)
+            }
+            AuthError::LockedOut { left_s } => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message)
+                    .retry_after(u32::try_from(left_s).unwrap_or(60))
+            }
+        }
+    }
+}
+
+impl From<PersonalError> for ApiError {
+    fn from(e: PersonalError) -> Self {
+        Self::bad_request(e.code(), e.to_string())
+    }
+}
+
+impl From<TicketError> for ApiError {
+    fn from(e: TicketError) -> Self {
+        use tingwu_actors::hall::IssueError;
+        use tingwu_actors::store::StoreError;
+        match e {
+            TicketError::Personal(e) => e.into(),
+            TicketError::Auth(e) => e.into(),
+            TicketError::Priority(e) => Self::forbidden("priority_not_allowed", e.to_string()),
+            TicketError::UnknownKiosk(_) => Self::bad_request("unknown_kiosk", e.to_string()),
+            TicketError::ShuttingDown => Self::unavailable(e.to_string()),
+            TicketError::Issue(e) => {
+                let status = match &e {
+                    IssueError::UnknownItem(_)
+                    | IssueError::UnknownQueue(_)
+                    | IssueError::ItemOrQueue => StatusCode::BAD_REQUEST,
+                    IssueError::ItemClosed { .. } | IssueError::NoOpenWindow { .. } => {
+                        StatusCode::CONFLICT
+                    }
+                    IssueError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+                    IssueError::LimitReached { .. } => StatusCode::TOO_MANY_REQUESTS,
+                    IssueError::Storage(_) | IssueError::Unavailable => {
+                        StatusCode::SERVICE_UNAVAILABLE
+                    }
+                };
+                let busy = matches!(e, IssueError::Storage(StoreError::Busy));
+                let err = Self::new(status, e.code(), e.to_string());
+                if busy {
+                    err.retry_after(1)
+                } else {
+                    err
+                }
+            }
+        }
+    }
+}
+
+impl From<WindowCommandError> for ApiError {
+    fn from(e: WindowCommandError) -> Self {
+        let message = e.to_string();
+        match e {
+            WindowCommandError::UnknownWindow(_) => Self::not_found(message),
+            WindowCommandError::Busy { .. } => Self::busy(message).retry_after(1),
+            WindowCommandError::NotYourself(_) | WindowCommandError::OtherOnDuty(_) => {
+                Self::forbidden("forbidden", message)
+            }
+            WindowCommandError::Unavailable => Self::unavailable(message),
+        }
+    }
+}
+
+impl From<WindowAdminRefusal> for ApiError {
+    fn from(e: WindowAdminRefusal) -> Self {
+        match e {
+            WindowAdminRefusal::UnknownWindow(_) => Self::not_found(e.to_string()),
+            WindowAdminRefusal::Failed(_) | WindowAdminRefusal::ShuttingDown => {
+                Self::unavailable(e.to_string())
+            }
+        }
+    }
+}
+
+impl From<StrategyError> for ApiError {
+    fn from(e: StrategyError) -> Self {
+        use tingwu_actors::hall::StrategyChangeError as E;
+        match e {
+            StrategyError::Scope(e) => Self::bad_request("bad_request", e.to_string()),
+            StrategyError::Refused(E::Invalid(e)) => Self::bad_request(
+                "invalid_strategy",
+                format!("invalid strategy (策略无效): {e}"),
+            ),
+            StrategyError::Refused(E::UnknownWindow(w)) => {
+                Self::not_found(format!("no window {w:?} (窗口不存在)"))
+            }
+            StrategyError::Refused(E::Missing) => {
+                Self::bad_request("bad_request", "a \"strategy\" is needed")
+            }
+            StrategyError::Refused(E::Storage(e)) => Self::unavailable(e.to_string()),
+            StrategyError::ShuttingDown => Self::unavailable(e.to_string()),
+        }
     }
 }
 

@@ -30,10 +30,9 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tingwu_actors::directory::Directory;
 use tokio::sync::watch;
 
+use crate::app::App;
 use crate::storage::Sealer;
-pub use auth::Sessions;
 pub use board::TicketBoard;
-pub use caller::CallerSessions;
 pub use error::ApiError;
 pub use server::{serve, Limits};
 pub use ws::WsLimits;
@@ -45,13 +44,14 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
+    /// The application layer: every rule, check and route to the actors.
+    pub app: App,
+    /// The hall's actors, for read-only views.
     pub dir: Directory,
     /// Typed reads of the hall database (blocking: use `spawn_blocking`).
     pub reader: crate::storage::StoreReader,
+    /// The sealer of personal data (the same as `app`'s).
     pub sealer: Arc<Sealer>,
-    pub sessions: Arc<Sessions>,
-    /// Window callers' sessions (`/caller/{window}`), apart from supervisors'.
-    pub callers: Arc<CallerSessions>,
     pub metrics: PrometheusHandle,
     /// False once storage has failed: `/healthz` then reports 503.
     pub healthy: Arc<AtomicBool>,
@@ -192,6 +192,8 @@ mod tests {
     use tokio::net::{TcpListener, TcpStream};
     use tokio_tungstenite::tungstenite;
 
+    use crate::app::{CallerSessions, Sessions};
+
     struct TestServer {
         addr: std::net::SocketAddr,
         stop: watch::Sender<bool>,
@@ -225,12 +227,17 @@ mod tests {
         ));
         let tmp = tempfile::tempdir().unwrap();
         let (stop, shutdown) = watch::channel(false);
+        let sealer = Arc::new(Sealer::load_or_create(tmp.path(), false).unwrap());
         let state = AppState {
+            app: App::with_sessions(
+                dir.clone(),
+                sealer.clone(),
+                sessions,
+                CallerSessions::default(),
+            ),
             dir,
             reader: db,
-            sealer: Arc::new(Sealer::load_or_create(tmp.path(), false).unwrap()),
-            sessions: Arc::new(sessions),
-            callers: Arc::new(CallerSessions::default()),
+            sealer,
             metrics: metrics_exporter_prometheus::PrometheusBuilder::new()
                 .build_recorder()
                 .handle(),

@@ -7,9 +7,9 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tingwu_actors::core::strategy::Strategy;
-use tingwu_actors::hall::{
-    ChangeStrategy, GetStrategies, Strategies, StrategyChangeError, StrategyScope,
-};
+use tingwu_actors::hall::Strategies;
+
+use crate::app::strategies::StrategyChange;
 
 use super::auth::supervisor;
 use super::error::json_body;
@@ -39,51 +39,30 @@ pub struct ResetQuery {
     reason: Option<String>,
 }
 
+/// `GET /api/v1/strategies`: the strategies in force (supervisors only).
 pub async fn get(
     State(s): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<Strategies>, ApiError> {
     supervisor(&s, &headers, None)?;
-    let view = s
-        .dir
-        .hall
-        .send(GetStrategies)
-        .await
-        .map_err(|_| ApiError::unavailable("the hall is shutting down"))?;
-    Ok(Json(view))
+    Ok(Json(s.app.strategies().await?))
 }
 
 async fn change(
     s: &AppState,
-    scope: StrategyScope,
+    who: &str,
+    scope: &str,
+    windows: Vec<String>,
     strategy: Option<Strategy>,
-    who: String,
     reason: Option<String>,
 ) -> Result<Json<Strategies>, ApiError> {
-    let res = s
-        .dir
-        .hall
-        .send(ChangeStrategy {
-            scope,
-            strategy,
-            who,
-            reason,
-        })
-        .await
-        .map_err(|_| ApiError::unavailable("the hall is shutting down"))?;
-    res.map(Json).map_err(|e| match e {
-        StrategyChangeError::Invalid(e) => ApiError::bad_request(
-            "invalid_strategy",
-            format!("invalid strategy (策略无效): {e}"),
-        ),
-        StrategyChangeError::UnknownWindow(w) => {
-            ApiError::not_found(format!("no window {w:?} (窗口不存在)"))
-        }
-        StrategyChangeError::Missing => {
-            ApiError::bad_request("bad_request", "a \"strategy\" is needed")
-        }
-        StrategyChangeError::Storage(e) => ApiError::unavailable(e.to_string()),
-    })
+    let change = StrategyChange {
+        scope: scope.to_string(),
+        windows,
+        strategy,
+        reason,
+    };
+    Ok(Json(s.app.change_strategy(who, change).await?))
 }
 
 /// `PUT /api/v1/strategies/hall`: the default of every window without its own.
@@ -94,7 +73,7 @@ pub async fn put_hall(
 ) -> Result<Json<Strategies>, ApiError> {
     let who = supervisor(&s, &headers, None)?;
     let req: HallRequest = json_body(body, MAX_BODY).await?;
-    change(&s, StrategyScope::Hall, Some(req.strategy), who, req.reason).await
+    change(&s, &who, "hall", Vec::new(), Some(req.strategy), req.reason).await
 }
 
 /// `PUT /api/v1/strategies/windows`: one strategy for a group of windows.
@@ -105,14 +84,15 @@ pub async fn put_windows(
 ) -> Result<Json<Strategies>, ApiError> {
     let who = supervisor(&s, &headers, None)?;
     let req: WindowsRequest = json_body(body, MAX_BODY).await?;
-    if req.windows.is_empty() {
-        return Err(ApiError::bad_request(
-            "bad_request",
-            "list at least one window",
-        ));
-    }
-    let scope = StrategyScope::Windows(req.windows);
-    change(&s, scope, Some(req.strategy), who, req.reason).await
+    change(
+        &s,
+        &who,
+        "windows",
+        req.windows,
+        Some(req.strategy),
+        req.reason,
+    )
+    .await
 }
 
 /// `PUT /api/v1/strategies/windows/{id}`: one window's own strategy.
@@ -126,9 +106,10 @@ pub async fn put_window(
     let req: HallRequest = json_body(body, MAX_BODY).await?;
     change(
         &s,
-        StrategyScope::Windows(vec![id]),
+        &who,
+        "windows",
+        vec![id],
         Some(req.strategy),
-        who,
         req.reason,
     )
     .await
@@ -142,7 +123,7 @@ pub async fn reset_window(
     headers: HeaderMap,
 ) -> Result<Json<Strategies>, ApiError> {
     let who = supervisor(&s, &headers, None)?;
-    change(&s, StrategyScope::Reset(vec![id]), None, who, q.reason).await
+    change(&s, &who, "reset", vec![id], None, q.reason).await
 }
 
 #[derive(Deserialize)]

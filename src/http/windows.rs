@@ -6,7 +6,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tingwu_actors::directory::{all_queues, all_windows};
-use tingwu_actors::hall::{ItemsOpen, SetWindowEnabled, WindowAdminError};
+use tingwu_actors::hall::ItemsOpen;
 use tingwu_actors::kiosk::GetKiosk;
 use tingwu_actors::views::WindowView;
 
@@ -78,22 +78,9 @@ pub async fn set_enabled(
     let by = supervisor(&s, &headers, None)?;
     let req: EnabledRequest = json_body(body, 4096).await?;
     let view = s
-        .dir
-        .hall
-        .send(SetWindowEnabled {
-            window: id,
-            enabled: req.enabled,
-            reason: req.reason,
-            by,
-        })
-        .await
-        .map_err(|_| ApiError::unavailable("the hall is shutting down"))?
-        .map_err(|e| match e {
-            WindowAdminError::UnknownWindow(w) => {
-                ApiError::not_found(format!("no window {w:?} (窗口不存在)"))
-            }
-            WindowAdminError::Failed(m) => ApiError::unavailable(m),
-        })?;
+        .app
+        .set_window_enabled(id, req.enabled, req.reason, by)
+        .await?;
     Ok(Json(view))
 }
 

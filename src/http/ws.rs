@@ -28,6 +28,8 @@ use tokio::time::Instant;
 use super::auth::supervisor;
 use super::extract::{Path, Query, WsUpgrade};
 use super::{ApiError, AppState};
+use crate::app::strategies::StrategyChange;
+use crate::app::{App, StrategyError};
 use crate::telemetry;
 
 const MAX_MESSAGE: usize = 16 * 1024;
@@ -103,7 +105,7 @@ struct Stream {
     shutdown: watch::Receiver<bool>,
     _slot: OwnedSemaphorePermit,
     /// Dashboard streams: the supervisor, who may send commands on it.
-    control: Option<(String, actix::Addr<tingwu_actors::hall::HallActor>)>,
+    control: Option<(String, App)>,
 }
 
 /// A supervisor's command on the dashboard stream.
@@ -125,13 +127,10 @@ enum DashboardCommand {
     },
 }
 
-/// Answers one dashboard command with a frame for the same socket.
-async fn dashboard_command(
-    text: &str,
-    user: &str,
-    hall: &actix::Addr<tingwu_actors::hall::HallActor>,
-) -> String {
-    use tingwu_actors::hall::{ChangeStrategy, StrategyScope};
+/// Answers one dashboard command with a `command_result` frame for the
+/// same socket: `{id, ok, result}`, the result being the strategies in
+/// force or `{code, message}`.
+async fn dashboard_command(text: &str, user: &str, app: &App) -> String {
     let frame = |ok: bool, id: Option<String>, payload: serde_json::Value| {
         serde_json::json!({
             "type": "command_result", "seq": 0, "ts": chrono::Utc::now().to_rfc3339(),
@@ -158,50 +157,30 @@ async fn dashboard_command(
         strategy,
         reason,
     } = cmd;
-    if scope != "hall" && windows.is_empty() {
-        telemetry::rejected("ws", "bad_request");
-        return frame(
-            false,
-            id,
-            serde_json::json!({"code": "bad_request", "message": "list at least one window"}),
-        );
-    }
-    let scope = match scope.as_str() {
-        "hall" => StrategyScope::Hall,
-        "windows" => StrategyScope::Windows(windows),
-        "reset" => StrategyScope::Reset(windows),
-        other => {
-            telemetry::rejected("ws", "bad_request");
-            return frame(
-                false,
-                id,
-                serde_json::json!({"code": "bad_request", "message": format!("unknown scope {other:?}: hall, windows or reset")}),
-            );
-        }
+    let change = StrategyChange {
+        scope,
+        windows,
+        strategy,
+        reason,
     };
-    match hall
-        .send(ChangeStrategy {
-            scope,
-            strategy,
-            who: user.to_string(),
-            reason,
-        })
-        .await
-    {
-        Ok(Ok(view)) => frame(true, id, serde_json::json!(view)),
-        Ok(Err(e)) => {
-            telemetry::rejected("ws", "invalid_strategy");
+    match app.change_strategy(user, change).await {
+        Ok(view) => frame(true, id, serde_json::json!(view)),
+        Err(e) => {
+            // On this stream every refusal by the hall is `invalid_strategy`.
+            let code = match &e {
+                StrategyError::Scope(_) => "bad_request",
+                StrategyError::Refused(_) => "invalid_strategy",
+                StrategyError::ShuttingDown => "unavailable",
+            };
+            if code != "unavailable" {
+                telemetry::rejected("ws", code);
+            }
             frame(
                 false,
                 id,
-                serde_json::json!({"code": "invalid_strategy", "message": e.to_string()}),
+                serde_json::json!({"code": code, "message": e.to_string()}),
             )
         }
-        Err(_) => frame(
-            false,
-            id,
-            serde_json::json!({"code": "unavailable", "message": "the hall is shutting down"}),
-        ),
     }
 }
 
@@ -256,7 +235,7 @@ pub async fn dashboard(
             limits: s.ws.clone(),
             shutdown: s.shutdown.clone(),
             _slot: slot,
-            control: Some((user, s.dir.hall.clone())),
+            control: Some((user, s.app.clone())),
         },
     ))
 }
@@ -324,8 +303,8 @@ async fn run(mut socket: WebSocket, mut st: Stream) {
                 match incoming {
                     None | Some(Err(_)) | Some(Ok(Message::Close(_))) => open = false,
                     Some(Ok(Message::Text(text))) if st.control.is_some() => {
-                        if let Some((user, hall)) = &st.control {
-                            let answer = dashboard_command(text.as_str(), user, hall).await;
+                        if let Some((user, app)) = &st.control {
+                            let answer = dashboard_command(text.as_str(), user, app).await;
                             open = send(&mut socket, &answer).await;
                         }
                     }
@@ -353,4 +332,50 @@ async fn run(mut socket: WebSocket, mut st: Stream) {
         }
     }
     metrics::gauge!("tingwu_ws_clients", "screen" => screen).decrement(1.0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::testing::demo_app;
+
+    fn result(frame: &str) -> serde_json::Value {
+        let v: serde_json::Value = serde_json::from_str(frame).unwrap();
+        assert_eq!(v["type"], "command_result");
+        v["payload"].clone()
+    }
+
+    #[actix::test]
+    async fn dashboard_commands_answer_with_the_streams_own_codes() {
+        let (app, _keys) = demo_app();
+        let answer = |text: &'static str| {
+            let app = app.clone();
+            async move { result(&dashboard_command(text, "admin", &app).await) }
+        };
+        let p = answer("{").await;
+        assert_eq!(
+            (p["ok"].as_bool(), p["result"]["code"].as_str()),
+            (Some(false), Some("bad_json"))
+        );
+        let p = answer(r#"{"type":"set_strategy","id":"s1","scope":"windows"}"#).await;
+        assert_eq!(p["id"], "s1");
+        assert_eq!(p["result"]["code"], "bad_request");
+        assert_eq!(p["result"]["message"], "list at least one window");
+        let p = answer(r#"{"type":"set_strategy","id":"s2","scope":"area","windows":["1"]}"#).await;
+        assert_eq!(p["result"]["code"], "bad_request");
+        assert_eq!(
+            p["result"]["message"],
+            "unknown scope \"area\": hall, windows or reset"
+        );
+        // Every refusal by the hall is `invalid_strategy` here, unlike HTTP.
+        let p =
+            answer(r#"{"type":"set_strategy","id":"s3","scope":"reset","windows":["9999"]}"#).await;
+        assert_eq!(p["result"]["code"], "invalid_strategy");
+        assert_eq!(p["result"]["message"], "unknown window \"9999\"");
+        let p = answer(r#"{"type":"set_strategy","id":"s4","scope":"hall"}"#).await;
+        assert_eq!(p["result"]["code"], "invalid_strategy");
+        let p =
+            answer(r#"{"type":"set_strategy","id":"s5","scope":"reset","windows":["1"]}"#).await;
+        assert_eq!(p["ok"], true, "{p}");
+    }
 }

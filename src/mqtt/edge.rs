@@ -4,10 +4,13 @@
 //! Three tasks, so that nothing blocks the broker connection: the poller
 //! only polls rumqttc's event loop (with backoff on errors — rumqttc has
 //! none) and hands packets over; the dispatcher parses commands at the edge
-//! and sends them to window actors; the publisher drains a bounded outbox.
+//! and hands them to the application layer ([`App::submit_command`], which
+//! routes them to window actors and bounds them in flight); the publisher
+//! drains a bounded outbox.
 //! Nobody publishes from the poller: a full request channel there would
 //! deadlock the event loop.
 
+use crate::backoff::Backoff;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,12 +21,13 @@ use tingwu_actors::directory::{all_windows, Directory};
 use tingwu_actors::events::{CommittedEvent, EventBody};
 use tingwu_actors::kiosk::DeviceStatus;
 use tingwu_actors::views::WindowView;
-use tingwu_actors::window::Command;
 use tingwu_protocols::terminal::{parse_command, Reply, Topics};
-use tokio::sync::{broadcast, mpsc, watch, Semaphore};
+use tokio::sync::{broadcast, mpsc, watch};
 use tracing::{debug, info, warn};
 
 use super::gate::Violation;
+use crate::app::window_commands::{is_rejection, Origin};
+use crate::app::{App, WindowCommandError};
 use crate::telemetry;
 
 const OUTBOX: usize = 4096;
@@ -105,13 +109,14 @@ impl Outbox {
     }
 }
 
-/// Starts the edge; the returned flag turns true once the server's client is
+/// Starts the edge over `app`; the returned flag turns true once the server's client is
 /// connected and subscribed, i.e. terminal commands will be heard.
 pub fn start(
-    dir: Directory,
+    app: App,
     target: BrokerTarget,
     violations: mpsc::Receiver<Violation>,
 ) -> watch::Receiver<bool> {
+    let dir = app.directory().clone();
     let hall = dir.config.hall.id.clone();
     let mut opts = MqttOptions::new(format!("tingwu-server-{hall}"), target.host, target.port);
     opts.set_keep_alive(Duration::from_secs(15));
@@ -146,7 +151,7 @@ pub fn start(
         connected_rx,
         republish_tx,
     ));
-    tokio::spawn(dispatch(dir.clone(), topics.clone(), outbox.clone(), in_rx));
+    tokio::spawn(dispatch(app, topics.clone(), outbox.clone(), in_rx));
     tokio::spawn(states(
         dir.clone(),
         topics.clone(),
@@ -165,7 +170,7 @@ async fn poll(
     connected: mpsc::Sender<()>,
     subscribed: watch::Sender<bool>,
 ) {
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff = Backoff::new(Duration::from_millis(100), 2, Duration::from_secs(5));
     loop {
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::Publish(p))) => {
@@ -186,16 +191,16 @@ async fn poll(
                 }
             }
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                backoff = Duration::from_millis(100);
+                backoff.reset();
                 info!("server MQTT client connected");
                 let _ = connected.try_send(());
             }
             Ok(_) => {}
             Err(e) => {
-                warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "server MQTT connection lost");
+                let retry_in = backoff.fail();
+                warn!(error = %e, retry_in_ms = retry_in.as_millis() as u64, "server MQTT connection lost");
                 metrics::counter!("tingwu_mqtt_reconnects_total").increment(1);
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
+                tokio::time::sleep(retry_in).await;
             }
         }
     }
@@ -245,36 +250,21 @@ fn reply(topics: &Topics, outbox: &Outbox, window: &str, r: &Reply) {
     outbox.publish(topics.reply(window), r.to_json().into_bytes(), false);
 }
 
-/// Commands a window may have waiting at once; more are answered `busy`.
-/// (Each terminal sends one at a time; this bounds a misbehaving one.)
-const IN_FLIGHT_PER_WINDOW: usize = 8;
-
-/// Window replies that are refusals of the terminal's input, counted as
-/// rejected inputs (an empty queue or a busy server is not bad input).
-fn is_rejection(code: &str) -> bool {
-    !matches!(code, "queue_empty" | "unavailable" | "busy")
-}
-
 /// Parses each command once, here, and hands it to its window.
 async fn dispatch(
-    dir: Directory,
+    app: App,
     topics: Arc<Topics>,
     outbox: Outbox,
     mut inbox: mpsc::Receiver<rumqttc::Publish>,
 ) {
     let mut online: HashMap<String, bool> = HashMap::new();
-    let in_flight: HashMap<String, Arc<Semaphore>> = dir
-        .windows
-        .keys()
-        .map(|w| (w.clone(), Arc::new(Semaphore::new(IN_FLIGHT_PER_WINDOW))))
-        .collect();
     while let Some(p) = inbox.recv().await {
         let received = Instant::now();
         if let Some(device) = topics.parse_device_status_topic(&p.topic) {
             let up = p.payload.as_ref() == b"online";
             online.insert(device.to_string(), up);
             info!(device, online = up, "device status");
-            if let Some(kiosk) = dir.kiosks.get(device) {
+            if let Some(kiosk) = app.directory().kiosks.get(device) {
                 let _ = kiosk.try_send(DeviceStatus { online: up });
             }
             metrics::gauge!("tingwu_devices_online")
@@ -285,12 +275,12 @@ async fn dispatch(
             debug!(topic = %p.topic, "ignored MQTT message");
             continue;
         };
-        let (Some(addr), Some(slots)) = (dir.windows.get(window), in_flight.get(window)) else {
+        if app.check_window(window).is_err() {
             telemetry::rejected("mqtt", "unknown_window");
             // Nobody listens on an unknown window's reply topic; log only.
             warn!(window, "command for an unknown window");
             continue;
-        };
+        }
         if p.retain {
             // A retained command would be replayed to us on every
             // resubscribe, and again after the day's replies are forgotten.
@@ -318,30 +308,27 @@ async fn dispatch(
                 continue;
             }
         };
-        let Ok(permit) = slots.clone().try_acquire_owned() else {
-            metrics::counter!("tingwu_mqtt_busy_total", "window" => window.to_string())
-                .increment(1);
-            let r = Reply::error(
-                Some(cmd.id),
-                "busy",
-                "too many commands waiting for this window; send one at a time (命令过多，请稍后)",
-            );
-            reply(&topics, &outbox, window, &r);
-            continue;
+        // Handed to the window now, in arrival order; the answer is awaited
+        // elsewhere.
+        let pending = match app.submit_command(window, cmd, received, Origin::Terminal) {
+            Ok(pending) => pending,
+            Err(e) => {
+                if let WindowCommandError::Busy { command } = &e {
+                    metrics::counter!("tingwu_mqtt_busy_total", "window" => window.to_string())
+                        .increment(1);
+                    let r = Reply::error(Some(command.clone()), "busy", e.to_string());
+                    reply(&topics, &outbox, window, &r);
+                } else {
+                    warn!(window, error = %e, "terminal command not handed to its window");
+                }
+                continue;
+            }
         };
-        debug!(window, command = %cmd.id, action = %cmd.action, "terminal command");
         let window = window.to_string();
-        // Enqueued now, in arrival order; the answer is awaited elsewhere.
-        let answer = addr.send(Command {
-            cmd,
-            received,
-            acting_staff: None,
-        });
         let topics = topics.clone();
         let outbox = outbox.clone();
         tokio::spawn(async move {
-            let _permit = permit;
-            match answer.await {
+            match pending.reply().await {
                 Ok(r) => {
                     if let Some(e) = r.error.as_ref().filter(|e| is_rejection(&e.code)) {
                         telemetry::rejected("mqtt", &e.code);

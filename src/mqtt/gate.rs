@@ -1,6 +1,6 @@
 //! The ACL gate: the device-facing MQTT port. It reads each client's
-//! CONNECT and checks the device's credentials, client id and will topic,
-//! then relays packets to the embedded broker, letting through only what the
+//! CONNECT and has the application layer check the device's credentials,
+//! client id and will topic (`App::device_login`), then relays packets to the embedded broker, letting through only what the
 //! device may do: publish its own window's commands and its own status, and
 //! subscribe under its own window. rumqttd has no ACLs of its own; this gate
 //! is what makes "terminal B cannot act for window A" hold.
@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use tingwu_actors::config::{DeviceKind, HallConfig};
+use tingwu_actors::config::DeviceKind;
 use tingwu_protocols::mqtt_packet::{self as mp, Connect};
 use tingwu_protocols::terminal::{command_id_of, Topics};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -24,6 +24,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
+use crate::app::auth::{DeviceAuthError, DeviceCredentials};
+use crate::app::App;
 use crate::telemetry;
 
 /// Largest packet a device may send or receive through the gate.
@@ -48,13 +50,13 @@ pub enum GateError {
 }
 
 struct Device {
-    password: String,
     window: Option<String>,
     kind: DeviceKind,
 }
 
 /// Who may connect and what each device may touch.
 pub struct Policy {
+    app: App,
     topics: Topics,
     devices: HashMap<String, Device>,
 }
@@ -72,7 +74,10 @@ pub struct Violation {
 }
 
 impl Policy {
-    pub fn of(cfg: &HallConfig) -> Self {
+    /// The policy of `app`'s hall: its devices and their windows; the
+    /// credentials themselves are checked by `app`.
+    pub fn new(app: App) -> Self {
+        let cfg = &app.directory().config;
         let devices = cfg
             .devices
             .iter()
@@ -80,7 +85,6 @@ impl Policy {
                 (
                     d.id.clone(),
                     Device {
-                        password: d.password.clone(),
                         window: cfg.window_of_terminal(&d.id).map(|w| w.id.clone()),
                         kind: d.kind,
                     },
@@ -90,37 +94,31 @@ impl Policy {
         Self {
             topics: Topics::new(cfg.hall.id.clone()),
             devices,
+            app: app.clone(),
         }
     }
 
-    /// The device id, or the CONNACK code refusing it.
+    /// The device id, or the CONNACK code refusing it and why; the
+    /// credentials are checked by the application layer.
     fn authenticate(&self, c: &Connect) -> Result<String, (u8, &'static str)> {
-        let user = c
-            .username
-            .as_deref()
-            .ok_or((mp::CONNACK_NOT_AUTHORIZED, "no username"))?;
-        let device = self
-            .devices
-            .get(user)
-            .ok_or((mp::CONNACK_BAD_CREDENTIALS, "unknown device"))?;
-        if c.password.as_deref() != Some(device.password.as_bytes()) {
-            return Err((mp::CONNACK_BAD_CREDENTIALS, "wrong password"));
-        }
-        if c.client_id != user {
-            return Err((
-                mp::CONNACK_IDENTIFIER_REJECTED,
-                "client id differs from username",
-            ));
-        }
-        if let Some(will) = &c.will {
-            if will.topic != self.topics.device_status(user) {
-                return Err((
-                    mp::CONNACK_NOT_AUTHORIZED,
-                    "will topic is not the device's status topic",
-                ));
-            }
-        }
-        Ok(user.to_string())
+        let creds = DeviceCredentials {
+            username: c.username.as_deref(),
+            password: c.password.as_deref(),
+            client_id: &c.client_id,
+            will_topic: c.will.as_ref().map(|w| w.topic.as_str()),
+        };
+        self.app.device_login(&creds).map_err(|e| {
+            let code = match e {
+                DeviceAuthError::NoUsername | DeviceAuthError::BadWill => {
+                    mp::CONNACK_NOT_AUTHORIZED
+                }
+                DeviceAuthError::UnknownDevice | DeviceAuthError::WrongPassword => {
+                    mp::CONNACK_BAD_CREDENTIALS
+                }
+                DeviceAuthError::ClientIdMismatch => mp::CONNACK_IDENTIFIER_REJECTED,
+            };
+            (code, e.reason())
+        })
     }
 
     fn window_prefix(&self, window: &str) -> String {

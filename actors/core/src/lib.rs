@@ -7,6 +7,7 @@
 //! The actors in `tingwu-actors` own state, call these rules, commit what
 //! they return through the storage port and publish the events.
 
+pub mod admission;
 pub mod alarm;
 pub mod booking;
 pub mod bus;
@@ -22,6 +23,7 @@ pub mod records;
 pub mod secret;
 pub mod slots;
 pub mod strategy;
+pub mod strategy_scope;
 pub mod ticket;
 pub mod views;
 pub mod window_actions;

@@ -7,7 +7,12 @@ use subtle::ConstantTimeEq;
 
 /// Whether `given` equals `expected`, compared in constant time.
 pub fn same_secret(given: &str, expected: &str) -> bool {
-    given.as_bytes().ct_eq(expected.as_bytes()).into()
+    same_secret_bytes(given.as_bytes(), expected.as_bytes())
+}
+
+/// [`same_secret`] over bytes (an MQTT CONNECT password is bytes).
+pub fn same_secret_bytes(given: &[u8], expected: &[u8]) -> bool {
+    given.ct_eq(expected).into()
 }
 
 #[cfg(test)]

@@ -1,0 +1,121 @@
+//! The application layer: the one place between the entry points and the
+//! actors.
+//!
+//! Every entry point — the HTTP handlers, the WebSocket streams, the MQTT
+//! edge, the RS-485 bus link, the ID-card reader link and the caller page —
+//! parses its input, calls [`App`] and maps its typed errors to its own
+//! channel (an HTTP status and JSON body, an MQTT reply, a WebSocket
+//! `command_result`, a log line and a metric). [`App`] owns, once each:
+//!
+//! - routing to the actors (the [`Directory`]);
+//! - authentication and roles: supervisor sessions, caller sessions, MQTT
+//!   device credentials (`auth.rs`);
+//! - sealing and masking of personal data (`personal.rs`);
+//! - ticket priority admission, issuing, printing and rejoining
+//!   (`tickets.rs`, the priority rule itself in `tingwu_core::admission`);
+//! - window commands and their in-flight limits (`window_commands.rs`);
+//! - calling-strategy changes and their scope (`strategies.rs`, the scope
+//!   rule in `tingwu_core::strategy_scope`);
+//! - opening and closing windows (`windows.rs`);
+//! - recording an evaluation (`evaluations.rs`).
+//!
+//! Each concept has one error enum (`thiserror`) whose messages are the
+//! ones clients see; transports choose only the status or reply shape.
+
+pub mod auth;
+pub mod evaluations;
+pub mod personal;
+pub mod strategies;
+pub mod tickets;
+pub mod window_commands;
+pub mod windows;
+
+use std::sync::Arc;
+
+use tingwu_actors::directory::Directory;
+
+use crate::storage::Sealer;
+
+pub use auth::{AuthError, CallerSessions, Sessions};
+pub use personal::PersonalError;
+pub use strategies::StrategyError;
+pub use tickets::TicketError;
+pub use window_commands::WindowCommandError;
+pub use windows::WindowAdminRefusal;
+
+/// The application layer's handle; cheap to clone (everything behind it is
+/// shared). Build one per hall with [`App::new`].
+#[derive(Clone)]
+pub struct App {
+    dir: Directory,
+    sealer: Arc<Sealer>,
+    sessions: Arc<Sessions>,
+    callers: Arc<CallerSessions>,
+    /// In-flight commands per window from MQTT terminals.
+    terminal_slots: Arc<window_commands::InFlight>,
+    /// In-flight commands per window from caller pages.
+    caller_slots: Arc<window_commands::InFlight>,
+}
+
+impl App {
+    /// The application layer over the hall's actors, sealing personal data
+    /// with `sealer`, with the default session capacities.
+    pub fn new(dir: Directory, sealer: Arc<Sealer>) -> Self {
+        Self::with_sessions(dir, sealer, Sessions::default(), CallerSessions::default())
+    }
+
+    /// As [`App::new`], with given supervisor and caller session tables
+    /// (for their capacities).
+    pub fn with_sessions(
+        dir: Directory,
+        sealer: Arc<Sealer>,
+        sessions: Sessions,
+        callers: CallerSessions,
+    ) -> Self {
+        let windows: Vec<String> = dir.windows.keys().cloned().collect();
+        Self {
+            terminal_slots: Arc::new(window_commands::InFlight::new(&windows)),
+            caller_slots: Arc::new(window_commands::InFlight::new(&windows)),
+            dir,
+            sealer,
+            sessions: Arc::new(sessions),
+            callers: Arc::new(callers),
+        }
+    }
+
+    /// The hall's actors and configuration.
+    pub fn directory(&self) -> &Directory {
+        &self.dir
+    }
+
+    /// The caller-page sessions.
+    #[cfg(test)]
+    pub fn callers(&self) -> &CallerSessions {
+        &self.callers
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! An [`App`] over the demo hall's actors on the in-memory store.
+
+    use super::*;
+    use tingwu_actors::clock::HallClock;
+    use tingwu_actors::config::HallConfig;
+    use tingwu_actors::records::Recovered;
+    use tingwu_actors::store::memory_store;
+
+    /// The app and the directory holding its sealer's key (keep it alive).
+    pub(crate) fn demo_app() -> (App, tempfile::TempDir) {
+        let cfg = Arc::new(HallConfig::demo().unwrap());
+        let clock = HallClock::of(&cfg);
+        let recovered = Recovered {
+            day: clock.day(clock.now()),
+            ..Recovered::default()
+        };
+        let dir = Directory::start(cfg, memory_store(0), recovered);
+        let tmp = tempfile::tempdir().unwrap();
+        let sealer = Arc::new(Sealer::load_or_create(tmp.path(), false).unwrap());
+        (App::new(dir, sealer), tmp)
+    }
+}
