@@ -28,7 +28,7 @@ use tingwu_actors::appointment::{
     GetSlots, GetStats, Refusal, StatsView,
 };
 use tingwu_actors::clock::HallClock;
-use tingwu_actors::core::slots;
+use tingwu_actors::core::hhmm;
 use tingwu_actors::core::ticket::Personal;
 use tingwu_protocols::id_number;
 use tracing::{info, warn};
@@ -188,7 +188,7 @@ pub async fn book(
 ) -> Result<(StatusCode, Json<appt::BookingView>), ApiError> {
     let req: BookRequest = json_body(body, MAX_BODY).await?;
     let date = parse_day(&req.day)?;
-    let start = slots::parse_minutes(&req.start)
+    let start = hhmm::parse_minutes(&req.start)
         .ok_or_else(|| ApiError::bad_request("bad_start", "start must be HH:MM (时段格式错误)"))?;
     if req.phone.is_none() && req.id_number.is_none() {
         return Err(ApiError::bad_request(

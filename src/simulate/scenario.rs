@@ -5,6 +5,7 @@
 //! (`arrivals[3].item`), like the hall configuration does.
 
 use std::collections::HashMap;
+use tingwu_actors::core::hhmm;
 
 use serde::Deserialize;
 use tingwu_actors::config::{HallConfig, QueueRole};
@@ -243,18 +244,10 @@ pub struct Scenario {
 
 pub const DAY_S: f64 = 86_400.0;
 
-/// `HH:MM` (00:00 to 24:00) in seconds of the day.
+/// `HH:MM` (00:00 to 24:00) in seconds of the day (the hall's one rule,
+/// `tingwu_actors::core::hhmm`).
 fn hhmm(s: &str) -> Option<f64> {
-    let (h, m) = s.split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
-        return None;
-    }
-    let h: u32 = h.parse().ok()?;
-    let m: u32 = m.parse().ok()?;
-    if m >= 60 || h > 24 || (h == 24 && m != 0) {
-        return None;
-    }
-    Some(f64::from(h * 3600 + m * 60))
+    hhmm::parse_minutes(s).map(|m| f64::from(m * 60))
 }
 
 fn range(field: &str, s: &str) -> Result<(f64, f64), ScenarioError> {

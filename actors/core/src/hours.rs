@@ -2,6 +2,8 @@
 
 use chrono::NaiveTime;
 
+use crate::hhmm;
+
 /// Half-open ranges of minutes since midnight, `[from, to)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceHours {
@@ -12,32 +14,12 @@ pub struct ServiceHours {
 #[error("expected HH:MM-HH:MM with the end after the start, got {0:?}")]
 pub struct HoursError(pub String);
 
-fn minutes(s: &str) -> Option<u32> {
-    let (h, m) = s.trim().split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
-        return None;
-    }
-    let h: u32 = h.parse().ok()?;
-    let m: u32 = m.parse().ok()?;
-    if m >= 60 || h > 24 || (h == 24 && m != 0) {
-        return None;
-    }
-    Some(h * 60 + m)
-}
-
 impl ServiceHours {
+    /// Parses `HH:MM-HH:MM` ranges (see [`crate::hhmm`]).
     pub fn parse(ranges: &[String]) -> Result<Self, HoursError> {
         let mut out = Vec::with_capacity(ranges.len());
         for r in ranges {
-            let (a, b) = r.split_once('-').ok_or_else(|| HoursError(r.clone()))?;
-            let (a, b) = (
-                minutes(a).ok_or_else(|| HoursError(r.clone()))?,
-                minutes(b).ok_or_else(|| HoursError(r.clone()))?,
-            );
-            if b <= a {
-                return Err(HoursError(r.clone()));
-            }
-            out.push((a, b));
+            out.push(hhmm::parse_range(r).ok_or_else(|| HoursError(r.clone()))?);
         }
         Ok(Self { ranges: out })
     }

@@ -16,6 +16,7 @@ pub mod day;
 pub mod dispatch;
 pub mod estimate;
 pub mod events;
+pub mod hhmm;
 pub mod hours;
 pub mod issuing;
 pub mod predict;

@@ -33,39 +33,13 @@ impl SlotTimes {
     }
 }
 
-/// `HH:MM` of minutes since midnight (1440 is `24:00`).
-pub fn hhmm(minutes: u32) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
-}
-
-/// Minutes since midnight of `HH:MM` (`00:00` to `24:00`).
-pub fn parse_minutes(s: &str) -> Option<u32> {
-    let (h, m) = s.trim().split_once(':')?;
-    if h.len() != 2 || m.len() != 2 || !(h.bytes().chain(m.bytes())).all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let h: u32 = h.parse().ok()?;
-    let m: u32 = m.parse().ok()?;
-    if m >= 60 || h > 24 || (h == 24 && m != 0) {
-        return None;
-    }
-    Some(h * 60 + m)
-}
+pub use crate::hhmm::format as hhmm;
 
 /// The slots of a day for an item open during `hours` (`HH:MM-HH:MM`).
 pub fn day_slots(hours: &[String], slot_minutes: u32) -> Result<Vec<SlotTimes>, HoursError> {
     let mut ranges = Vec::with_capacity(hours.len());
     for r in hours {
-        let bad = || HoursError(r.clone());
-        let (a, b) = r.split_once('-').ok_or_else(bad)?;
-        let (a, b) = (
-            parse_minutes(a).ok_or_else(bad)?,
-            parse_minutes(b).ok_or_else(bad)?,
-        );
-        if b <= a {
-            return Err(bad());
-        }
-        ranges.push((a, b));
+        ranges.push(crate::hhmm::parse_range(r).ok_or_else(|| HoursError(r.clone()))?);
     }
     ranges.sort_unstable();
     let mut merged: Vec<(u32, u32)> = Vec::with_capacity(ranges.len());

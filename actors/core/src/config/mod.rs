@@ -586,7 +586,7 @@ impl HallConfig {
     }
 
     pub fn day_start(&self) -> NaiveTime {
-        parse_hhmm(&self.hall.day_start).unwrap_or(NaiveTime::MIN)
+        crate::hhmm::parse_time_of_day(&self.hall.day_start).unwrap_or(NaiveTime::MIN)
     }
 
     pub fn queue(&self, id: &str) -> Option<&QueueConfig> {
@@ -617,11 +617,6 @@ impl HallConfig {
             .iter()
             .filter(move |w| w.queues.iter().any(|q| q.queue == queue))
     }
-}
-
-/// Parses `HH:MM` (00:00 to 23:59).
-pub fn parse_hhmm(s: &str) -> Option<NaiveTime> {
-    NaiveTime::parse_from_str(s, "%H:%M").ok()
 }
 
 #[cfg(test)]

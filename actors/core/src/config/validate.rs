@@ -37,7 +37,7 @@ fn hall_and_queues<'a>(cfg: &'a HallConfig) -> Result<(Ids<'a>, Ids<'a>, Ids<'a>
             format!("unknown time zone {:?}", cfg.hall.timezone),
         ));
     }
-    if parse_hhmm(&cfg.hall.day_start).is_none() {
+    if crate::hhmm::parse_time_of_day(&cfg.hall.day_start).is_none() {
         return Err(invalid("hall.day_start", "expected HH:MM"));
     }
     let areas = unique_ids("areas", cfg.areas.iter().map(|a| a.id.as_str()))?;
