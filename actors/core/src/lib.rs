@@ -19,6 +19,7 @@ pub mod events;
 pub mod hhmm;
 pub mod hours;
 pub mod issuing;
+pub mod numbering;
 pub mod predict;
 pub mod records;
 pub mod secret;
