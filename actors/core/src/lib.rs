@@ -17,6 +17,7 @@ pub mod events;
 pub mod hours;
 pub mod issuing;
 pub mod predict;
+pub mod printing;
 pub mod records;
 pub mod secret;
 pub mod slots;
