@@ -9,6 +9,7 @@
 
 pub mod alarm;
 pub mod bus;
+pub mod card_reading;
 pub mod config;
 pub mod day;
 pub mod dispatch;
