@@ -20,6 +20,8 @@ pub mod issuing;
 pub mod predict;
 pub mod printing;
 pub mod records;
+pub mod screen_feed;
+pub mod screen_scope;
 pub mod secret;
 pub mod slots;
 pub mod strategy;
