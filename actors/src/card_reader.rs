@@ -4,30 +4,28 @@
 //! The bytes travel through a link task in the binary
 //! (`src/devices/card_reader_link.rs`): it opens the serial port, loops
 //! find → select → read, decodes the card, seals and masks the ID number and
-//! reports [`LinkEvent`]s and [`CardRead`]s here. This actor holds the
-//! rules: at a kiosk a read takes a ticket for that person for the reader's
-//! item (through the kiosk, so the kiosk counts and prints it); at a window
-//! it identifies the applicant, kept in memory (masked only) for the next
-//! case intake. A card left on the reader is not read twice: the same
-//! holder within [`REREAD_QUIET`] is ignored. A reader whose port vanished
-//! raises `reader/{id}/offline`, cleared when it is back.
+//! reports [`LinkEvent`]s and [`CardRead`]s here. The rules are in
+//! `core::card_reading`: at a kiosk a read takes a ticket for that person
+//! for the reader's item (sent through the kiosk, so the kiosk counts and
+//! prints it); at a window it identifies the applicant, kept in memory
+//! (masked only) for the next case intake; the same holder within
+//! [`REREAD_QUIET`] is ignored; a reader whose port vanished raises
+//! `reader/{id}/offline`, cleared when it is back. This actor keeps the
+//! reader's state, calls them and sends what they decide.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use actix::prelude::*;
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::alarm::{Alarm, AlarmActor, Clear, Raise, Severity};
+use crate::alarm::{AlarmActor, Clear, Raise};
 use crate::config::CardReaderConfig;
-use crate::core::ticket::{Channel, Personal, Priority};
+use crate::core::card_reading::{self, AlarmChange, Decision, LastRead, Port};
+use crate::core::ticket::{Personal, Priority};
 use crate::hall::{IssueError, IssueTicket};
 use crate::kiosk::{KioskActor, PrintIssued, TakeTicket};
 
-/// The same card read again within this time takes no second ticket.
-pub const REREAD_QUIET: Duration = Duration::from_secs(30);
-/// How long a ticket taken by a card read may take to issue.
-pub const ISSUE_DEADLINE: Duration = Duration::from_secs(8);
+pub use crate::core::card_reading::{offline_alarm, Applicant, ISSUE_DEADLINE, REREAD_QUIET};
 
 /// What the link says about the reader.
 #[derive(Debug, Clone, Message)]
@@ -42,14 +40,6 @@ pub enum LinkEvent {
     Error { reason: &'static str },
 }
 
-/// The applicant a window's reader identified: masked values only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Applicant {
-    pub name_masked: String,
-    pub id_masked: String,
-    pub read_at: DateTime<Utc>,
-}
-
 /// A card read, already sealed and masked by the link (the plain name and
 /// ID number never reach this actor).
 #[derive(Debug, Clone, Message)]
@@ -62,7 +52,7 @@ pub struct CardRead {
     pub applicant: Applicant,
 }
 
-/// What a read means at this reader.
+/// What a read means at this reader, as the message to act on.
 pub enum ReadAction {
     /// At a kiosk: take a ticket through it.
     TakeTicket(Box<IssueTicket>),
@@ -72,8 +62,9 @@ pub enum ReadAction {
     Ignore,
 }
 
-/// The rule for one read. `last` is the fingerprint and time of the
-/// previous read.
+/// The rule for one read (`core::card_reading::decide`), as a ticket
+/// request or the applicant. `last` is the fingerprint and time of the
+/// previous read that counted.
 pub fn action(
     cfg: &CardReaderConfig,
     read: CardRead,
@@ -81,39 +72,34 @@ pub fn action(
     now: Instant,
 ) -> ReadAction {
     let holder = read.personal.holders.first().map(String::as_str);
-    if let (Some(h), Some((prev, at))) = (holder, last) {
-        if h == prev && now.saturating_duration_since(at) < REREAD_QUIET {
-            return ReadAction::Ignore;
-        }
-    }
-    if cfg.kiosk.is_some() {
-        ReadAction::TakeTicket(Box::new(IssueTicket {
-            deadline: Some(now + ISSUE_DEADLINE),
+    let decision = card_reading::decide(cfg, holder, last, now);
+    act_on(decision, read)
+}
+
+/// The message a decision about `read` calls for: its priority and
+/// personal data go with the ticket request unchanged.
+fn act_on(decision: Decision, read: CardRead) -> ReadAction {
+    match decision {
+        Decision::Ignore => ReadAction::Ignore,
+        Decision::Identify => ReadAction::Identify(read.applicant),
+        Decision::TakeTicket {
+            item,
+            channel,
+            deadline,
+        } => ReadAction::TakeTicket(Box::new(IssueTicket {
+            deadline: Some(deadline),
             appointment: None,
-            item: cfg.item.clone(),
+            item,
             queue: None,
-            channel: Channel::Onsite,
+            channel,
             priority: read.priority,
             personal: read.personal,
             idempotency_key: None,
-        }))
-    } else {
-        ReadAction::Identify(read.applicant)
+        })),
     }
 }
 
-/// The offline alarm of reader `id`.
-pub fn offline_alarm(id: &str, reason: &str) -> Alarm {
-    Alarm {
-        id: format!("reader/{id}/offline"),
-        source: format!("reader/{id}"),
-        kind: "offline".into(),
-        severity: Severity::Error,
-        message_zh: format!("身份证阅读器 {id} 离线，请检查连接"),
-        message_en: format!("ID-card reader {id} is offline: {reason}"),
-    }
-}
-
+/// A card reader as the dashboard and the API show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CardReaderView {
     pub id: String,
@@ -140,7 +126,8 @@ pub struct CardReaderActor {
     raised_offline: bool,
     reads: u64,
     errors: u64,
-    last: Option<(String, Instant)>,
+    /// The last read that counted, for the re-read quiet time.
+    last: Option<LastRead>,
     last_ticket: Option<(String, String)>,
     last_refusal: Option<String>,
     applicant: Option<Applicant>,
@@ -180,39 +167,43 @@ impl Handler<LinkEvent> for CardReaderActor {
     type Result = ();
 
     fn handle(&mut self, msg: LinkEvent, _: &mut Self::Context) {
-        match msg {
+        let change = match &msg {
             LinkEvent::Connected => {
                 tracing::info!(reader = %self.cfg.id, path = %self.cfg.path, "card reader connected");
                 self.connected = true;
-                if self.raised_offline {
-                    self.raised_offline = false;
-                    if let Err(e) = self
-                        .alarms
-                        .try_send(Clear(format!("reader/{}/offline", self.cfg.id)))
-                    {
-                        tracing::error!(reader = %self.cfg.id, error = %e, "alarm could not be cleared");
-                    }
-                }
+                card_reading::offline_change(&self.cfg.id, self.raised_offline, Port::Open)
             }
             LinkEvent::Disconnected { reason } => {
                 if self.connected {
                     tracing::warn!(reader = %self.cfg.id, reason = %reason, "card reader disconnected");
                 }
                 self.connected = false;
-                if !self.raised_offline {
-                    self.raised_offline = true;
-                    if let Err(e) = self
-                        .alarms
-                        .try_send(Raise(offline_alarm(&self.cfg.id, &reason)))
-                    {
-                        tracing::error!(reader = %self.cfg.id, error = %e, "alarm could not be raised");
-                    }
-                }
+                card_reading::offline_change(
+                    &self.cfg.id,
+                    self.raised_offline,
+                    Port::Lost { reason },
+                )
             }
             LinkEvent::Error { reason } => {
                 self.errors += 1;
                 tracing::debug!(reader = %self.cfg.id, reason, "card reader error");
+                None
             }
+        };
+        match change {
+            Some(AlarmChange::Raise(alarm)) => {
+                self.raised_offline = true;
+                if let Err(e) = self.alarms.try_send(Raise(alarm)) {
+                    tracing::error!(reader = %self.cfg.id, error = %e, "alarm could not be raised");
+                }
+            }
+            Some(AlarmChange::Clear(id)) => {
+                self.raised_offline = false;
+                if let Err(e) = self.alarms.try_send(Clear(id)) {
+                    tracing::error!(reader = %self.cfg.id, error = %e, "alarm could not be cleared");
+                }
+            }
+            None => {}
         }
     }
 }
@@ -224,13 +215,13 @@ impl Handler<CardRead> for CardReaderActor {
         let now = Instant::now();
         let holder = read.personal.holders.first().cloned();
         let last = self.last.as_ref().map(|(h, at)| (h.as_str(), *at));
-        let applicant = read.applicant.clone();
-        let act = action(&self.cfg, read, last, now);
-        if !matches!(act, ReadAction::Ignore) {
+        let decision = card_reading::decide(&self.cfg, holder.as_deref(), last, now);
+        self.last = card_reading::remember(&decision, self.last.take(), holder.as_deref(), now);
+        if decision != Decision::Ignore {
             self.reads += 1;
-            self.last = holder.map(|h| (h, now));
-            self.applicant = Some(applicant);
+            self.applicant = Some(read.applicant.clone());
         }
+        let act = act_on(decision, read);
         match act {
             ReadAction::Ignore => Box::pin(actix::fut::ready(())),
             ReadAction::Identify(applicant) => {
@@ -294,7 +285,13 @@ impl Handler<GetCardReader> for CardReaderActor {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use chrono::Utc;
+
     use super::*;
+    use crate::alarm::Severity;
+    use crate::core::ticket::Channel;
 
     fn cfg(kiosk: bool) -> CardReaderConfig {
         CardReaderConfig {

@@ -1,38 +1,38 @@
 //! The printer actor (取号机打印机): one per ticket printer. It knows whether
-//! the printer is connected and what it last said about itself, decides
-//! whether it is in service, raises and clears its alarms, and prints
-//! tickets laid out from the hall's configuration.
+//! the printer is connected and what it last said about itself, and sends
+//! the alarms and print jobs that the rules in `core::printing` decide:
+//! whether it is in service, which alarms to raise or clear, the ticket's
+//! layout and what becomes of a job.
 //!
 //! The bytes travel through a link task in the binary
 //! (`src/devices/printer_link.rs`): it connects, writes print jobs, polls
-//! the status and reports [`LinkEvent`]s here. This actor holds the rules:
-//! paper near end is a warning and printing goes on; paper end, cover open,
-//! an error or no connection take the printer out of service with an error
-//! alarm; recovery clears the alarm and puts it back in service.
+//! the status and reports [`LinkEvent`]s here.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix::prelude::*;
 use serde::Serialize;
 use tingwu_protocols::escpos::{self, PrinterStatus, TicketLayout};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::alarm::{Alarm, AlarmActor, Clear, Raise, Severity};
+use crate::alarm::{Alarm, AlarmActor, Clear, Raise};
 use crate::clock::HallClock;
 use crate::config::{HallConfig, PrinterConfig};
+use crate::core::printing::{self, JobRefusal, JobResult, RaisedAlarms};
 use crate::views::TicketView;
 
-/// How long a print waits for its bytes to reach the printer before the
-/// answer says `queued` (the job stays in the link's queue).
-pub const PRINT_WAIT: Duration = Duration::from_secs(2);
-/// Print jobs waiting for the link at most.
-pub const JOB_QUEUE: usize = 16;
+pub use crate::core::printing::{
+    assess, window_direction, Assessment, OutOfService, PrintStatus, DIRECTION_WINDOWS, JOB_QUEUE,
+    PRINT_WAIT,
+};
 
 /// Bytes for the printer, and where to say whether they were written.
 pub struct PrintJob {
+    /// The ticket id, for the link's logs.
     pub ticket: String,
+    /// ESC/POS bytes, as rendered by `escpos::render`.
     pub bytes: Vec<u8>,
+    /// `Err` carries the link's reason the bytes were not written.
     pub done: oneshot::Sender<Result<(), String>>,
 }
 
@@ -49,133 +49,18 @@ pub enum LinkEvent {
     Status(PrinterStatus),
 }
 
-/// Why a printer is out of service, most pressing first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutOfService {
-    /// No connection, or it has not answered yet.
-    Offline,
-    CoverOpen,
-    PaperEnd,
-    /// The printer reports itself offline or in error.
-    Fault,
-}
-
-impl OutOfService {
-    fn messages(self, id: &str) -> (String, String) {
-        match self {
-            OutOfService::Offline => (
-                format!("打印机 {id} 离线，取号机改为短信/二维码取号"),
-                format!("Printer {id} is offline; the kiosk offers SMS/QR tickets"),
-            ),
-            OutOfService::CoverOpen => (
-                format!("打印机 {id} 纸仓盖打开，请合上"),
-                format!("Printer {id}: cover open; close it"),
-            ),
-            OutOfService::PaperEnd => (
-                format!("打印机 {id} 缺纸，请更换纸卷"),
-                format!("Printer {id}: out of paper; load a new roll"),
-            ),
-            OutOfService::Fault => (
-                format!("打印机 {id} 故障，请检修"),
-                format!("Printer {id} reports an error; service it"),
-            ),
-        }
-    }
-}
-
-/// What the printer's condition means for the hall.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Assessment {
-    pub in_service: bool,
-    /// Paper near end (取号机缺纸预警): a warning, printing goes on.
-    pub near_end: bool,
-    pub out_of_service: Option<OutOfService>,
-}
-
-/// The rule: connected and `can_print` is in service; near end warns only.
-/// Before the first status the printer is not in service (but not yet
-/// alarming, see [`PrinterActor`]).
-pub fn assess(connected: bool, status: Option<&PrinterStatus>) -> Assessment {
-    let out = match (connected, status) {
-        (false, _) | (true, None) => Some(OutOfService::Offline),
-        (true, Some(s)) if s.cover_open => Some(OutOfService::CoverOpen),
-        (true, Some(s)) if s.paper_end => Some(OutOfService::PaperEnd),
-        (true, Some(s)) if !s.can_print() => Some(OutOfService::Fault),
-        (true, Some(_)) => None,
-    };
-    Assessment {
-        in_service: out.is_none(),
-        near_end: connected && status.is_some_and(|s| s.paper_near_end && !s.paper_end),
-        out_of_service: out,
-    }
-}
-
-/// Windows named one by one on a ticket at most; beyond, their areas.
-pub const DIRECTION_WINDOWS: usize = 4;
-
-/// Where to go (窗口指引): the windows whose primary queue this is (else
-/// every window serving it), by name when there are a few
-/// (`请到 1号窗口、2号窗口 办理`), else by area
-/// (`请到 A区 综合受理区 办理（共 23 个窗口）`).
-pub fn window_direction(hall: &HallConfig, queue: &str) -> String {
-    let serving: Vec<&crate::config::WindowConfig> = hall.windows_serving(queue).collect();
-    let primary: Vec<_> = serving
-        .iter()
-        .copied()
-        .filter(|w| {
-            w.queues
-                .iter()
-                .any(|q| q.queue == queue && q.role == crate::config::QueueRole::Primary)
-        })
-        .collect();
-    let windows = if primary.is_empty() { serving } else { primary };
-    if windows.is_empty() {
-        return String::new();
-    }
-    if windows.len() <= DIRECTION_WINDOWS {
-        let names: Vec<&str> = windows.iter().map(|w| w.name.as_str()).collect();
-        return format!("请到 {} 办理", names.join("、"));
-    }
-    let mut areas: Vec<&str> = Vec::new();
-    for w in &windows {
-        let name = hall
-            .areas
-            .iter()
-            .find(|a| a.id == w.area)
-            .map_or(w.area.as_str(), |a| a.name.as_str());
-        if !areas.contains(&name) {
-            areas.push(name);
-        }
-    }
-    format!(
-        "请到 {} 办理（共 {} 个窗口）",
-        areas.join("、"),
-        windows.len()
-    )
-}
-
-/// How a kiosk's print went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PrintStatus {
-    /// The bytes were written to the printer.
-    Printed,
-    /// Accepted, not yet written when the answer was due.
-    Queued,
-    /// Not printed: the kiosk offers the SMS/QR ticket instead.
-    OutOfService,
-}
-
+/// A printer as the dashboard and the API show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct PrinterView {
     pub id: String,
     pub kiosk: String,
+    /// `host:port` of the printer.
     pub address: String,
     pub connected: bool,
     pub in_service: bool,
     pub out_of_service: Option<OutOfService>,
     pub paper_near_end: bool,
+    /// Jobs handed to the link since start-up.
     pub printed: u64,
 }
 
@@ -193,8 +78,7 @@ pub struct PrinterActor {
     heard: bool,
     status: Option<PrinterStatus>,
     /// The alarms this actor has raised and not cleared.
-    raised_near_end: bool,
-    raised_out: Option<OutOfService>,
+    raised: RaisedAlarms,
     printed: u64,
 }
 
@@ -215,63 +99,25 @@ impl PrinterActor {
             connected: false,
             heard: false,
             status: None,
-            raised_near_end: false,
-            raised_out: None,
+            raised: RaisedAlarms::default(),
             printed: 0,
         }
     }
 
+    /// What the printer's condition means now (`core::printing::assess`).
     pub fn assessment(&self) -> Assessment {
         assess(self.connected, self.status.as_ref())
     }
 
-    fn alarm_id(&self, kind: &str) -> String {
-        format!("printer/{}/{kind}", self.cfg.id)
-    }
-
-    /// The alarm messages that bring the raised alarms in line with the
-    /// printer's condition, and the new raised state.
+    /// The alarms to raise and the ids to clear that bring the raised
+    /// alarms in line with the printer's condition; the raised state is
+    /// updated as if they were sent.
     pub fn alarm_changes(&mut self) -> (Vec<Alarm>, Vec<String>) {
-        let a = self.assessment();
-        let mut raise = Vec::new();
-        let mut clear = Vec::new();
-        if !self.heard {
-            return (raise, clear);
-        }
-        let source = format!("printer/{}", self.cfg.id);
-        if a.near_end != self.raised_near_end {
-            if a.near_end {
-                raise.push(Alarm {
-                    id: self.alarm_id("paper_near_end"),
-                    source: source.clone(),
-                    kind: "paper_near_end".into(),
-                    severity: Severity::Warning,
-                    message_zh: format!("打印机 {} 纸将用完，请准备换纸", self.cfg.id),
-                    message_en: format!("Printer {}: paper near end", self.cfg.id),
-                });
-            } else {
-                clear.push(self.alarm_id("paper_near_end"));
-            }
-            self.raised_near_end = a.near_end;
-        }
-        if a.out_of_service != self.raised_out {
-            match a.out_of_service {
-                Some(why) => {
-                    let (zh, en) = why.messages(&self.cfg.id);
-                    raise.push(Alarm {
-                        id: self.alarm_id("out_of_service"),
-                        source,
-                        kind: "out_of_service".into(),
-                        severity: Severity::Error,
-                        message_zh: zh,
-                        message_en: en,
-                    });
-                }
-                None => clear.push(self.alarm_id("out_of_service")),
-            }
-            self.raised_out = a.out_of_service;
-        }
-        (raise, clear)
+        let changes = self
+            .raised
+            .changes(&self.cfg.id, self.heard, self.assessment());
+        self.raised = changes.raised;
+        (changes.raise, changes.clear)
     }
 
     /// Raises and clears this printer's alarms to match its condition.
@@ -279,11 +125,11 @@ impl PrinterActor {
     /// raise and the clear that follows it can never swap; the alarm actor
     /// logs a commit that fails.
     fn update_alarms(&mut self) {
-        let was_in_service = self.heard && self.raised_out.is_none();
+        let was_in_service = self.heard && self.raised.out.is_none();
         let (raise, clear) = self.alarm_changes();
         let in_service = self.assessment().in_service;
         if was_in_service != in_service {
-            tracing::info!(printer = %self.cfg.id, in_service, cause = ?self.raised_out, "printer service changed");
+            tracing::info!(printer = %self.cfg.id, in_service, cause = ?self.raised.out, "printer service changed");
         }
         for a in raise {
             if let Err(e) = self.alarms.try_send(Raise(a)) {
@@ -297,39 +143,36 @@ impl PrinterActor {
         }
     }
 
-    /// The ticket as printed: hall name, number, item, people ahead,
-    /// expected time, the windows serving its queue, materials, notices,
-    /// QR code of its status page and barcode of its id.
+    /// The ticket as printed (`core::printing::layout`), in the hall's time
+    /// zone, with the QR code pointing at this printer's status base URL.
     pub fn layout(&self, t: &TicketView) -> TicketLayout {
-        let item = t.item.as_deref().and_then(|i| self.hall.item(i));
-        let item_name = item.map(|i| i.name.clone()).unwrap_or_else(|| {
-            self.hall
-                .queue(&t.queue)
-                .map(|q| q.name.clone())
-                .unwrap_or_default()
-        });
-        let queue = t.waiting_in.as_deref().unwrap_or(&t.queue);
-        let expected_time = t
-            .expected_call_at
-            .map(|at| at.with_timezone(&self.clock.tz).format("%H:%M").to_string())
-            .unwrap_or_default();
-        TicketLayout {
-            hall_name: self
-                .hall
-                .ticket
-                .hall_name
-                .clone()
-                .unwrap_or_else(|| self.hall.hall.name.clone()),
-            number: t.number.clone(),
-            item: item_name,
-            people_ahead: u32::try_from(t.people_ahead).unwrap_or(u32::MAX),
-            expected_time,
-            window_direction: window_direction(&self.hall, queue),
-            materials: item.map(|i| i.materials.clone()).unwrap_or_default(),
-            notices: self.hall.ticket.notices.clone(),
-            qr_url: Some(format!("{}/t/{}", self.status_base_url, t.id)),
-            barcode: Some(t.id.clone()),
+        printing::layout(&self.hall, self.clock.tz, &self.status_base_url, t)
+    }
+
+    /// Renders `t` and hands it to the link, or says why not.
+    fn enqueue(
+        &mut self,
+        t: &TicketView,
+    ) -> Result<oneshot::Receiver<Result<(), String>>, JobRefusal> {
+        printing::admit_job(self.link.is_some(), self.assessment())?;
+        let Some(link) = self.link.as_ref() else {
+            return Err(JobRefusal::NoLink);
+        };
+        let bytes = escpos::render(&self.layout(t)).map_err(|e| {
+            tracing::error!(printer = %self.cfg.id, ticket = %t.id, error = %e, "ticket cannot be rendered");
+            JobRefusal::Unrenderable
+        })?;
+        let (done, rx) = oneshot::channel();
+        let job = PrintJob {
+            ticket: t.id.clone(),
+            bytes,
+            done,
+        };
+        if link.try_send(job).is_err() {
+            tracing::warn!(printer = %self.cfg.id, ticket = %t.id, "printer job queue full");
+            return Err(JobRefusal::QueueFull);
         }
+        Ok(rx)
     }
 }
 
@@ -399,46 +242,25 @@ impl Handler<PrintTicket> for PrinterActor {
     type Result = ResponseFuture<PrintStatus>;
 
     fn handle(&mut self, PrintTicket(t): PrintTicket, _: &mut Self::Context) -> Self::Result {
-        let out = || -> Self::Result { Box::pin(async { PrintStatus::OutOfService }) };
-        let Some(link) = self.link.clone() else {
-            return out();
-        };
-        if !self.assessment().in_service {
-            metrics::counter!("tingwu_printer_jobs_total", "printer" => self.cfg.id.clone(), "outcome" => "out_of_service").increment(1);
-            return out();
-        }
-        let bytes = match escpos::render(&self.layout(&t)) {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::error!(printer = %self.cfg.id, ticket = %t.id, error = %e, "ticket cannot be rendered");
-                return out();
+        let rx = match self.enqueue(&t) {
+            Ok(rx) => rx,
+            Err(refusal) => {
+                if let Some(outcome) = refusal.metric_label() {
+                    metrics::counter!("tingwu_printer_jobs_total", "printer" => self.cfg.id.clone(), "outcome" => outcome).increment(1);
+                }
+                return Box::pin(async { PrintStatus::OutOfService });
             }
         };
-        let (done, rx) = oneshot::channel();
-        let job = PrintJob {
-            ticket: t.id.clone(),
-            bytes,
-            done,
-        };
-        if link.try_send(job).is_err() {
-            tracing::warn!(printer = %self.cfg.id, ticket = %t.id, "printer job queue full");
-            metrics::counter!("tingwu_printer_jobs_total", "printer" => self.cfg.id.clone(), "outcome" => "queue_full").increment(1);
-            return out();
-        }
         self.printed += 1;
         let printer = self.cfg.id.clone();
         Box::pin(async move {
-            let outcome = match tokio::time::timeout(PRINT_WAIT, rx).await {
-                Ok(Ok(Ok(()))) => PrintStatus::Printed,
-                Ok(Ok(Err(_))) | Ok(Err(_)) => PrintStatus::OutOfService,
-                Err(_) => PrintStatus::Queued,
+            let result = match tokio::time::timeout(PRINT_WAIT, rx).await {
+                Ok(Ok(Ok(()))) => JobResult::Written,
+                Ok(Ok(Err(_))) | Ok(Err(_)) => JobResult::Failed,
+                Err(_) => JobResult::TimedOut,
             };
-            let label = match outcome {
-                PrintStatus::Printed => "printed",
-                PrintStatus::Queued => "queued",
-                PrintStatus::OutOfService => "failed",
-            };
-            metrics::counter!("tingwu_printer_jobs_total", "printer" => printer, "outcome" => label)
+            let outcome = PrintStatus::of(result);
+            metrics::counter!("tingwu_printer_jobs_total", "printer" => printer, "outcome" => outcome.metric_label())
                 .increment(1);
             outcome
         })
@@ -469,8 +291,10 @@ impl Handler<GetPrinter> for PrinterActor {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
-    use crate::alarm::{AlarmView, GetAlarms};
+    use crate::alarm::{AlarmView, GetAlarms, Severity};
     use crate::events::EventBody;
     use crate::store::memory_store;
 
@@ -525,64 +349,6 @@ notices = ["过号请重新取号"]
             online: true,
             ..PrinterStatus::default()
         }
-    }
-
-    #[test]
-    fn assessment_follows_the_status() {
-        let a = assess(false, Some(&ok()));
-        assert_eq!(a.out_of_service, Some(OutOfService::Offline));
-        assert!(!a.in_service && !a.near_end);
-        assert_eq!(
-            assess(true, None).out_of_service,
-            Some(OutOfService::Offline)
-        );
-        assert_eq!(
-            assess(true, Some(&ok())),
-            Assessment {
-                in_service: true,
-                near_end: false,
-                out_of_service: None
-            }
-        );
-        let near = PrinterStatus {
-            paper_near_end: true,
-            ..ok()
-        };
-        let a = assess(true, Some(&near));
-        assert!(a.in_service && a.near_end, "near end still prints: {a:?}");
-        let end = PrinterStatus {
-            paper_near_end: true,
-            paper_end: true,
-            ..ok()
-        };
-        let a = assess(true, Some(&end));
-        assert_eq!(a.out_of_service, Some(OutOfService::PaperEnd));
-        assert!(!a.near_end, "paper end replaces the near-end warning");
-        let cover = PrinterStatus {
-            cover_open: true,
-            paper_end: true,
-            ..ok()
-        };
-        assert_eq!(
-            assess(true, Some(&cover)).out_of_service,
-            Some(OutOfService::CoverOpen)
-        );
-        let offline = PrinterStatus {
-            online: false,
-            ..PrinterStatus::default()
-        };
-        assert_eq!(
-            assess(true, Some(&offline)).out_of_service,
-            Some(OutOfService::Fault)
-        );
-        let jam = PrinterStatus {
-            error: Some(escpos::PrinterFault::Autocutter),
-            ..ok()
-        };
-        assert_eq!(
-            assess(true, Some(&jam)).out_of_service,
-            Some(OutOfService::Fault)
-        );
     }
 
     fn config() -> Arc<HallConfig> {
@@ -770,63 +536,5 @@ notices = ["过号请重新取号"]
                 ("out_of_service".to_string(), true),
             ]
         );
-    }
-
-    #[actix::test]
-    async fn the_layout_comes_from_the_ticket_and_the_config() {
-        let alarms = AlarmActor::new(memory_store(0)).start();
-        let mut p = actor(alarms);
-        p.status_base_url = "http://hall.example".into();
-        let at = chrono::DateTime::parse_from_rfc3339("2026-03-02T01:30:00Z")
-            .unwrap()
-            .with_timezone(&chrono::Utc);
-        let t = TicketView {
-            id: "20260302-A007".into(),
-            number: "A007".into(),
-            queue: "A".into(),
-            item: Some("general".into()),
-            status: crate::core::ticket::TicketStatus::Waiting,
-            channel: crate::core::ticket::Channel::Onsite,
-            priority: crate::core::ticket::Priority::Normal,
-            issued_at: at,
-            people_ahead: 4,
-            estimated_wait_s: 600,
-            expected_call_at: Some(at),
-            window: None,
-            waiting_in: None,
-            phone: None,
-            id_number: None,
-        };
-        let l = p.layout(&t);
-        assert_eq!(l.hall_name, "测试大厅 便民服务");
-        assert_eq!(l.number, "A007");
-        assert_eq!(l.item, "综合事项");
-        assert_eq!(l.people_ahead, 4);
-        assert_eq!(l.expected_time, "09:30", "in the hall's time zone");
-        assert_eq!(l.window_direction, "请到 1号窗口、2号窗口 办理");
-        assert_eq!(l.materials, vec!["身份证", "申请表"]);
-        assert_eq!(l.notices, vec!["过号请重新取号"]);
-        assert_eq!(
-            l.qr_url.as_deref(),
-            Some("http://hall.example/t/20260302-A007")
-        );
-        assert_eq!(l.barcode.as_deref(), Some("20260302-A007"));
-        assert!(escpos::render(&l).is_ok());
-    }
-
-    #[test]
-    fn many_windows_are_directed_by_area() {
-        let mut hall = String::from(HALL);
-        for n in 3..=6 {
-            hall.push_str(&format!(
-                "[[windows]]\nid = \"{n}\"\nnumber = {n}\nname = \"{n}号窗口\"\narea = \"A\"\nqueues = [{{ queue = \"A\" }}]\n"
-            ));
-        }
-        let cfg = HallConfig::from_toml(&hall).unwrap();
-        assert_eq!(
-            window_direction(&cfg, "A"),
-            "请到 综合区 办理（共 6 个窗口）"
-        );
-        assert_eq!(window_direction(&cfg, "nope"), "");
     }
 }

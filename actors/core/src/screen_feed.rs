@@ -1,0 +1,747 @@
+//! What a screen holds and sends, as rules: the committed events it applies
+//! (in sequence, each once), the frames it keeps for clients resuming with
+//! `since`, the snapshot a new client starts from, and what it drops so that
+//! nothing stale is shown as current — yesterday's calls, and everything
+//! after events were lost on the way.
+//!
+//! The screen actor (`tingwu_actors::screen`) owns a [`ScreenFeed`], feeds it
+//! the committed events, and sends the frames it returns to its clients.
+//! Frames are JSON envelopes `{type, seq, ts, payload}`
+//! (`tingwu_protocols::envelope`), shared between clients as `Arc<str>`.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use tingwu_protocols::envelope::{Envelope, SNAPSHOT};
+
+use crate::alarm::AlarmView;
+use crate::events::{CommittedEvent, EventBody};
+use crate::screen_scope::ScreenScope;
+use crate::views::{CallView, QueueView, WindowView};
+
+/// Calls kept for the snapshot's list of recent calls.
+pub const RECENT_CALLS: usize = 12;
+/// Frames kept for clients resuming with `since`.
+pub const BACKLOG: usize = 2048;
+
+/// One frame as sent: its event's sequence number and its JSON text.
+pub type Frame = (u64, Arc<str>);
+
+/// The frame of a committed event: `{type, seq, ts, payload}` with the
+/// event's view as payload.
+pub fn frame(e: &CommittedEvent) -> Arc<str> {
+    Envelope {
+        r#type: e.body.kind().to_string(),
+        seq: e.seq,
+        ts: e.ts.to_rfc3339(),
+        payload: match &e.body {
+            EventBody::Call(c) => json!(c),
+            EventBody::Window(w) => json!(w),
+            EventBody::Queue(q) => json!(q),
+            EventBody::Ticket(t) => json!(t),
+            EventBody::Audit(a) => json!(a),
+            EventBody::Alarm(a) => json!(a),
+        },
+    }
+    .to_json()
+    .into()
+}
+
+/// The frames a screen keeps for resuming, oldest first, at most
+/// `capacity`. The rule: every shown event with a sequence number above
+/// `resumable_from` is in it, so a resume from any `since` at or above that
+/// replays each later frame exactly once and skips none.
+#[derive(Debug, Clone)]
+pub struct Backlog {
+    frames: VecDeque<Frame>,
+    resumable_from: u64,
+    capacity: usize,
+}
+
+impl Backlog {
+    /// An empty backlog: resumable from `resumable_from` (the last sequence
+    /// number whose effects are already in the screen's state).
+    pub fn new(resumable_from: u64, capacity: usize) -> Self {
+        Self {
+            frames: VecDeque::new(),
+            resumable_from,
+            capacity,
+        }
+    }
+
+    /// Keeps `frame` of event `seq` (above every kept one); the oldest frame
+    /// leaves when the backlog is full, and resuming from before it is no
+    /// longer possible.
+    pub fn push(&mut self, seq: u64, frame: Arc<str>) {
+        self.frames.push_back((seq, frame));
+        while self.frames.len() > self.capacity {
+            if let Some((seq, _)) = self.frames.pop_front() {
+                self.resumable_from = seq;
+            }
+        }
+    }
+
+    /// Forgets every frame: nothing up to `last_seq` can be resumed.
+    pub fn reset(&mut self, last_seq: u64) {
+        self.frames.clear();
+        self.resumable_from = last_seq;
+    }
+
+    /// The smallest `since` a client may resume from.
+    pub fn resumable_from(&self) -> u64 {
+        self.resumable_from
+    }
+
+    /// The frames after `since` for a client that has seen everything up to
+    /// it, or None when that cannot be done exactly (too old, or beyond
+    /// `last_seq`, the last event the screen applied): the client needs a
+    /// snapshot.
+    pub fn resume(&self, since: u64, last_seq: u64) -> Option<Vec<Arc<str>>> {
+        if since < self.resumable_from || since > last_seq {
+            return None;
+        }
+        Some(
+            self.frames
+                .iter()
+                .filter(|(seq, _)| *seq > since)
+                .map(|(_, f)| f.clone())
+                .collect(),
+        )
+    }
+}
+
+/// What a new client is sent first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct First {
+    pub frames: Vec<Arc<str>>,
+    /// True when `frames` is a resume (no snapshot).
+    pub resumed: bool,
+}
+
+/// What a screen shows and the frames to resume it: its windows, queues,
+/// recent calls, active alarms (dashboard only), the last event applied and
+/// the backlog.
+#[derive(Debug, Clone)]
+pub struct ScreenFeed {
+    scope: ScreenScope,
+    /// The hall day (`20261126`) whose calls are shown; at the day start the
+    /// calls go.
+    day: String,
+    windows: BTreeMap<String, WindowView>,
+    queues: BTreeMap<String, QueueView>,
+    /// Newest first, at most [`RECENT_CALLS`].
+    calls: VecDeque<CallView>,
+    /// Active alarms (dashboard only). Live state: not rebuilt from the
+    /// events replayed at start-up, since devices raise again what is
+    /// still wrong.
+    alarms: BTreeMap<String, AlarmView>,
+    last_seq: u64,
+    backlog: Backlog,
+}
+
+impl ScreenFeed {
+    /// The feed at start-up on hall day `day`: the recovered views of the
+    /// windows and queues in scope, and `last_seq`, the last committed
+    /// event. `recent` are the newest committed events (oldest first,
+    /// ending at `last_seq`), replayed so that clients can resume across a
+    /// restart; of their calls only today's are kept (yesterday's last call
+    /// is not current).
+    pub fn new(
+        scope: ScreenScope,
+        day: String,
+        windows: Vec<WindowView>,
+        queues: Vec<QueueView>,
+        last_seq: u64,
+        recent: &[Arc<CommittedEvent>],
+    ) -> Self {
+        let mut feed = Self {
+            windows: windows
+                .into_iter()
+                .filter(|w| scope.shows_window(&w.id))
+                .map(|w| (w.id.clone(), w))
+                .collect(),
+            queues: queues
+                .into_iter()
+                .filter(|q| scope.shows_queue(&q.id))
+                .map(|q| (q.id.clone(), q))
+                .collect(),
+            scope,
+            day,
+            calls: VecDeque::new(),
+            alarms: BTreeMap::new(),
+            last_seq,
+            backlog: Backlog::new(
+                recent.first().map_or(last_seq, |e| e.seq.saturating_sub(1)),
+                BACKLOG,
+            ),
+        };
+        for e in recent {
+            // Views from the recovery are newer than replayed ones: only the
+            // calls and the backlog are rebuilt from the events.
+            if feed.scope.shows(&e.body) {
+                if let EventBody::Call(c) = &e.body {
+                    if c.ticket.starts_with(&feed.day) {
+                        feed.push_call(c.clone());
+                    }
+                }
+                feed.backlog.push(e.seq, frame(e));
+            }
+        }
+        feed
+    }
+
+    pub fn scope(&self) -> &ScreenScope {
+        &self.scope
+    }
+
+    /// The last committed event this screen has applied (shown or not).
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    fn push_call(&mut self, call: CallView) {
+        self.calls.push_front(call);
+        self.calls.truncate(RECENT_CALLS);
+    }
+
+    /// Applies a committed event. An event at or below `last_seq` was
+    /// applied already and changes nothing; one the scope does not show only
+    /// advances `last_seq`. For a shown event: its frame, kept in the
+    /// backlog and to be sent to every client.
+    pub fn apply(&mut self, e: &CommittedEvent) -> Option<Arc<str>> {
+        if e.seq <= self.last_seq {
+            return None;
+        }
+        self.last_seq = e.seq;
+        if !self.scope.shows(&e.body) {
+            return None;
+        }
+        match &e.body {
+            EventBody::Call(c) => self.push_call(c.clone()),
+            EventBody::Window(w) => {
+                self.windows.insert(w.id.clone(), w.clone());
+            }
+            EventBody::Queue(q) => {
+                // Queue views carry a version: an older one never replaces
+                // a newer one.
+                let newer = self
+                    .queues
+                    .get(&q.id)
+                    .is_none_or(|old| q.version >= old.version);
+                if newer {
+                    self.queues.insert(q.id.clone(), q.clone());
+                }
+            }
+            EventBody::Alarm(a) => {
+                if a.active {
+                    self.alarms.insert(a.id.clone(), a.clone());
+                } else {
+                    self.alarms.remove(&a.id);
+                }
+            }
+            EventBody::Ticket(_) | EventBody::Audit(_) => {}
+        }
+        let frame = frame(e);
+        self.backlog.push(e.seq, frame.clone());
+        Some(frame)
+    }
+
+    /// What a client connecting with `since` (the last sequence number it
+    /// saw, if any) is sent first: the frames after `since` when the
+    /// backlog can resume it exactly, else a snapshot taken at `now`.
+    pub fn first(&self, since: Option<u64>, now: DateTime<Utc>) -> First {
+        match since.and_then(|s| self.backlog.resume(s, self.last_seq)) {
+            Some(frames) => First {
+                frames,
+                resumed: true,
+            },
+            None => First {
+                frames: vec![self.snapshot(now)],
+                resumed: false,
+            },
+        }
+    }
+
+    /// The snapshot frame (`type: snapshot`, `seq`: the last event applied):
+    /// the screen's header, its windows (in the window screen's order, else
+    /// by number), queues, recent calls — each marked `active` only while
+    /// its window still has that ticket — and, on the dashboard, the active
+    /// alarms.
+    pub fn snapshot(&self, now: DateTime<Utc>) -> Arc<str> {
+        let windows: Vec<&WindowView> = if self.scope.window_order.is_empty() {
+            let mut all: Vec<&WindowView> = self.windows.values().collect();
+            all.sort_by_key(|w| w.number);
+            all
+        } else {
+            self.scope
+                .window_order
+                .iter()
+                .filter_map(|id| self.windows.get(id))
+                .collect()
+        };
+        let mut payload = json!({
+            "screen": self.scope.id,
+            "kind": self.scope.kind,
+            "title": self.scope.title,
+            "title_en": self.scope.title_en,
+            "hall": self.scope.hall,
+            "hall_en": self.scope.hall_en,
+            "windows": windows,
+            "queues": self.queues.values().collect::<Vec<_>>(),
+            "calls": self.calls.iter().map(|c| {
+                let active = self.is_current(c);
+                let mut v = json!(c);
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("active".into(), json!(active));
+                }
+                v
+            }).collect::<Vec<_>>(),
+        });
+        if self.scope.is_dashboard() {
+            if let Some(o) = payload.as_object_mut() {
+                o.insert(
+                    "alarms".into(),
+                    json!(self.alarms.values().collect::<Vec<_>>()),
+                );
+            }
+        }
+        Envelope {
+            r#type: SNAPSHOT.into(),
+            seq: self.last_seq,
+            ts: now.to_rfc3339(),
+            payload,
+        }
+        .to_json()
+        .into()
+    }
+
+    /// Whether a call is current: its window still has its ticket.
+    fn is_current(&self, c: &CallView) -> bool {
+        self.windows
+            .get(&c.window)
+            .and_then(|w| w.ticket.as_ref())
+            .is_some_and(|t| t.id == c.ticket)
+    }
+
+    /// `skipped` events were lost on the way to this screen: nothing it
+    /// holds can be trusted as current. Calls, alarms and backlog go, and no
+    /// client can resume from before the gap; the windows and queues stay
+    /// until [`ScreenFeed::reloaded`] replaces them with fresh views.
+    pub fn lost(&mut self, skipped: u64) {
+        self.calls.clear();
+        self.alarms.clear();
+        self.last_seq += skipped;
+        self.backlog.reset(self.last_seq);
+    }
+
+    /// The views read again after [`ScreenFeed::lost`]: those in scope
+    /// replace what the screen holds; the alarms only on the dashboard.
+    pub fn reloaded(
+        &mut self,
+        windows: impl IntoIterator<Item = WindowView>,
+        queues: impl IntoIterator<Item = QueueView>,
+        alarms: Vec<AlarmView>,
+    ) {
+        if self.scope.is_dashboard() {
+            self.alarms = alarms.into_iter().map(|a| (a.id.clone(), a)).collect();
+        }
+        for w in windows {
+            if self.scope.shows_window(&w.id) {
+                self.windows.insert(w.id.clone(), w);
+            }
+        }
+        for q in queues {
+            if self.scope.shows_queue(&q.id) {
+                self.queues.insert(q.id.clone(), q);
+            }
+        }
+    }
+
+    /// The hall day is `today` (`20261126`). When a new day starts the
+    /// day's calls leave the screen; true when there were any, and so every
+    /// client must reload a snapshot without them.
+    pub fn roll_day(&mut self, today: &str) -> bool {
+        if today <= self.day.as_str() {
+            return false;
+        }
+        self.day = today.to_string();
+        if self.calls.is_empty() {
+            return false;
+        }
+        self.calls.clear();
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::screen_scope::tests::{alarm, call, hall};
+    use crate::screen_scope::DASHBOARD;
+    use crate::views::TicketRef;
+    use crate::window_state::WindowState;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    fn event(seq: u64, body: EventBody) -> Arc<CommittedEvent> {
+        Arc::new(CommittedEvent {
+            seq,
+            ts: Utc::now(),
+            body,
+        })
+    }
+
+    fn window(id: &str, number: u32, ticket: Option<&str>) -> WindowView {
+        WindowView {
+            id: id.into(),
+            number,
+            name: format!("{id}号窗口"),
+            name_en: String::new(),
+            area: "A".into(),
+            state: WindowState::Idle,
+            state_zh: "空闲".into(),
+            enabled: true,
+            staff: None,
+            ticket: ticket.map(|t| TicketRef {
+                id: t.into(),
+                number: "A001".into(),
+            }),
+            queues: Vec::new(),
+            pause_message: None,
+            version: 1,
+            silent: false,
+            parked: Vec::new(),
+            busy_since: None,
+        }
+    }
+
+    fn queue(id: &str, version: u64, waiting: u64) -> QueueView {
+        QueueView {
+            id: id.into(),
+            prefix: "A".into(),
+            name: id.into(),
+            name_en: String::new(),
+            area: "A".into(),
+            waiting,
+            issued: waiting,
+            version,
+        }
+    }
+
+    fn screen(id: &str) -> ScreenScope {
+        let hall = hall();
+        ScreenScope::of(hall.screen(id).unwrap(), &hall)
+    }
+
+    fn dashboard() -> ScreenScope {
+        ScreenScope::everything("dashboard", DASHBOARD, "总览", &hall())
+    }
+
+    fn parse(frame: &str) -> Envelope {
+        Envelope::from_json(frame).unwrap()
+    }
+
+    fn feed(scope: ScreenScope, last_seq: u64, recent: &[Arc<CommittedEvent>]) -> ScreenFeed {
+        ScreenFeed::new(
+            scope,
+            "20261126".into(),
+            vec![
+                window("1", 1, None),
+                window("2", 2, None),
+                window("3", 3, None),
+            ],
+            vec![queue("QA", 1, 0), queue("QB", 1, 0)],
+            last_seq,
+            recent,
+        )
+    }
+
+    #[test]
+    fn events_apply_once_in_sequence_and_only_in_scope() {
+        let mut f = feed(screen("area-b"), 10, &[]);
+        assert_eq!(
+            f.apply(&event(10, EventBody::Call(call("3", "20261126-B001")))),
+            None,
+            "already applied"
+        );
+        assert_eq!(
+            f.apply(&event(11, EventBody::Call(call("1", "20261126-A001")))),
+            None,
+            "not in scope"
+        );
+        assert_eq!(
+            f.last_seq(),
+            11,
+            "an event out of scope still advances the sequence"
+        );
+        let got = f
+            .apply(&event(12, EventBody::Call(call("3", "20261126-B001"))))
+            .unwrap();
+        let e = parse(&got);
+        assert_eq!((e.r#type.as_str(), e.seq), ("call", 12));
+        assert_eq!(e.payload["window"], "3");
+        let snap = parse(&f.snapshot(Utc::now()));
+        assert_eq!((snap.r#type.as_str(), snap.seq), ("snapshot", 12));
+        assert_eq!(snap.payload["calls"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            snap.payload["windows"].as_array().unwrap().len(),
+            1,
+            "only window 3"
+        );
+        assert_eq!(snap.payload["queues"][0]["id"], "QB");
+        assert!(
+            snap.payload.get("alarms").is_none(),
+            "alarms are for the dashboard"
+        );
+    }
+
+    #[test]
+    fn an_older_queue_view_never_replaces_a_newer_one() {
+        let mut f = feed(screen("hall"), 0, &[]);
+        assert!(f
+            .apply(&event(1, EventBody::Queue(queue("QA", 5, 7))))
+            .is_some());
+        assert!(f
+            .apply(&event(2, EventBody::Queue(queue("QA", 4, 1))))
+            .is_some());
+        let snap = parse(&f.snapshot(Utc::now()));
+        assert_eq!(snap.payload["queues"][0]["waiting"], 7);
+    }
+
+    #[test]
+    fn the_snapshot_orders_windows_and_marks_the_current_call() {
+        let mut f = feed(screen("w21"), 0, &[]);
+        f.apply(&event(1, EventBody::Call(call("1", "20261126-A001"))));
+        f.apply(&event(2, EventBody::Call(call("2", "20261126-A002"))));
+        f.apply(&event(
+            3,
+            EventBody::Window(window("2", 2, Some("20261126-A002"))),
+        ));
+        let snap = parse(&f.snapshot(Utc::now()));
+        let ids: Vec<&Value> = snap.payload["windows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| &w["id"])
+            .collect();
+        assert_eq!(ids, vec!["2", "1"], "in the window screen's order");
+        let calls = snap.payload["calls"].as_array().unwrap();
+        assert_eq!(calls[0]["ticket"], "20261126-A002", "newest first");
+        assert_eq!(calls[0]["active"], true);
+        assert_eq!(calls[1]["active"], false, "window 1 no longer has it");
+        let hall = feed(screen("hall"), 0, &[]);
+        let snap = parse(&hall.snapshot(Utc::now()));
+        let numbers: Vec<&Value> = snap.payload["windows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| &w["number"])
+            .collect();
+        assert_eq!(numbers, vec![1, 2, 3], "by number");
+        assert_eq!(snap.payload["title_en"], "Hall");
+    }
+
+    #[test]
+    fn recent_calls_are_bounded() {
+        let mut f = feed(screen("hall"), 0, &[]);
+        for seq in 1..=20 {
+            f.apply(&event(
+                seq,
+                EventBody::Call(call("1", &format!("20261126-A{seq:03}"))),
+            ));
+        }
+        let snap = parse(&f.snapshot(Utc::now()));
+        let calls = snap.payload["calls"].as_array().unwrap();
+        assert_eq!(calls.len(), RECENT_CALLS);
+        assert_eq!(calls[0]["ticket"], "20261126-A020");
+    }
+
+    #[test]
+    fn the_dashboard_keeps_the_active_alarms() {
+        let mut f = feed(dashboard(), 0, &[]);
+        f.apply(&event(1, EventBody::Alarm(alarm("a", true))));
+        f.apply(&event(2, EventBody::Alarm(alarm("b", true))));
+        f.apply(&event(3, EventBody::Alarm(alarm("a", false))));
+        let snap = parse(&f.snapshot(Utc::now()));
+        let alarms = snap.payload["alarms"].as_array().unwrap();
+        assert_eq!(alarms.len(), 1);
+        assert_eq!(alarms[0]["id"], "b");
+    }
+
+    #[test]
+    fn a_restart_replays_today_calls_only_and_can_resume() {
+        let recent = vec![
+            event(5, EventBody::Call(call("1", "20261125-A009"))),
+            event(6, EventBody::Alarm(alarm("a", true))),
+            event(7, EventBody::Call(call("1", "20261126-A001"))),
+        ];
+        let f = feed(screen("hall"), 7, &recent);
+        let snap = parse(&f.snapshot(Utc::now()));
+        let calls = snap.payload["calls"].as_array().unwrap();
+        assert_eq!(calls.len(), 1, "yesterday's call is not current: {calls:?}");
+        assert_eq!(calls[0]["ticket"], "20261126-A001");
+        // The backlog holds both calls (frames are history, not state).
+        let first = f.first(Some(4), Utc::now());
+        assert!(first.resumed);
+        let seqs: Vec<u64> = first.frames.iter().map(|x| parse(x).seq).collect();
+        assert_eq!(seqs, vec![5, 7]);
+        assert!(
+            !f.first(Some(3), Utc::now()).resumed,
+            "before the replayed events"
+        );
+        assert!(
+            !f.first(Some(8), Utc::now()).resumed,
+            "beyond the last event"
+        );
+        assert!(!f.first(None, Utc::now()).resumed);
+        let d = feed(dashboard(), 7, &recent);
+        let snap = parse(&d.snapshot(Utc::now()));
+        assert_eq!(
+            snap.payload["alarms"].as_array().unwrap().len(),
+            0,
+            "alarms are live state, not replayed"
+        );
+    }
+
+    #[test]
+    fn lost_events_drop_what_may_be_stale() {
+        let mut f = feed(dashboard(), 0, &[]);
+        f.apply(&event(1, EventBody::Call(call("1", "20261126-A001"))));
+        f.apply(&event(2, EventBody::Alarm(alarm("a", true))));
+        f.lost(3);
+        assert_eq!(f.last_seq(), 5);
+        assert!(
+            !f.first(Some(1), Utc::now()).resumed,
+            "no resume across the gap"
+        );
+        assert!(f.first(Some(5), Utc::now()).resumed);
+        let snap = parse(&f.snapshot(Utc::now()));
+        assert_eq!(snap.payload["calls"].as_array().unwrap().len(), 0);
+        assert_eq!(snap.payload["alarms"].as_array().unwrap().len(), 0);
+        f.reloaded(
+            vec![window("1", 1, Some("20261126-A001"))],
+            vec![queue("QA", 1, 3)],
+            vec![alarm("b", true)],
+        );
+        let snap = parse(&f.snapshot(Utc::now()));
+        assert_eq!(snap.payload["alarms"][0]["id"], "b");
+        assert_eq!(snap.payload["windows"][0]["ticket"]["id"], "20261126-A001");
+        assert_eq!(snap.payload["queues"][0]["waiting"], 3);
+        let mut b = feed(screen("area-b"), 0, &[]);
+        b.lost(1);
+        b.reloaded(
+            vec![window("1", 1, None)],
+            vec![queue("QA", 9, 9)],
+            vec![alarm("b", true)],
+        );
+        let snap = parse(&b.snapshot(Utc::now()));
+        assert_eq!(
+            snap.payload["windows"].as_array().unwrap().len(),
+            1,
+            "out of scope stays out"
+        );
+        assert_eq!(snap.payload["queues"][0]["id"], "QB");
+        assert!(snap.payload.get("alarms").is_none());
+    }
+
+    #[test]
+    fn a_new_day_drops_the_calls() {
+        let mut f = feed(screen("hall"), 0, &[]);
+        assert!(!f.roll_day("20261126"), "same day");
+        assert!(!f.roll_day("20261127"), "no calls to drop");
+        f.apply(&event(1, EventBody::Call(call("1", "20261127-A001"))));
+        assert!(!f.roll_day("20261126"), "the day never goes back");
+        assert!(f.roll_day("20261128"));
+        let snap = parse(&f.snapshot(Utc::now()));
+        assert_eq!(snap.payload["calls"].as_array().unwrap().len(), 0);
+    }
+
+    /// An event of a small hall: shown on the area-B screen or not.
+    fn any_body() -> impl Strategy<Value = EventBody> {
+        prop_oneof![
+            Just(EventBody::Call(call("3", "20261126-B001"))),
+            Just(EventBody::Call(call("1", "20261126-A001"))),
+            Just(EventBody::Queue(queue("QB", 1, 1))),
+            Just(EventBody::Window(window("1", 1, None))),
+        ]
+    }
+
+    proptest! {
+        /// Frames kept in a backlog of any size resume any client exactly:
+        /// the frames after its `since`, in order, none twice, none
+        /// skipped — or a snapshot when that cannot be done.
+        #[test]
+        fn a_backlog_resume_neither_replays_nor_skips(
+            seqs in proptest::collection::btree_set(1u64..200, 0..60),
+            capacity in 1usize..20,
+            start in 0u64..5,
+            since in 0u64..210,
+        ) {
+            let mut b = Backlog::new(start, capacity);
+            let seqs: Vec<u64> = seqs.into_iter().map(|s| s + start).collect();
+            for s in &seqs {
+                b.push(*s, Arc::from(s.to_string()));
+            }
+            let last = seqs.last().copied().unwrap_or(start);
+            match b.resume(since, last) {
+                Some(frames) => {
+                    let want: Vec<Arc<str>> = seqs.iter().filter(|s| **s > since).map(|s| Arc::from(s.to_string())).collect();
+                    prop_assert_eq!(frames, want);
+                }
+                None => prop_assert!(since < b.resumable_from() || since > last),
+            }
+            prop_assert!(b.resumable_from() >= start);
+        }
+
+        /// A client that follows a screen, drops at any point and comes
+        /// back with the last `seq` it saw ends up with every shown frame
+        /// after its first snapshot exactly once, in sequence, whatever
+        /// events were replayed twice or lost in between.
+        #[test]
+        fn resume_never_replays_a_frame_twice_or_skips_one(
+            events in proptest::collection::vec((any_body(), 0u8..4), 1..80),
+            joins_at in 0usize..80,
+            drops_at in 0usize..80,
+            capacity in 1usize..100,
+        ) {
+            let mut f = feed(screen("area-b"), 0, &[]);
+            f.backlog = Backlog::new(0, capacity);
+            // (seq, frame) shown after the client's snapshot, as the screen sent them.
+            let mut sent: Vec<(u64, Arc<str>)> = Vec::new();
+            let mut got: Vec<Arc<str>> = Vec::new();
+            let mut seen: Option<u64> = None;
+            let mut seq = 0u64;
+            let mut kept = 0usize;
+            for (i, (body, step)) in events.into_iter().enumerate() {
+                if i == joins_at {
+                    let first = f.first(None, Utc::now());
+                    prop_assert!(!first.resumed);
+                    seen = Some(parse(&first.frames[0]).seq);
+                }
+                // A step of 0 replays the last event again (a stale redelivery).
+                seq = if i == 0 { 1 } else { seq + u64::from(step.min(1)) };
+                let Some(frame) = f.apply(&event(seq, body)) else { continue };
+                kept += 1;
+                if seen.is_some() {
+                    sent.push((seq, frame.clone()));
+                    if i < drops_at {
+                        got.push(frame);
+                        seen = Some(seq);
+                    }
+                }
+            }
+            let Some(since) = seen else { return Ok(()) };
+            let first = f.first(Some(since), Utc::now());
+            prop_assert!(first.resumed || kept > capacity, "nothing was evicted, so it resumes");
+            if first.resumed {
+                got.extend(first.frames);
+                let want: Vec<Arc<str>> = sent.into_iter().map(|(_, f)| f).collect();
+                prop_assert_eq!(got, want);
+            } else {
+                prop_assert_eq!(parse(&first.frames[0]).seq, f.last_seq(), "a snapshot of now");
+            }
+        }
+    }
+}
