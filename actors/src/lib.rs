@@ -20,6 +20,8 @@ pub mod printer;
 pub mod queue;
 pub mod screen;
 pub mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod window;
 
 // The rules crate, under the paths the actors and the binary use.

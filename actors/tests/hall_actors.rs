@@ -67,12 +67,7 @@ pin = "1111"
 }
 
 fn start(cfg: Arc<HallConfig>) -> Directory {
-    let clock = tingwu_actors::clock::HallClock::of(&cfg);
-    let recovered = Recovered {
-        day: clock.day(clock.now()),
-        ..Recovered::default()
-    };
-    Directory::start(cfg, memory_store(0), recovered)
+    tingwu_actors::testing::start_on(cfg, memory_store(0))
 }
 
 fn cmd(id: &str, action: Action) -> Command {
@@ -263,13 +258,8 @@ fn stalled_store() -> (
 #[actix::test]
 async fn a_call_refused_by_busy_storage_leaves_the_ticket_waiting() {
     let cfg = hall(2);
-    let clock = tingwu_actors::clock::HallClock::of(&cfg);
     let (store, mut writer) = stalled_store();
-    let recovered = Recovered {
-        day: clock.day(clock.now()),
-        ..Recovered::default()
-    };
-    let dir = Directory::start(cfg, store.clone(), recovered);
+    let dir = tingwu_actors::testing::start_on(cfg, store.clone());
     let ack = |req: tingwu_actors::store::CommitRequest| {
         let _ = req.done.send(Ok(vec![]));
     };

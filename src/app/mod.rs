@@ -100,20 +100,11 @@ pub(crate) mod testing {
     //! An [`App`] over the demo hall's actors on the in-memory store.
 
     use super::*;
-    use tingwu_actors::clock::HallClock;
-    use tingwu_actors::config::HallConfig;
-    use tingwu_actors::records::Recovered;
-    use tingwu_actors::store::memory_store;
+    use tingwu_actors::testing;
 
     /// The app and the directory holding its sealer's key (keep it alive).
     pub(crate) fn demo_app() -> (App, tempfile::TempDir) {
-        let cfg = Arc::new(HallConfig::demo().unwrap());
-        let clock = HallClock::of(&cfg);
-        let recovered = Recovered {
-            day: clock.day(clock.now()),
-            ..Recovered::default()
-        };
-        let dir = Directory::start(cfg, memory_store(0), recovered);
+        let dir = testing::start(testing::demo_hall());
         let tmp = tempfile::tempdir().unwrap();
         let sealer = Arc::new(Sealer::load_or_create(tmp.path(), false).unwrap());
         (App::new(dir, sealer), tmp)

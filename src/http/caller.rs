@@ -109,26 +109,20 @@ pub async fn command(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicBool;
-    use std::sync::Arc;
-    use tingwu_actors::clock::HallClock;
+
     use tingwu_actors::config::HallConfig;
     use tingwu_actors::core::ticket::{Channel, Personal, Priority};
-    use tingwu_actors::directory::Directory;
+
     use tingwu_actors::hall::IssueTicket;
-    use tingwu_actors::records::Recovered;
-    use tingwu_actors::store::memory_store;
+
     use tokio::sync::watch;
 
     use tingwu_actors::window::GetWindow;
 
     use crate::app::auth::CallerSession;
     use crate::app::auth::MAX_FAILURES;
-    use crate::app::App;
-    use crate::http::{board, TicketBoard, WsLimits};
-    use crate::storage::Sealer;
 
-    const HALL: &str = include_str!("../../tests/e2e/fixtures/small_hall.toml");
+    use crate::http::WsLimits;
 
     struct Hall {
         state: AppState,
@@ -137,52 +131,13 @@ mod tests {
     }
 
     fn hall(edit: impl FnOnce(&mut HallConfig)) -> Hall {
-        let mut cfg = HallConfig::from_toml(HALL).unwrap();
+        let mut cfg = tingwu_actors::testing::small_hall();
         edit(&mut cfg);
-        let cfg = Arc::new(cfg);
-        let clock = HallClock::of(&cfg);
-        let recovered = Recovered {
-            day: clock.day(clock.now()),
-            ..Recovered::default()
-        };
-        let store = memory_store(0);
-        let db = crate::storage::Storage::temporary().unwrap().reader();
-        let board = Arc::new(TicketBoard::seeded(&recovered.day, &[]));
-        tokio::spawn(board::follow(
-            board.clone(),
-            store.subscribe(),
-            db.clone(),
-            clock,
-        ));
-        let dir = Directory::start(cfg, store, recovered);
-        let appointments = actix::Actor::start(tingwu_actors::appointment::AppointmentActor::new(
-            dir.config.clone(),
-            dir.store.clone(),
-            dir.hall.clone(),
-            dir.kiosks.clone(),
-            Vec::new(),
-        ));
-        let tmp = tempfile::tempdir().unwrap();
-        let (stop, shutdown) = watch::channel(false);
-        let sealer = Arc::new(Sealer::load_or_create(tmp.path(), false).unwrap());
-        let state = AppState {
-            app: App::new(dir.clone(), sealer.clone()),
-            dir,
-            reader: db,
-            sealer,
-            metrics: metrics_exporter_prometheus::PrometheusBuilder::new()
-                .build_recorder()
-                .handle(),
-            healthy: Arc::new(AtomicBool::new(true)),
-            board,
-            ws: WsLimits::default(),
-            shutdown,
-            appointments,
-        };
+        let t = crate::http::testing::state(cfg, Default::default(), WsLimits::default());
         Hall {
-            state,
-            _dir: tmp,
-            _stop: stop,
+            state: t.state,
+            _dir: t._dir,
+            _stop: t.stop,
         }
     }
 

@@ -12,6 +12,8 @@ mod extract;
 mod pages;
 mod server;
 mod strategies;
+#[cfg(test)]
+mod testing;
 pub(crate) mod tickets;
 mod windows;
 mod ws;
@@ -184,15 +186,12 @@ mod tests {
 
     use super::*;
     use futures::StreamExt;
-    use tingwu_actors::clock::HallClock;
-    use tingwu_actors::config::HallConfig;
-    use tingwu_actors::records::Recovered;
-    use tingwu_actors::store::memory_store;
+
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, TcpStream};
     use tokio_tungstenite::tungstenite;
 
-    use crate::app::{CallerSessions, Sessions};
+    use crate::app::Sessions;
 
     struct TestServer {
         addr: std::net::SocketAddr,
@@ -202,51 +201,12 @@ mod tests {
     }
 
     async fn start(sessions: Sessions, ws: WsLimits) -> TestServer {
-        let cfg = Arc::new(HallConfig::demo().unwrap());
-        let clock = HallClock::of(&cfg);
-        let recovered = Recovered {
-            day: clock.day(clock.now()),
-            ..Recovered::default()
-        };
-        let store = memory_store(0);
-        let db = crate::storage::Storage::temporary().unwrap().reader();
-        let board = Arc::new(TicketBoard::seeded(&recovered.day, &[]));
-        tokio::spawn(board::follow(
-            board.clone(),
-            store.subscribe(),
-            db.clone(),
-            clock,
-        ));
-        let dir = Directory::start(cfg, store, recovered);
-        let appointments = actix::Actor::start(tingwu_actors::appointment::AppointmentActor::new(
-            dir.config.clone(),
-            dir.store.clone(),
-            dir.hall.clone(),
-            dir.kiosks.clone(),
-            Vec::new(),
-        ));
-        let tmp = tempfile::tempdir().unwrap();
-        let (stop, shutdown) = watch::channel(false);
-        let sealer = Arc::new(Sealer::load_or_create(tmp.path(), false).unwrap());
-        let state = AppState {
-            app: App::with_sessions(
-                dir.clone(),
-                sealer.clone(),
-                sessions,
-                CallerSessions::default(),
-            ),
-            dir,
-            reader: db,
-            sealer,
-            metrics: metrics_exporter_prometheus::PrometheusBuilder::new()
-                .build_recorder()
-                .handle(),
-            healthy: Arc::new(AtomicBool::new(true)),
-            board,
-            ws,
-            shutdown: shutdown.clone(),
-            appointments,
-        };
+        let testing::TestState {
+            state,
+            stop,
+            _dir: tmp,
+        } = testing::state(tingwu_actors::testing::demo_hall(), sessions, ws);
+        let shutdown = state.shutdown.clone();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let server = tokio::spawn(serve(listener, router(state), Limits::default(), shutdown));

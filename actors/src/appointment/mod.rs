@@ -244,8 +244,6 @@ impl Actor for AppointmentActor {
 mod tests {
     use super::*;
     use crate::core::ticket::{Channel, Personal};
-    use crate::directory::Directory;
-    use crate::records::Recovered;
     use crate::store::memory_store;
     use chrono::TimeZone;
 
@@ -301,16 +299,8 @@ book_days = 7
 
     fn start() -> (Addr<AppointmentActor>, Store) {
         let cfg = Arc::new(HallConfig::from_toml(HALL).unwrap());
-        let clock = HallClock::of(&cfg);
         let store = memory_store(0);
-        let dir = Directory::start(
-            cfg.clone(),
-            store.clone(),
-            Recovered {
-                day: clock.day(clock.now()),
-                ..Recovered::default()
-            },
-        );
+        let dir = crate::testing::start_on(cfg.clone(), store.clone());
         let actor = AppointmentActor::new(cfg, store.clone(), dir.hall, dir.kiosks, Vec::new())
             .with_clock(ten_past)
             .start();
@@ -452,16 +442,8 @@ book_days = 7
     #[actix::test]
     async fn late_arrivals_are_walk_ins_and_no_shows_are_counted() {
         let cfg = Arc::new(HallConfig::from_toml(HALL).unwrap());
-        let clock = HallClock::of(&cfg);
         let store = memory_store(0);
-        let dir = Directory::start(
-            cfg.clone(),
-            store.clone(),
-            Recovered {
-                day: clock.day(clock.now()),
-                ..Recovered::default()
-            },
-        );
+        let dir = crate::testing::start_on(cfg.clone(), store.clone());
         // Two bookings for 09:30 made earlier (as storage would load them).
         let made = |code: &str, person: &str| Booking {
             code: code.into(),
