@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tingwu_actors::appointment::AppointmentActor;
 use tingwu_actors::clock::HallClock;
 use tingwu_actors::config::HallConfig;
 use tingwu_actors::directory::Directory;
@@ -64,7 +63,6 @@ fn serve(
     let clock = HallClock::of(&config);
     let reader = db.reader();
     let recovered = storage::recover(&reader, &clock).map_err(|e| e.to_string())?;
-    let bookings = http::appointments::load(&reader, &clock).map_err(|e| e.to_string())?;
     // The ticket board starts from the same recovered tickets the queues
     // do, and follows every event committed after them.
     let board = Arc::new(TicketBoard::seeded(&recovered.day, &recovered.tickets));
@@ -75,31 +73,21 @@ fn serve(
 
     // The actors live on their own actix system thread; transports reach
     // them through addresses, which work across threads.
-    let (dir_tx, dir_rx) =
-        std::sync::mpsc::channel::<(Directory, actix::Addr<AppointmentActor>, actix::System)>();
+    let (dir_tx, dir_rx) = std::sync::mpsc::channel::<(Directory, actix::System)>();
     let actor_config = config.clone();
     let actors = std::thread::Builder::new()
         .name("actors".into())
         .spawn(move || {
             let system = actix::System::new();
-            let (dir, appointments) = system.block_on(async move {
-                let dir = Directory::start(actor_config, store, recovered);
-                let appointments = actix::Actor::start(AppointmentActor::new(
-                    dir.config.clone(),
-                    dir.store.clone(),
-                    dir.hall.clone(),
-                    dir.kiosks.clone(),
-                    bookings,
-                ));
-                (dir, appointments)
-            });
-            let _ = dir_tx.send((dir, appointments, actix::System::current()));
+            let dir =
+                system.block_on(async move { Directory::start(actor_config, store, recovered) });
+            let _ = dir_tx.send((dir, actix::System::current()));
             if let Err(e) = system.run() {
                 error!(error = %e, "actor system stopped with an error");
             }
         })
         .map_err(|e| format!("cannot start the actor thread: {e}"))?;
-    let (dir, appointments, system) = dir_rx
+    let (dir, system) = dir_rx
         .recv()
         .map_err(|_| "the actor system did not start".to_string())?;
 
@@ -117,7 +105,6 @@ fn serve(
             metrics,
             board,
             board_events,
-            appointments,
         },
         writer.failed,
     ))?;
@@ -151,7 +138,6 @@ struct Wiring {
     metrics: metrics_exporter_prometheus::PrometheusHandle,
     board: Arc<TicketBoard>,
     board_events: broadcast::Receiver<Arc<CommittedEvent>>,
-    appointments: actix::Addr<AppointmentActor>,
 }
 
 async fn transports(
@@ -166,7 +152,6 @@ async fn transports(
         metrics,
         board,
         board_events,
-        appointments,
     } = w;
     let healthy = Arc::new(AtomicBool::new(true));
     let upkeep = telemetry::spawn_upkeep(metrics.clone(), telemetry::UPKEEP_EVERY);
@@ -226,13 +211,11 @@ async fn transports(
         app: app.clone(),
         dir,
         reader,
-        sealer,
         metrics,
         healthy: healthy.clone(),
         board,
         ws: ws_limits.clone(),
         shutdown: stop_rx.clone(),
-        appointments,
     };
     let listener = TcpListener::bind(args.http)
         .await

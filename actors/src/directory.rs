@@ -10,6 +10,7 @@ use tingwu_protocols::terminal::Reply;
 use tracing::{info, warn};
 
 use crate::alarm::AlarmActor;
+use crate::appointment::AppointmentActor;
 use crate::card_reader::CardReaderActor;
 use crate::clock::HallClock;
 use crate::config::HallConfig;
@@ -43,6 +44,8 @@ pub struct Directory {
     pub printers: HashMap<String, Addr<PrinterActor>>,
     /// ID-card readers by id; the binary starts their links.
     pub card_readers: HashMap<String, Addr<CardReaderActor>>,
+    /// Bookings (预约): slots, booking, cancelling, check-in.
+    pub appointments: Addr<AppointmentActor>,
 }
 
 impl Directory {
@@ -267,6 +270,14 @@ impl Directory {
                 (r.id.clone(), actor.start())
             })
             .collect();
+        let appointments = AppointmentActor::new(
+            config.clone(),
+            store.clone(),
+            hall.clone(),
+            kiosks.clone(),
+            recovered.bookings,
+        )
+        .start();
         info!(
             hall = %config.hall.id,
             day = %day,
@@ -290,6 +301,7 @@ impl Directory {
             alarms,
             printers,
             card_readers,
+            appointments,
         }
     }
 }

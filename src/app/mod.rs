@@ -17,11 +17,13 @@
 //! - calling-strategy changes and their scope (`strategies.rs`, the scope
 //!   rule in `tingwu_core::strategy_scope`);
 //! - opening and closing windows (`windows.rs`);
-//! - recording an evaluation (`evaluations.rs`).
+//! - recording an evaluation (`evaluations.rs`);
+//! - appointments: slots, booking, cancelling, check-in (`appointments.rs`).
 //!
 //! Each concept has one error enum (`thiserror`) whose messages are the
 //! ones clients see; transports choose only the status or reply shape.
 
+pub mod appointments;
 pub mod auth;
 pub mod evaluations;
 pub mod personal;
@@ -36,6 +38,7 @@ use tingwu_actors::directory::Directory;
 
 use crate::storage::Sealer;
 
+pub use appointments::{BookOrder, BookingError};
 pub use auth::{AuthError, CallerSessions, Sessions};
 pub use personal::PersonalError;
 pub use strategies::StrategyError;

@@ -20,46 +20,25 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDate;
-use rand::RngCore;
 use serde::Deserialize;
 use serde_json::json;
-use tingwu_actors::appointment::{
-    self as appt, AppointmentError, Book, Booking, CancelBooking, CheckIn, CheckInKind, FindBy,
-    GetSlots, GetStats, Refusal, StatsView,
-};
-use tingwu_actors::clock::HallClock;
+use tingwu_actors::appointment::{self as appt, AppointmentError, CheckInKind, Refusal, StatsView};
 use tingwu_actors::core::hhmm;
-use tingwu_actors::core::ticket::Personal;
-use tingwu_protocols::id_number;
-use tracing::{info, warn};
+use tracing::warn;
 
 use super::auth::supervisor;
 use super::error::json_body;
 use super::extract::{Path, Query};
 use super::{ApiError, AppState};
-use crate::storage::{ReadError, StoreReader};
+use crate::app::{BookOrder, BookingError};
+use crate::storage::ReadError;
 
 const MAX_BODY: usize = 4 * 1024;
 /// How long an answer waits for the ticket board to show a check-in's
 /// ticket, so that the client can read it back at once.
 const BOARD_WAIT: Duration = Duration::from_secs(2);
-/// Fresh codes tried when one collides with an existing booking.
-const CODE_TRIES: usize = 4;
 
 // ------------------------------------------------------------ loading
-
-/// Reads today's and later bookings for the appointment actor, at
-/// start-up (a blocking read; unreadable bookings are skipped and logged).
-pub fn load(reader: &StoreReader, clock: &HallClock) -> Result<Vec<Booking>, ReadError> {
-    let today = clock.day(clock.now());
-    let found = reader.bookings_from(&today)?;
-    info!(
-        bookings = found.items.len(),
-        skipped = found.skipped,
-        "appointments recovered"
-    );
-    Ok(found.items)
-}
 
 // ------------------------------------------------------------ errors
 
@@ -97,8 +76,15 @@ fn appointment_error(e: AppointmentError) -> ApiError {
     }
 }
 
-fn gone(_: actix::MailboxError) -> ApiError {
-    ApiError::unavailable("the hall is shutting down")
+fn booking_error(e: BookingError) -> ApiError {
+    match e {
+        BookingError::Appointment(e) => appointment_error(e),
+        BookingError::Personal(e) => e.into(),
+        e @ BookingError::PersonRequired => ApiError::bad_request("person_required", e.to_string()),
+        e @ BookingError::OneWayToFind => ApiError::bad_request("bad_request", e.to_string()),
+        e @ BookingError::UnknownKiosk(_) => ApiError::bad_request("unknown_kiosk", e.to_string()),
+        BookingError::ShuttingDown => ApiError::unavailable("the hall is shutting down"),
+    }
 }
 
 fn parse_day(day: &str) -> Result<NaiveDate, ApiError> {
@@ -118,31 +104,6 @@ fn parse_code(code: &str) -> Result<String, ApiError> {
     }
 }
 
-fn new_code() -> String {
-    let mut raw = [0u8; appt::CODE_LEN];
-    rand::thread_rng().fill_bytes(&mut raw);
-    // 32 symbols: every byte maps without bias.
-    raw.iter()
-        .map(|b| char::from(appt::CODE_ALPHABET[usize::from(*b) % appt::CODE_ALPHABET.len()]))
-        .collect()
-}
-
-fn id_fingerprint(s: &AppState, id: &id_number::IdNumber) -> String {
-    s.sealer.fingerprint("id", id.as_str())
-}
-
-/// Validates, seals and masks personal data exactly as tickets do, and gives
-/// its fingerprints (the `holders`), by which a booking is found again.
-fn personal(
-    s: &AppState,
-    phone: Option<&str>,
-    id: Option<&str>,
-) -> Result<(Personal, Vec<String>), ApiError> {
-    let (p, _) = super::tickets::personal(s, phone, id)?;
-    let persons = p.holders.clone();
-    Ok((p, persons))
-}
-
 // ------------------------------------------------------------ handlers
 
 #[derive(Debug, Deserialize)]
@@ -157,15 +118,7 @@ pub async fn slots(
     Query(q): Query<SlotsQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let date = parse_day(&q.day)?;
-    let list = s
-        .appointments
-        .send(GetSlots {
-            item: q.item.clone(),
-            date,
-        })
-        .await
-        .map_err(gone)?
-        .map_err(appointment_error)?;
+    let list = s.app.slots(&q.item, date).await.map_err(booking_error)?;
     Ok(Json(
         json!({"item": q.item, "day": date.format("%Y-%m-%d").to_string(), "slots": list}),
     ))
@@ -190,33 +143,18 @@ pub async fn book(
     let date = parse_day(&req.day)?;
     let start = hhmm::parse_minutes(&req.start)
         .ok_or_else(|| ApiError::bad_request("bad_start", "start must be HH:MM (时段格式错误)"))?;
-    if req.phone.is_none() && req.id_number.is_none() {
-        return Err(ApiError::bad_request(
-            "person_required",
-            "give a phone or an id_number (请提供手机号或身份证号)",
-        ));
-    }
-    let (personal, persons) = personal(&s, req.phone.as_deref(), req.id_number.as_deref())?;
-    for _ in 0..CODE_TRIES {
-        let res = s
-            .appointments
-            .send(Book {
-                code: new_code(),
-                item: req.item.clone(),
-                date,
-                start,
-                persons: persons.clone(),
-                personal: personal.clone(),
-            })
-            .await
-            .map_err(gone)?;
-        match res {
-            Ok(view) => return Ok((StatusCode::CREATED, Json(view))),
-            Err(AppointmentError::Refused(Refusal::CodeTaken)) => continue,
-            Err(e) => return Err(appointment_error(e)),
-        }
-    }
-    Err(appointment_error(Refusal::CodeTaken.into()))
+    let view = s
+        .app
+        .book(BookOrder {
+            item: req.item,
+            date,
+            start,
+            phone: req.phone,
+            id_number: req.id_number,
+        })
+        .await
+        .map_err(booking_error)?;
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 pub async fn cancel(
@@ -224,12 +162,7 @@ pub async fn cancel(
     Path(code): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let code = parse_code(&code)?;
-    let view = s
-        .appointments
-        .send(CancelBooking { code })
-        .await
-        .map_err(gone)?
-        .map_err(appointment_error)?;
+    let view = s.app.cancel_booking(code).await.map_err(booking_error)?;
     Ok(Json(json!({"status": "cancelled", "booking": view})))
 }
 
@@ -248,48 +181,18 @@ pub async fn checkin(
     body: axum::body::Body,
 ) -> Result<Response, ApiError> {
     let req: CheckInRequest = json_body(body, MAX_BODY).await?;
-    let by = match (&req.code, &req.id_number, &req.phone) {
-        (Some(code), None, None) => FindBy::Code(parse_code(code)?),
-        (None, Some(id), None) => {
-            let id = id_number::validate(id)
-                .map_err(|e| ApiError::bad_request("invalid_id_number", e.to_string()))?;
-            FindBy::Person(id_fingerprint(&s, &id))
-        }
-        (None, None, Some(phone)) => {
-            if !id_number::validate_phone(phone) {
-                return Err(ApiError::bad_request(
-                    "invalid_phone",
-                    "phone must be an 11-digit mainland mobile number starting with 1 (手机号格式错误)",
-                ));
-            }
-            FindBy::Person(s.sealer.fingerprint("phone", phone))
-        }
-        _ => {
-            return Err(ApiError::bad_request(
-                "bad_request",
-                "give exactly one of code, id_number or phone (请提供预约码、身份证号或手机号之一)",
-            ))
-        }
-    };
-    if let Some(k) = &req.kiosk {
-        if !s.dir.kiosks.contains_key(k) {
-            return Err(ApiError::bad_request(
-                "unknown_kiosk",
-                format!("unknown kiosk {k:?} (取号机不存在)"),
-            ));
-        }
-    }
-    let res = s
-        .appointments
-        .send(CheckIn {
-            by,
-            kiosk: req.kiosk,
-        })
-        .await
-        .map_err(gone)?;
+    let code = req.code.as_deref().map(parse_code).transpose()?;
+    let by = s
+        .app
+        .find_booking_by(code, req.id_number.as_deref(), req.phone.as_deref())
+        .map_err(booking_error)?;
+    let res = s.app.check_in(by, req.kiosk).await;
     let done = match res {
         Ok(done) => done,
-        Err(AppointmentError::Refused(Refusal::TooEarly { opens, opens_local })) => {
+        Err(BookingError::Appointment(AppointmentError::Refused(Refusal::TooEarly {
+            opens,
+            opens_local,
+        }))) => {
             // Not an ApiError: the answer also says when to come back.
             crate::telemetry::rejected("http", "too_early");
             let message = Refusal::TooEarly {
@@ -308,7 +211,7 @@ pub async fn checkin(
             )
                 .into_response());
         }
-        Err(e) => return Err(appointment_error(e)),
+        Err(e) => return Err(booking_error(e)),
     };
     if !s.board.wait_for(&done.ticket.id, BOARD_WAIT).await {
         warn!(ticket = %done.ticket.id, "ticket board has not shown a check-in ticket yet");
@@ -354,7 +257,7 @@ pub async fn stats(
         Some(d) => parse_day(d)?,
         None => tingwu_actors::core::day::hall_day(now, clock.tz, clock.day_start),
     };
-    if let Some(view) = s.appointments.send(GetStats { date }).await.map_err(gone)? {
+    if let Some(view) = s.app.booking_stats(date).await.map_err(booking_error)? {
         return Ok(Json(view));
     }
     // An earlier day: from storage, off the async workers.
@@ -376,59 +279,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_are_valid_and_parsed_case_insensitively() {
-        for _ in 0..100 {
-            assert!(appt::valid_code(&new_code()));
-        }
+    fn codes_are_parsed_case_insensitively() {
         assert_eq!(parse_code(" k7m2q9xa ").unwrap(), "K7M2Q9XA");
         assert_eq!(parse_code("K7M2Q9X0").unwrap_err().code, "invalid_code");
-    }
-
-    #[test]
-    fn load_reads_today_and_later_only() {
-        let storage = crate::storage::Storage::temporary().unwrap();
-        let cfg = tingwu_actors::config::HallConfig::demo().unwrap();
-        let clock = HallClock::of(&cfg);
-        let today = clock.day(clock.now());
-        let booking = |day: &str, code: &str| {
-            let date = NaiveDate::parse_from_str(day, "%Y%m%d").unwrap();
-            let now = clock.now();
-            Booking {
-                code: code.into(),
-                item: "x".into(),
-                date,
-                slot_start: 0,
-                slot_end: 30,
-                start: now,
-                end: now,
-                persons: vec![],
-                personal: Personal::default(),
-                status: appt::BookingStatus::Booked,
-                booked_at: now,
-                changed_at: None,
-                ticket: None,
-                kiosk: None,
-            }
-        };
-        let mut commit = tingwu_actors::store::Commit::default();
-        for (day, code) in [
-            ("20000101", "AAAAAAAA"),
-            (today.as_str(), "BBBBBBBB"),
-            ("99991231", "CCCCCCCC"),
-        ] {
-            commit.put_json(tingwu_actors::keys::booking(day, code), &booking(day, code));
-        }
-        commit.put(
-            tingwu_actors::keys::booking(&today, "DDDDDDDD"),
-            b"not json".to_vec(),
-        );
-        storage.write_now(commit).unwrap();
-        let mut codes: Vec<String> = load(&storage.reader(), &clock)
-            .unwrap()
-            .into_iter()
-            .map(|b| b.code)
-            .collect();
-        codes.sort();
-        assert_eq!(codes, ["BBBBBBBB", "CCCCCCCC"]);
     }
 }

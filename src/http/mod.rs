@@ -33,7 +33,6 @@ use tingwu_actors::directory::Directory;
 use tokio::sync::watch;
 
 use crate::app::App;
-use crate::storage::Sealer;
 pub use board::TicketBoard;
 pub use error::ApiError;
 pub use server::{serve, Limits};
@@ -52,8 +51,6 @@ pub struct AppState {
     pub dir: Directory,
     /// Typed reads of the hall database (blocking: use `spawn_blocking`).
     pub reader: crate::storage::StoreReader,
-    /// The sealer of personal data (the same as `app`'s).
-    pub sealer: Arc<Sealer>,
     pub metrics: PrometheusHandle,
     /// False once storage has failed: `/healthz` then reports 503.
     pub healthy: Arc<AtomicBool>,
@@ -62,8 +59,6 @@ pub struct AppState {
     pub ws: WsLimits,
     /// Turns true at shutdown; open WebSocket streams then close.
     pub shutdown: watch::Receiver<bool>,
-    /// Bookings (预约), see `appointments.rs`.
-    pub appointments: actix::Addr<tingwu_actors::appointment::AppointmentActor>,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -1,6 +1,6 @@
 //! The one `AppState` of the HTTP tests: a hall's actors on the in-memory
 //! store (`tingwu_actors::testing`), a temporary database, the ticket board
-//! following the events, appointments and a fresh sealer.
+//! following the events and a fresh sealer.
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -38,26 +38,13 @@ pub(crate) fn state(cfg: HallConfig, sessions: Sessions, ws: WsLimits) -> TestSt
         clock,
     ));
     let dir = tingwu_actors::testing::start_on(cfg, store);
-    let appointments = actix::Actor::start(tingwu_actors::appointment::AppointmentActor::new(
-        dir.config.clone(),
-        dir.store.clone(),
-        dir.hall.clone(),
-        dir.kiosks.clone(),
-        Vec::new(),
-    ));
     let tmp = tempfile::tempdir().unwrap();
     let (stop, shutdown) = watch::channel(false);
     let sealer = Arc::new(Sealer::load_or_create(tmp.path(), false).unwrap());
     let state = AppState {
-        app: App::with_sessions(
-            dir.clone(),
-            sealer.clone(),
-            sessions,
-            CallerSessions::default(),
-        ),
+        app: App::with_sessions(dir.clone(), sealer, sessions, CallerSessions::default()),
         dir,
         reader,
-        sealer,
         metrics: metrics_exporter_prometheus::PrometheusBuilder::new()
             .build_recorder()
             .handle(),
@@ -65,7 +52,6 @@ pub(crate) fn state(cfg: HallConfig, sessions: Sessions, ws: WsLimits) -> TestSt
         board,
         ws,
         shutdown,
-        appointments,
     };
     TestState {
         state,

@@ -6,12 +6,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use tingwu_actors::core::ticket::{
-    parse_ticket_id, Channel, Personal, Priority, Ticket, TicketStatus,
-};
+use tingwu_actors::core::ticket::{parse_ticket_id, Channel, Priority, Ticket, TicketStatus};
 use tingwu_actors::queue::Position;
 use tingwu_actors::views::TicketView;
-use tingwu_protocols::id_number::IdNumber;
 
 use crate::app::tickets::{Fallback, PrintAnswer, TicketOrder};
 
@@ -128,16 +125,6 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
             format!("Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} printable ASCII characters without '/', not starting with \"appt-\""),
         )
     })
-}
-
-/// Validates personal data, seals it for storage and masks it for display;
-/// also gives the validated ID number (see `App::seal_personal`).
-pub(crate) fn personal(
-    s: &AppState,
-    phone: Option<&str>,
-    id: Option<&str>,
-) -> Result<(Personal, Option<IdNumber>), ApiError> {
-    Ok(s.app.seal_personal(phone, id)?)
 }
 
 /// Where a ticket id's record lives: its day, queue and number in the day.

@@ -92,13 +92,72 @@ pub fn recover(reader: &StoreReader, clock: &HallClock) -> Result<Recovered, Rea
     let (recent, last_seq) = reader.newest_events(RECENT_EVENTS)?;
     out.recent_events = recent;
     out.last_seq = last_seq;
+    // Today's and later bookings (earlier days are only read for reports).
+    let bookings = reader.bookings_from(&day)?;
+    skipped += bookings.skipped;
+    out.bookings = bookings.items;
     info!(
         day = %day,
         tickets = out.tickets.len(),
+        bookings = out.bookings.len(),
         windows = out.windows.len(),
         last_seq = out.last_seq,
         skipped,
         "storage recovered"
     );
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bookings_of_today_and_later_are_recovered() {
+        let storage = crate::storage::Storage::temporary().unwrap();
+        let cfg = tingwu_actors::config::HallConfig::demo().unwrap();
+        let clock = tingwu_actors::clock::HallClock::of(&cfg);
+        let today = clock.day(clock.now());
+        let booking = |day: &str, code: &str| {
+            let date = chrono::NaiveDate::parse_from_str(day, "%Y%m%d").unwrap();
+            let now = clock.now();
+            tingwu_actors::appointment::Booking {
+                code: code.into(),
+                item: "x".into(),
+                date,
+                slot_start: 0,
+                slot_end: 30,
+                start: now,
+                end: now,
+                persons: vec![],
+                personal: tingwu_actors::core::ticket::Personal::default(),
+                status: tingwu_actors::appointment::BookingStatus::Booked,
+                booked_at: now,
+                changed_at: None,
+                ticket: None,
+                kiosk: None,
+            }
+        };
+        let mut commit = tingwu_actors::store::Commit::default();
+        for (day, code) in [
+            ("20000101", "AAAAAAAA"),
+            (today.as_str(), "BBBBBBBB"),
+            ("99991231", "CCCCCCCC"),
+        ] {
+            commit.put_json(tingwu_actors::keys::booking(day, code), &booking(day, code));
+        }
+        commit.put(
+            tingwu_actors::keys::booking(&today, "DDDDDDDD"),
+            b"not json".to_vec(),
+        );
+        storage.write_now(commit).unwrap();
+        let mut codes: Vec<String> = recover(&storage.reader(), &clock)
+            .unwrap()
+            .bookings
+            .into_iter()
+            .map(|b| b.code)
+            .collect();
+        codes.sort();
+        assert_eq!(codes, ["BBBBBBBB", "CCCCCCCC"]);
+    }
 }

@@ -55,4 +55,6 @@ pub struct Recovered {
     /// Calling strategies set by supervisors: `hall::HALL_STRATEGY` for the
     /// hall, window ids for overrides.
     pub strategies: HashMap<String, crate::strategy::Strategy>,
+    /// Bookings (预约) of today and the days ahead.
+    pub bookings: Vec<crate::booking::Booking>,
 }
