@@ -6,9 +6,13 @@
 //! - `scenario`: the scenario file, checked against the hall configuration.
 //! - `engine`: arrivals drawn from the seed, the discrete-event day.
 //! - `report`: waits, targets, utilisation, prediction error; the tables.
+//! - `roster`: a staffing plan as windows and hours.
+//! - `advice`: the recommendation that ends the report.
 
+mod advice;
 mod engine;
 mod report;
+mod roster;
 mod scenario;
 
 use std::path::{Path, PathBuf};
@@ -60,7 +64,7 @@ pub fn simulate(
             PlanStats {
                 name: plan.name.clone(),
                 name_zh: plan.name_zh.clone(),
-                windows_open: plan.open.iter().filter(|s| !s.is_empty()).count(),
+                roster: roster::Roster::of(plan),
                 refused,
                 at_opening,
                 runs,
@@ -172,6 +176,73 @@ mod tests {
         // Every issued ticket is called by the end of the day (overtime).
         for r in &plan.runs {
             assert_eq!(r.issued, r.served, "{}", r.strategy);
+        }
+    }
+
+    /// Issue 8 item 20 (kind: a line of the report computed from something
+    /// every plan shares, so it cannot tell the plans apart). The peak
+    /// scenario's two rosters differ only in when nine windows open; the
+    /// report must say so, not print "24 windows staffed" for both.
+    #[test]
+    fn staffing_plans_are_described_as_they_differ() {
+        let sim = simulate(&hall(), PEAK, SEED).expect("peak");
+        let headers: Vec<(&str, &str)> = sim
+            .text
+            .lines()
+            .filter(|l| l.starts_with("== 排班"))
+            .filter_map(|l| l.split_once(" — "))
+            .collect();
+        assert_eq!(headers.len(), 2, "{}", sim.text);
+        assert_ne!(headers[0].1, headers[1].1, "plans described alike");
+        // The morning cover's second staff start at 08:30 and lunch at 12:30.
+        assert!(headers[1].1.contains("08:30–12:30"), "{}", headers[1].1);
+        assert!(headers[0].1.contains("09:00–12:00"), "{}", headers[0].1);
+    }
+
+    /// Issue 8 item 20 (kind: statistician's words shown to a hall
+    /// director). Nothing in the report is MAE, p50/p90 or bias; the same
+    /// numbers are said in words, Chinese first with English.
+    #[test]
+    fn report_speaks_a_directors_words() {
+        for scenario in [PEAK, QUIET] {
+            let text = simulate(&hall(), scenario, SEED).expect("scenario").text;
+            for jargon in ["MAE", "p50", "p90", "bias", "utilisation"] {
+                assert!(!text.contains(jargon), "{jargon} in\n{text}");
+            }
+            for words in ["预测平均偏差", "typical error", "九成", "9 in 10"] {
+                assert!(text.contains(words), "{words} missing in\n{text}");
+            }
+        }
+    }
+
+    /// Issue 8 item 20 (kind: a report that leaves the decision to the
+    /// reader). It ends with a recommendation naming the combination that
+    /// called the most citizens within the target.
+    #[test]
+    fn report_ends_with_a_recommendation() {
+        for scenario in [PEAK, QUIET] {
+            let sim = simulate(&hall(), scenario, SEED).expect("scenario");
+            let (plan, run) = sim
+                .plans
+                .iter()
+                .flat_map(|p| p.runs.iter().map(move |r| (p, r)))
+                .max_by(|a, b| a.1.within_target.total_cmp(&b.1.within_target))
+                .expect("a run");
+            let last = sim
+                .text
+                .trim_end()
+                .rsplit("\n\n")
+                .next()
+                .unwrap_or_default();
+            assert!(last.starts_with("建议 Recommendation"), "{last}");
+            assert!(
+                last.contains(&plan.name_zh) && last.contains(&plan.name),
+                "{last}"
+            );
+            assert!(
+                last.contains(&run.strategy_zh) && last.contains(&run.strategy),
+                "{last}"
+            );
         }
     }
 

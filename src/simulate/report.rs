@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 
 use tingwu_actors::core::strategy::Class;
 
+use super::advice::recommend;
 use super::engine::{DayOutcome, TicketOutcome};
+use super::roster::Roster;
 use super::scenario::{Scenario, SimHall};
 
 /// p50, p90 and max, in minutes.
@@ -51,7 +53,8 @@ pub struct RunStats {
 pub struct PlanStats {
     pub name: String,
     pub name_zh: String,
-    pub windows_open: usize,
+    /// Which windows open when, and the staffed window-hours.
+    pub roster: Roster,
     pub refused: usize,
     pub at_opening: usize,
     pub runs: Vec<RunStats>,
@@ -59,9 +62,9 @@ pub struct PlanStats {
 
 const CLASSES: [(Class, &str, &str); 4] = [
     (Class::Green, "green channel", "绿色通道"),
-    (Class::Appointment, "appointment", "预约"),
-    (Class::Special, "special group", "特殊人群"),
-    (Class::Walkin, "walk-in", "普通"),
+    (Class::Appointment, "appointments", "预约"),
+    (Class::Special, "special groups", "特殊人群"),
+    (Class::Walkin, "walk-ins", "普通"),
 ];
 
 /// Nearest-rank percentile of sorted values.
@@ -250,18 +253,15 @@ fn spread_cell(s: Option<Spread>) -> String {
     }
 }
 
-fn error_cell(e: Option<Error>) -> String {
-    match e {
-        Some(e) => format!("{} / {} / {:+.1}", f1(e.mae), f1(e.p90), e.bias),
-        None => "-".into(),
-    }
+fn error_cell(e: Option<Error>, part: fn(&Error) -> String) -> String {
+    e.as_ref().map(part).unwrap_or_else(|| "-".into())
 }
 
 fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
-const LABEL: usize = 40;
+const LABEL: usize = 58;
 
 /// The whole report, deterministic for the same inputs.
 pub fn render(
@@ -289,8 +289,12 @@ pub fn render(
         let _ = writeln!(o);
         let _ = writeln!(
             o,
-            "== 排班 staffing: {} {} — {} windows staffed; {} took a ticket at opening, {} refused (no window open later) ==",
-            plan.name, plan.name_zh, plan.windows_open, plan.at_opening, plan.refused
+            "== 排班 staffing: {} {} — {}; 开门时已有 {} 人取号 took a ticket at opening; {} 人无窗口可办未能取号 refused (no window open later) ==",
+            plan.name_zh,
+            plan.name,
+            plan.roster.describe(),
+            plan.at_opening,
+            plan.refused
         );
         let cols: Vec<usize> = plan
             .runs
@@ -307,48 +311,65 @@ pub fn render(
         let runs = &plan.runs;
         row(
             &mut o,
-            "strategy 策略",
-            runs.iter().map(|r| r.strategy.clone()).collect(),
-        );
-        row(
-            &mut o,
-            "",
+            "叫号策略 calling strategy",
             runs.iter().map(|r| r.strategy_zh.clone()).collect(),
         );
         row(
             &mut o,
-            "tickets issued / served 取号/已叫",
+            "",
+            runs.iter().map(|r| r.strategy.clone()).collect(),
+        );
+        row(
+            &mut o,
+            "取号 / 已叫号 tickets taken / called",
             runs.iter()
                 .map(|r| format!("{} / {}", r.issued, r.served))
                 .collect(),
         );
-        row(&mut o, "wait, min: p50 / p90 / max 等候(分)", Vec::new());
+        row(
+            &mut o,
+            "等候（分钟）：一半人不超过 / 九成人不超过 / 最长",
+            Vec::new(),
+        );
+        row(
+            &mut o,
+            "wait, min: half within / 9 in 10 within / longest",
+            Vec::new(),
+        );
         for (i, (_, en, zh)) in CLASSES.iter().enumerate() {
             if runs.iter().all(|r| r.waits[i].1.is_none()) {
                 continue;
             }
             row(
                 &mut o,
-                &format!("  {en} {zh}"),
+                &format!("  {zh} {en}"),
                 runs.iter().map(|r| spread_cell(r.waits[i].1)).collect(),
             );
         }
         row(
             &mut o,
-            "  all 全部",
+            "  全部 everyone",
             runs.iter().map(|r| spread_cell(r.all)).collect(),
         );
         row(
             &mut o,
-            &format!("within {} min 目标内占比", sc.target_wait_s / 60),
+            &format!(
+                "{0} 分钟内叫到 called within {0} min",
+                sc.target_wait_s / 60
+            ),
             runs.iter().map(|r| pct(r.within_target)).collect(),
         );
         row(
             &mut o,
-            "window utilisation 窗口利用率",
+            "窗口忙碌占比 windows busy, of open time",
             runs.iter().map(|r| pct(r.utilisation)).collect(),
         );
-        row(&mut o, "by area: utilisation, p90 wait 分区", Vec::new());
+        row(&mut o, "分区：窗口忙碌占比，九成人等候不超过", Vec::new());
+        row(
+            &mut o,
+            "by area: windows busy, 9 in 10 waited at most",
+            Vec::new(),
+        );
         for (i, name) in area_names.iter().enumerate() {
             row(
                 &mut o,
@@ -361,42 +382,65 @@ pub fn render(
                             p90.map(|p| format!("{} min", f1(p)))
                                 .unwrap_or_else(|| "-".into())
                         ),
-                        _ => "closed".into(),
+                        _ => "关闭 closed".into(),
                     })
                     .collect(),
             );
         }
         row(
             &mut o,
-            "last service ends 最后办结",
+            "最后办结 last service ends",
             runs.iter().map(|r| hhmm(r.last_done_us)).collect(),
         );
+        row(&mut o, "告诉群众的等候时间偏差多少（分钟）", Vec::new());
         row(
             &mut o,
-            "prediction error, min: MAE / p90 / bias",
+            "how far the wait told to citizens was off, min",
             Vec::new(),
         );
         row(
             &mut o,
-            "  ours (windows freeing) 本系统预测",
-            runs.iter().map(|r| error_cell(r.ours)).collect(),
+            "  本系统预测平均偏差 ours: typical error",
+            runs.iter()
+                .map(|r| error_cell(r.ours, |e| f1(e.mae)))
+                .collect(),
         );
         row(
             &mut o,
-            "  ahead×mean÷windows 按窗口均分",
-            runs.iter().map(|r| error_cell(r.per_window)).collect(),
+            "  九成预测偏差不超过 9 in 10 off by at most",
+            runs.iter()
+                .map(|r| error_cell(r.ours, |e| f1(e.p90)))
+                .collect(),
         );
         row(
             &mut o,
-            "  naive ahead×mean 朴素基线",
-            runs.iter().map(|r| error_cell(r.naive)).collect(),
+            "  总体偏长+/偏短− on average too long+/short−",
+            runs.iter()
+                .map(|r| error_cell(r.ours, |e| format!("{:+.1}", e.bias)))
+                .collect(),
         );
         row(
             &mut o,
-            "  tickets compared 比较票数",
+            "  对照 人数×均时÷窗口 预测平均偏差 per window",
+            runs.iter()
+                .map(|r| error_cell(r.per_window, |e| f1(e.mae)))
+                .collect(),
+        );
+        row(
+            &mut o,
+            "  对照 人数×均时 预测平均偏差 naive ahead×mean",
+            runs.iter()
+                .map(|r| error_cell(r.naive, |e| f1(e.mae)))
+                .collect(),
+        );
+        row(
+            &mut o,
+            "  比较票数 tickets compared",
             runs.iter().map(|r| r.compared.to_string()).collect(),
         );
     }
+    let _ = writeln!(o);
+    o.push_str(&recommend(plans, sc.target_wait_s / 60, area_names));
     o
 }
 
