@@ -387,6 +387,7 @@ async fn a_screen_never_replays_an_old_day_call_as_current() {
                 window_name: "1号窗口".into(),
                 queue: "A".into(),
                 recall: false,
+                speech: String::new(),
             }),
         })
     };

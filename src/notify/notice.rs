@@ -389,6 +389,7 @@ mod tests {
             window_name: "5号窗口".into(),
             queue: "A".into(),
             recall: false,
+            speech: String::new(),
         };
         let b = body(&called(&hall(), &subject(), &call, 60, at("11:00")));
         assert_eq!(b["kind"], "called");

@@ -198,7 +198,7 @@ describe('virtual calling in Chromium', () => {
     assert.ok((await message(caller.page)).text.includes('A001'));
 
     await waitCurrentCall(hall.page, 'A001', WINDOW1);
-    const said = '请 A001 号到 1 号窗口办理';
+    const said = '请 A零零一号 到 一号窗口 办理'; // normalised by core::speech (issue 8 item 5)
     await waitInPage(hall.page, `the screen to say "${said}"`, (s) =>
       window.__tingwuSpoken.filter((t) => t === s).length === 1, said);
 
@@ -285,7 +285,7 @@ describe('virtual calling in Chromium', () => {
       return li && li.textContent.indexOf('重呼') >= 0;
     });
     const spoken = await hall.page.evaluate(() => window.__tingwuSpoken.slice());
-    assert.ok(!spoken.some((t) => t.includes('2 号窗口')), `spoken: ${JSON.stringify(spoken)}`);
+    assert.ok(!spoken.some((t) => t.includes('二号窗口')), `spoken: ${JSON.stringify(spoken)}`);
     for (const action of ['start', 'finish', 'logout']) await send({ id: `silent-${action}`, action });
     assertClean(hall.record);
     await hall.page.close();

@@ -28,6 +28,7 @@ pub mod screen_feed;
 pub mod screen_scope;
 pub mod secret;
 pub mod slots;
+pub mod speech;
 pub mod strategy;
 pub mod strategy_scope;
 pub mod ticket;

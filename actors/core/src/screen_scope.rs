@@ -216,6 +216,7 @@ windows = ["2", "1"]
             window_name: format!("{window}号窗口"),
             queue: "QA".into(),
             recall: false,
+            speech: String::new(),
         }
     }
 

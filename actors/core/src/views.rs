@@ -121,4 +121,10 @@ pub struct CallView {
     pub window_name: String,
     pub queue: String,
     pub recall: bool,
+    /// What the hall screens hand to the speech engine for this call,
+    /// normalised once by [`crate::speech::call_speech`]:
+    /// "请 A零二三号 到 五号窗口 办理". Empty (and left out of the JSON) in
+    /// calls stored before it existed, so those events re-encode unchanged.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub speech: String,
 }

@@ -437,6 +437,7 @@ pub fn call_view(cfg: &WindowConfig, t: &Ticket, recall: bool) -> CallView {
         window_name: cfg.name.clone(),
         queue: t.queue.clone(),
         recall,
+        speech: crate::speech::call_speech(&t.number, cfg.number),
     }
 }
 
@@ -450,6 +451,19 @@ mod tests {
     use super::*;
     use crate::config::HallConfig;
     use crate::views::StaffView;
+
+    #[test]
+    fn a_call_carries_its_spoken_text() {
+        // issue 8 item 5: the screens speak this text, normalised in one place
+        let cfg = hall();
+        let w = cfg.windows.iter().find(|w| w.number == 5).unwrap();
+        let mut t = ticket(TicketStatus::Called);
+        t.number = "A023".into();
+        assert_eq!(
+            call_view(w, &t, false).speech,
+            "请 A零二三号 到 五号窗口 办理"
+        );
+    }
 
     fn hall() -> HallConfig {
         let mut cfg = HallConfig::demo().unwrap();
