@@ -87,6 +87,17 @@ pub fn check_config(file: &Path) -> ExitCode {
                 cfg.windows.len(),
                 cfg.screens.len()
             );
+            // Ticket text a printer cannot print (issue 8, item 4): a
+            // warning, the ticket prints with a stand-in.
+            for u in tingwu_actors::core::printing::unprintable_ticket_text(&cfg) {
+                let (c, code, name) = (u.character, u32::from(u.character), u.charset.name());
+                eprintln!(
+                    "warning: 打印机 {p}（字符集 {name}）打印不了 {f} 中的 '{c}' (U+{code:04X})，改印 '{to}' / printer {p} (charset {name}) cannot print '{c}' (U+{code:04X}) in {f}; it prints '{to}'",
+                    p = u.printer,
+                    f = u.field,
+                    to = u.printed_as,
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -146,7 +146,13 @@ impl PrinterActor {
     /// The ticket as printed (`core::printing::layout`), in the hall's time
     /// zone, with the QR code pointing at this printer's status base URL.
     pub fn layout(&self, t: &TicketView) -> TicketLayout {
-        printing::layout(&self.hall, self.clock.tz, &self.status_base_url, t)
+        printing::layout(
+            &self.hall,
+            self.clock.tz,
+            &self.status_base_url,
+            self.cfg.charset,
+            t,
+        )
     }
 
     /// Renders `t` and hands it to the link, or says why not.

@@ -137,6 +137,149 @@ pub struct TicketLayout {
     pub qr_url: Option<String>,
     /// Ticket id printed as a CODE128 barcode with its text below; `None` omits it.
     pub barcode: Option<String>,
+    /// The printer's character set: every text is fitted to it
+    /// ([`fit_text`]) and encoded in it.
+    pub charset: Charset,
+}
+
+// ---------------------------------------------------------------------------
+// Character sets (issue 8, item 4)
+// ---------------------------------------------------------------------------
+
+/// The character set a printer prints in Chinese character mode, from its
+/// `[[printers]] charset` setting. GB18030 printers also print GBK, and GBK
+/// printers GB2312, so a narrower setting is always safe.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Charset {
+    /// GB 18030 with its four-byte codes (`¥` is `81 30 84 36`).
+    Gb18030,
+    /// GBK: one- and two-byte codes only, what the Chinese fonts of most
+    /// ESC/POS printers sold in China hold (the default: a four-byte
+    /// GB18030 code prints as garbage on them, node-escpos #332).
+    #[default]
+    Gbk,
+    /// GB 2312: the two-byte codes with lead and trail bytes 0xA1..=0xFE.
+    Gb2312,
+    /// ASCII only (a printer without a Chinese font).
+    Ascii,
+}
+
+impl Charset {
+    /// The setting's name in the config.
+    pub fn name(self) -> &'static str {
+        match self {
+            Charset::Gb18030 => "gb18030",
+            Charset::Gbk => "gbk",
+            Charset::Gb2312 => "gb2312",
+            Charset::Ascii => "ascii",
+        }
+    }
+
+    /// Encodes `s`, or gives the first character this set cannot print.
+    /// Control characters are the caller's to refuse.
+    pub fn encode(self, s: &str) -> Result<Vec<u8>, char> {
+        match self {
+            Charset::Gb18030 => encode_gb18030(s),
+            Charset::Ascii => match s.chars().find(|c| !c.is_ascii()) {
+                Some(c) => Err(c),
+                None => Ok(s.as_bytes().to_vec()),
+            },
+            Charset::Gbk | Charset::Gb2312 => {
+                let mut out = Vec::with_capacity(s.len() * 2);
+                let mut buf = [0u8; 4];
+                for c in s.chars() {
+                    let (bytes, _, bad) = encoding_rs::GBK.encode(c.encode_utf8(&mut buf));
+                    let fits = !bad
+                        && match *bytes {
+                            [b] => b.is_ascii(),
+                            [lead, trail] => {
+                                self == Charset::Gbk || (lead >= 0xA1 && trail >= 0xA1)
+                            }
+                            _ => false,
+                        };
+                    if !fits {
+                        return Err(c);
+                    }
+                    out.extend_from_slice(&bytes);
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// Whether this set can print `c`.
+    pub fn fits(self, c: char) -> bool {
+        let mut buf = [0u8; 4];
+        self.encode(c.encode_utf8(&mut buf)).is_ok()
+    }
+}
+
+/// Stand-ins for characters a printer's set may lack, best first; the
+/// first that fits the set is printed. Any other character that does not
+/// fit is printed as [`UNPRINTABLE`]. Documented in `docs/escpos.md`.
+pub const SUBSTITUTES: &[(char, &[&str])] = &[
+    ('¥', &["￥", "Y"]),
+    ('•', &["·", "*"]),
+    ('·', &["*"]),
+    ('€', &["EUR"]),
+    ('–', &["-"]),
+    ('—', &["-"]),
+    ('“', &["\""]),
+    ('”', &["\""]),
+    ('‘', &["'"]),
+    ('’', &["'"]),
+    ('…', &["..."]),
+    ('\u{a0}', &[" "]),
+    ('￥', &["Y"]),
+    ('：', &[":"]),
+    ('，', &[","]),
+    ('（', &["("]),
+    ('）', &[")"]),
+];
+
+/// What a character the set lacks, without a substitute, is printed as.
+pub const UNPRINTABLE: char = '?';
+
+/// What `c` is printed as on a printer of set `cs`: itself if it fits,
+/// else the first of its [`SUBSTITUTES`] that fits, else [`UNPRINTABLE`].
+pub fn substitute(c: char, cs: Charset) -> String {
+    if cs.fits(c) {
+        return c.to_string();
+    }
+    SUBSTITUTES
+        .iter()
+        .find(|(from, _)| *from == c)
+        .and_then(|(_, to)| to.iter().find(|t| t.chars().all(|t| cs.fits(t))))
+        .map_or_else(|| UNPRINTABLE.to_string(), |t| (*t).to_string())
+}
+
+/// `text` with every character the set cannot print replaced
+/// ([`substitute`]); control characters are left for [`push_text`] to refuse.
+pub fn fit_text(text: &str, cs: Charset) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.to_string()
+            } else {
+                substitute(c, cs)
+            }
+        })
+        .collect()
+}
+
+/// The characters of `text` the set cannot print, each once, in order
+/// (for `check-config`'s warnings).
+pub fn unprintable(text: &str, cs: Charset) -> Vec<char> {
+    let mut out: Vec<char> = Vec::new();
+    for c in text.chars() {
+        if !c.is_control() && !cs.fits(c) && !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Text alignment (`ESC a n`).
@@ -200,6 +343,26 @@ pub(crate) fn encode_gb18030(s: &str) -> Result<Vec<u8>, char> {
 /// Appends `text` to `out`: ASCII runs as they are, other runs as GB18030
 /// inside `FS &` … `FS .`. Refuses control characters and over-long text.
 pub fn push_text(out: &mut Vec<u8>, field: &'static str, text: &str) -> Result<(), EscPosError> {
+    push_encoded(out, field, text, Charset::Gb18030)
+}
+
+/// [`push_text`] for a printer of set `cs`: the text is fitted to the set
+/// first ([`fit_text`]), then its non-ASCII runs are encoded in it.
+pub fn push_text_in(
+    out: &mut Vec<u8>,
+    field: &'static str,
+    text: &str,
+    cs: Charset,
+) -> Result<(), EscPosError> {
+    push_encoded(out, field, &fit_text(text, cs), cs)
+}
+
+fn push_encoded(
+    out: &mut Vec<u8>,
+    field: &'static str,
+    text: &str,
+    cs: Charset,
+) -> Result<(), EscPosError> {
     if let Some(c) = text.chars().find(|c| c.is_control()) {
         return Err(EscPosError::ControlCharacter {
             field,
@@ -215,7 +378,7 @@ pub fn push_text(out: &mut Vec<u8>, field: &'static str, text: &str) -> Result<(
         let wide_end = tail.find(|c: char| c.is_ascii()).unwrap_or(tail.len());
         let (wide, tail) = tail.split_at(wide_end);
         if !wide.is_empty() {
-            let bytes = encode_gb18030(wide).map_err(|c| EscPosError::Unencodable {
+            let bytes = cs.encode(wide).map_err(|c| EscPosError::Unencodable {
                 field,
                 code: u32::from(c),
             })?;
@@ -235,8 +398,13 @@ pub fn push_text(out: &mut Vec<u8>, field: &'static str, text: &str) -> Result<(
     Ok(())
 }
 
-fn push_line(out: &mut Vec<u8>, field: &'static str, text: &str) -> Result<(), EscPosError> {
-    push_text(out, field, text)?;
+fn push_line(
+    out: &mut Vec<u8>,
+    field: &'static str,
+    text: &str,
+    cs: Charset,
+) -> Result<(), EscPosError> {
+    push_text_in(out, field, text, cs)?;
     out.push(LF);
     Ok(())
 }
@@ -324,15 +492,15 @@ pub fn render(t: &TicketLayout) -> Result<Vec<u8>, EscPosError> {
 
     out.extend_from_slice(&bold(true));
     out.extend_from_slice(&size(2, 2));
-    push_line(&mut out, "hall_name", &t.hall_name)?;
+    push_line(&mut out, "hall_name", &t.hall_name, t.charset)?;
     out.extend_from_slice(&bold(false));
     out.extend_from_slice(&size(1, 1));
     out.push(LF);
 
     out.extend_from_slice(&size(4, 4));
-    push_line(&mut out, "number", &t.number)?;
+    push_line(&mut out, "number", &t.number, t.charset)?;
     out.extend_from_slice(&size(1, 2));
-    push_line(&mut out, "item", &t.item)?;
+    push_line(&mut out, "item", &t.item, t.charset)?;
     out.extend_from_slice(&size(1, 1));
     out.push(LF);
 
@@ -341,24 +509,30 @@ pub fn render(t: &TicketLayout) -> Result<Vec<u8>, EscPosError> {
         &mut out,
         "people_ahead",
         &format!("前面还有 {} 人等候", t.people_ahead),
+        t.charset,
     )?;
     if !t.expected_time.is_empty() {
-        push_text(&mut out, "expected_time", "预计办理时间：")?;
-        push_line(&mut out, "expected_time", &t.expected_time)?;
+        push_text_in(&mut out, "expected_time", "预计办理时间：", t.charset)?;
+        push_line(&mut out, "expected_time", &t.expected_time, t.charset)?;
     }
     if !t.window_direction.is_empty() {
         out.extend_from_slice(&bold(true));
-        push_line(&mut out, "window_direction", &t.window_direction)?;
+        push_line(&mut out, "window_direction", &t.window_direction, t.charset)?;
         out.extend_from_slice(&bold(false));
     }
     if !t.materials.is_empty() {
-        push_line(&mut out, "materials", "请携带材料：")?;
+        push_line(&mut out, "materials", "请携带材料：", t.charset)?;
         for (i, m) in t.materials.iter().enumerate() {
-            push_line(&mut out, "materials", &format!("  {}. {m}", i + 1))?;
+            push_line(
+                &mut out,
+                "materials",
+                &format!("  {}. {m}", i + 1),
+                t.charset,
+            )?;
         }
     }
     for n in &t.notices {
-        push_line(&mut out, "notices", n)?;
+        push_line(&mut out, "notices", n, t.charset)?;
     }
 
     out.extend_from_slice(&align(Align::Center));
@@ -773,6 +947,77 @@ mod tests {
             notices: vec!["过号请重新取号".into()],
             qr_url: Some("https://hall.example/t/20240612-A023".into()),
             barcode: Some("20240612-A023".into()),
+            charset: Charset::Gb18030,
+        }
+    }
+
+    // Issue 8, item 4 — kind: every text sent to a device fits that
+    // device's character set. The input: `¥` and `•` in ticket text, sent
+    // as GB18030 four-byte codes that a GBK-only printer prints as garbage.
+
+    #[test]
+    fn yen_and_bullet_fit_each_charset() {
+        assert_eq!(
+            Charset::Gb18030.encode("¥•").unwrap().len(),
+            8,
+            "four bytes each"
+        );
+        assert_eq!(Charset::Gbk.encode("¥"), Err('¥'));
+        assert_eq!(Charset::Gbk.encode("•"), Err('•'));
+        assert_eq!(substitute('¥', Charset::Gb18030), "¥");
+        assert_eq!(substitute('¥', Charset::Gbk), "￥");
+        assert_eq!(substitute('¥', Charset::Gb2312), "￥");
+        assert_eq!(substitute('¥', Charset::Ascii), "Y");
+        assert_eq!(substitute('•', Charset::Gbk), "·");
+        assert_eq!(substitute('•', Charset::Gb2312), "·");
+        assert_eq!(substitute('•', Charset::Ascii), "*");
+        assert_eq!(substitute('中', Charset::Ascii), "?");
+        assert_eq!(
+            unprintable("费用¥20 • 现场缴纳¥", Charset::Gbk),
+            vec!['¥', '•']
+        );
+        assert!(unprintable("费用¥20 • 现场缴纳", Charset::Gb18030).is_empty());
+        // GBK has two-byte codes outside GB2312 (lead or trail below 0xA1).
+        assert_eq!(Charset::Gbk.encode("丂").unwrap(), vec![0x81, 0x40]);
+        assert_eq!(Charset::Gb2312.encode("丂"), Err('丂'));
+        assert_eq!(Charset::Gb2312.encode("中").unwrap(), vec![0xD6, 0xD0]);
+    }
+
+    #[test]
+    fn a_gbk_ticket_has_no_four_byte_code() {
+        let mut t = layout();
+        t.charset = Charset::Gbk;
+        t.notices = vec!["工本费 ¥20 • 现场缴纳".into()];
+        let bytes = render(&t).unwrap();
+        assert!(
+            find(&bytes, &[0x81, 0x30, 0x84, 0x36]).is_none(),
+            "no GB18030 ¥"
+        );
+        let line = [
+            &CHINESE_ON[..],
+            &gb("工本费")[..],
+            &CHINESE_OFF[..],
+            b" ",
+            &CHINESE_ON[..],
+            &gb("￥")[..],
+            &CHINESE_OFF[..],
+            b"20 ",
+            &CHINESE_ON[..],
+            &gb("·")[..],
+            &CHINESE_OFF[..],
+        ]
+        .concat();
+        assert!(find(&bytes, &line).is_some());
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, a fitted text encodes in its set.
+        #[test]
+        fn fitted_text_always_encodes(text in "\\PC{0,40}", cs in proptest::sample::select(vec![
+            Charset::Gb18030, Charset::Gbk, Charset::Gb2312, Charset::Ascii])) {
+            let fitted = fit_text(&text, cs);
+            proptest::prop_assert!(cs.encode(&fitted).is_ok(), "{:?}", fitted);
+            proptest::prop_assert!(unprintable(&fitted, cs).is_empty());
         }
     }
 
@@ -878,14 +1123,20 @@ mod tests {
                 code: 0x0A
             }
         );
-        // U+E5E5 is the one code point the WHATWG GB18030 encoder refuses.
+        // U+E5E5 is the one code point the WHATWG GB18030 encoder refuses:
+        // push_text refuses it, a ticket prints it as UNPRINTABLE.
+        let mut out = Vec::new();
         assert_eq!(
-            e(|t| t.hall_name = "大厅\u{E5E5}".into()),
-            EscPosError::Unencodable {
+            push_text(&mut out, "hall_name", "大厅\u{E5E5}"),
+            Err(EscPosError::Unencodable {
                 field: "hall_name",
                 code: 0xE5E5
-            }
+            })
         );
+        let mut t = layout();
+        t.hall_name = "大厅\u{E5E5}".into();
+        let bytes = render(&t).unwrap();
+        assert!(find(&bytes, &[&gb("大厅")[..], &CHINESE_OFF[..], b"?"].concat()).is_some());
         assert_eq!(
             e(|t| t.notices.push("中".repeat(300))),
             EscPosError::TextTooLong {

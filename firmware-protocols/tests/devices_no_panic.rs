@@ -75,6 +75,7 @@ fn layout() -> impl Strategy<Value = TicketLayout> {
                     notices: vec![],
                     qr_url,
                     barcode,
+                    charset: Default::default(),
                 }
             },
         )

@@ -16,6 +16,13 @@
 //! closed, raises `bus/{bus}/port`, and is reopened with backoff. Every
 //! failure counts in `tingwu_device_errors_total{device="bus",id,reason}`.
 //!
+//! The line is kept in step (issue 8, item 6; [`super::serial_line`]):
+//! input waiting before a request is drained, and after a timeout or a
+//! protocol error (a reply from another unit or function, a bad frame, a
+//! wrong register count) the line must be quiet for [`RESYNC_QUIET`] before
+//! the next request. What is drained counts as `late_reply` on the device
+//! whose unit address starts it (else on the bus).
+//!
 //! [`OFFLINE_AFTER`]: tingwu_actors::bus::OFFLINE_AFTER
 
 use crate::backoff::Backoff;
@@ -33,17 +40,26 @@ use tingwu_actors::events::{CommittedEvent, EventBody};
 use tingwu_protocols::modbus_profile::{self as profile, Beep, DeviceEvent, Display, DisplayMode};
 use tingwu_protocols::terminal::TerminalCommand;
 use tokio::sync::broadcast;
-use tokio_modbus::client::Context;
+use tokio_modbus::client::{Client, Context};
 use tokio_modbus::prelude::*;
-use tokio_serial::SerialPortBuilderExt;
+use tokio_serial::{SerialPortBuilderExt, SerialStream};
 use tracing::{debug, info, warn};
 
 use crate::app::evaluations::{EvaluationError, Rating};
 use crate::app::window_commands::Origin;
 use crate::app::{App, WindowCommandError};
 
+use super::serial_line::SharedLine;
+
 /// How long a device may take to answer one request.
 pub const REPLY_TIMEOUT: Duration = Duration::from_millis(300);
+/// After a timeout or a protocol error, the line must be quiet this long
+/// before the next request: a reply still on its way (up to twice the
+/// timeout late) is drained, not taken for the next one.
+pub const RESYNC_QUIET: Duration = REPLY_TIMEOUT;
+/// A line that does not fall quiet within this long is used anyway (and
+/// counted as `noise` on the bus).
+pub const RESYNC_MAX: Duration = Duration::from_secs(2);
 /// Pause between two turns on the bus.
 pub const TURN_EVERY: Duration = Duration::from_millis(50);
 /// Reopen backoff: first and longest wait.
@@ -69,6 +85,7 @@ pub fn start(app: &App) {
             .cloned()
             .collect();
         let link = Link {
+            resync: false,
             poller: Poller::new(devices.iter().map(|d| d.id.clone()).collect()),
             gate: EventGate::default(),
             devices: devices.into_iter().map(|d| (d.id.clone(), d)).collect(),
@@ -85,6 +102,8 @@ pub fn start(app: &App) {
 }
 
 struct Link {
+    /// A request timed out or failed: resynchronise before the next one.
+    resync: bool,
     cfg: BusConfig,
     dir: Directory,
     app: App,
@@ -99,6 +118,12 @@ struct Link {
     /// they last came online; only these are driven.
     identified: HashSet<String>,
     events: broadcast::Receiver<Arc<CommittedEvent>>,
+}
+
+/// The open port: the Modbus client and a handle on the same line.
+struct Port {
+    ctx: Context,
+    line: SharedLine<SerialStream>,
 }
 
 /// Why a session on the port ended.
@@ -129,8 +154,13 @@ impl Link {
                     info!(bus = %self.cfg.id, path = %self.cfg.path, "RS-485 bus open");
                     backoff.reset();
                     let _ = self.dir.alarms.send(Clear(port_alarm.id.clone())).await;
-                    let ctx = rtu::attach_slave(port, Slave(1));
-                    match self.session(ctx).await {
+                    let line = SharedLine::new(port);
+                    let port = Port {
+                        ctx: rtu::attach_slave(line.clone(), Slave(1)),
+                        line,
+                    };
+                    self.resync = true;
+                    match self.session(port).await {
                         Ended::Port(reason) => reason,
                     }
                 }
@@ -155,7 +185,7 @@ impl Link {
         }
     }
 
-    async fn session(&mut self, mut ctx: Context) -> Ended {
+    async fn session(&mut self, mut port: Port) -> Ended {
         loop {
             self.follow_events();
             let ready = self
@@ -165,14 +195,14 @@ impl Link {
                 .cloned();
             let result = if let Some(strip) = ready {
                 let text = self.strips.remove(&strip).unwrap_or_default();
-                let r = self.write_strip(&mut ctx, &strip, &text).await;
+                let r = self.write_strip(&mut port, &strip, &text).await;
                 if matches!(r, Ok(false)) && !self.poller.is_offline(&strip) {
                     // Not written: try again on a later turn.
                     self.strips.entry(strip.clone()).or_insert(text);
                 }
                 r.map(|ok| (strip, ok))
             } else if let Some(id) = self.poller.next_device().map(str::to_string) {
-                self.poll(&mut ctx, &id).await.map(|ok| (id, ok))
+                self.poll(&mut port, &id).await.map(|ok| (id, ok))
             } else {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
@@ -237,7 +267,7 @@ impl Link {
     /// itself failed.
     async fn write_strip(
         &mut self,
-        ctx: &mut Context,
+        port: &mut Port,
         strip: &str,
         text: &str,
     ) -> Result<bool, String> {
@@ -260,10 +290,13 @@ impl Link {
                 return Ok(true);
             }
         };
-        ctx.set_slave(Slave(dev.unit));
+        let unit = dev.unit;
+        self.settle(&port.line).await?;
+        port.ctx.set_slave(Slave(unit));
         let r = tokio::time::timeout(
             REPLY_TIMEOUT,
-            ctx.write_multiple_registers(profile::DISPLAY_ADDR, &regs),
+            port.ctx
+                .write_multiple_registers(profile::DISPLAY_ADDR, &regs),
         )
         .await;
         let ok = self.outcome(strip, r)?;
@@ -274,27 +307,25 @@ impl Link {
     }
 
     /// Polls one device. `Ok(answered)`; `Err` when the port failed.
-    async fn poll(&mut self, ctx: &mut Context, id: &str) -> Result<bool, String> {
+    async fn poll(&mut self, port: &mut Port, id: &str) -> Result<bool, String> {
         let Some(dev) = self.devices.get(id).cloned() else {
             return Ok(true);
         };
-        ctx.set_slave(Slave(dev.unit));
         if !self.identified.contains(id) {
-            return self.identify(ctx, &dev).await;
+            return self.identify(port, &dev).await;
         }
         if dev.kind == BusDeviceKind::Strip {
-            let r = tokio::time::timeout(
-                REPLY_TIMEOUT,
-                ctx.read_holding_registers(profile::IDENTITY_ADDR, 1),
-            )
-            .await;
+            let r = self.read(port, dev.unit, profile::IDENTITY_ADDR, 1).await?;
             return self.outcome(id, r.map(|r| r.map(|r| r.map(|_| ()))));
         }
-        let r = tokio::time::timeout(
-            REPLY_TIMEOUT,
-            ctx.read_holding_registers(profile::EVENT_ADDR, profile::EVENT_LEN as u16),
-        )
-        .await;
+        let r = self
+            .read(
+                port,
+                dev.unit,
+                profile::EVENT_ADDR,
+                profile::EVENT_LEN as u16,
+            )
+            .await?;
         let regs = match r {
             Ok(Ok(Ok(regs))) => regs,
             other => return self.outcome(id, other.map(|r| r.map(|r| r.map(|_| ())))),
@@ -324,20 +355,28 @@ impl Link {
             self.gate.handled(id, block.seq);
         }
         let (addr, value) = profile::ack(block.seq);
-        let r =
-            tokio::time::timeout(REPLY_TIMEOUT, ctx.write_multiple_registers(addr, &[value])).await;
+        self.settle(&port.line).await?;
+        port.ctx.set_slave(Slave(dev.unit));
+        let r = tokio::time::timeout(
+            REPLY_TIMEOUT,
+            port.ctx.write_multiple_registers(addr, &[value]),
+        )
+        .await;
         self.outcome(id, r)
     }
 
     /// Reads a device's identity block: one of the configured kind is
     /// driven from now on; another kind, or not a Tingwu-profile device,
     /// raises `bus/{bus}/{device}/identity` and is not driven.
-    async fn identify(&mut self, ctx: &mut Context, dev: &BusDeviceConfig) -> Result<bool, String> {
-        let r = tokio::time::timeout(
-            REPLY_TIMEOUT,
-            ctx.read_holding_registers(profile::IDENTITY_ADDR, profile::IDENTITY_LEN as u16),
-        )
-        .await;
+    async fn identify(&mut self, port: &mut Port, dev: &BusDeviceConfig) -> Result<bool, String> {
+        let r = self
+            .read(
+                port,
+                dev.unit,
+                profile::IDENTITY_ADDR,
+                profile::IDENTITY_LEN as u16,
+            )
+            .await?;
         let regs = match r {
             Ok(Ok(Ok(regs))) => regs,
             other => return self.outcome(&dev.id, other.map(|r| r.map(|r| r.map(|_| ())))),
@@ -358,10 +397,71 @@ impl Link {
         Ok(true)
     }
 
+    /// Brings the line to a known state before a request: drains what is
+    /// waiting and, after a timeout or a protocol error, waits for quiet.
+    /// `Err` when the port itself failed.
+    async fn settle(&mut self, line: &SharedLine<SerialStream>) -> Result<(), String> {
+        let drained = if std::mem::take(&mut self.resync) {
+            let d = line.resync(RESYNC_QUIET, RESYNC_MAX).await;
+            if matches!(d, Ok(d) if !d.quiet) {
+                count_error(&self.cfg.id, "noise");
+                warn!(bus = %self.cfg.id, "RS-485 line did not fall quiet; polling anyway");
+            }
+            d
+        } else {
+            line.drain_waiting().await
+        };
+        let drained = drained.map_err(|e| {
+            count_error(&self.cfg.id, "io");
+            format!("I/O error: {e}")
+        })?;
+        if drained.bytes > 0 {
+            let from = drained
+                .first
+                .and_then(|unit| self.devices.values().find(|d| d.unit == unit))
+                .map_or_else(|| self.cfg.id.clone(), |d| d.id.clone());
+            count_error(&from, "late_reply");
+            warn!(bus = %self.cfg.id, from = %from, bytes = drained.bytes, "input drained before a request");
+        }
+        Ok(())
+    }
+
+    /// Reads holding registers after settling the line; a reply with
+    /// another register count than asked for is a protocol error.
+    /// `Err` when the port failed.
+    async fn read(
+        &mut self,
+        port: &mut Port,
+        unit: u8,
+        addr: u16,
+        count: u16,
+    ) -> Result<Result<tokio_modbus::Result<Vec<u16>>, tokio::time::error::Elapsed>, String> {
+        self.settle(&port.line).await?;
+        port.ctx.set_slave(Slave(unit));
+        let r = tokio::time::timeout(
+            REPLY_TIMEOUT,
+            port.ctx.call(Request::ReadHoldingRegisters(addr, count)),
+        )
+        .await;
+        Ok(r.map(|r| {
+            r.and_then(|r| match r {
+                Ok(Response::ReadHoldingRegisters(words)) if words.len() == count as usize => {
+                    Ok(Ok(words))
+                }
+                Ok(other) => Err(tokio_modbus::ProtocolError::FunctionCodeMismatch {
+                    request: tokio_modbus::FunctionCode::ReadHoldingRegisters,
+                    result: Ok(other),
+                }
+                .into()),
+                Err(code) => Ok(Err(code)),
+            })
+        }))
+    }
+
     /// Sorts a request's result: answered, timed out (or refused), or the
-    /// port failed.
+    /// port failed. A timeout or a protocol error asks for a resync.
     fn outcome(
-        &self,
+        &mut self,
         id: &str,
         r: Result<tokio_modbus::Result<()>, tokio::time::error::Elapsed>,
     ) -> Result<bool, String> {
@@ -373,6 +473,16 @@ impl Link {
                 warn!(device = %id, exception = ?code, "device answered with an exception");
                 Ok(true)
             }
+            // The codec gave up on the bytes (no frame in them): the line,
+            // not the port, is out of step.
+            Ok(Err(tokio_modbus::Error::Transport(e)))
+                if e.kind() == std::io::ErrorKind::InvalidData =>
+            {
+                count_error(id, "protocol");
+                debug!(device = %id, error = %e, "unreadable reply");
+                self.resync = true;
+                Ok(false)
+            }
             Ok(Err(tokio_modbus::Error::Transport(e))) => {
                 count_error(&self.cfg.id, "io");
                 Err(format!("I/O error: {e}"))
@@ -380,10 +490,12 @@ impl Link {
             Ok(Err(e)) => {
                 count_error(id, "protocol");
                 debug!(device = %id, error = %e, "bad reply");
+                self.resync = true;
                 Ok(false)
             }
             Err(_) => {
                 count_error(id, "timeout");
+                self.resync = true;
                 Ok(false)
             }
         }

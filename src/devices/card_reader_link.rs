@@ -12,7 +12,11 @@
 //! card. Garbage and bad check bytes are counted and the [`FrameDecoder`]
 //! resyncs on the next preamble; an I/O error, a read of zero bytes or
 //! [`MISSED_ANSWERS`] unanswered commands in a row close the port, which is
-//! reopened with backoff. Every failure is counted in
+//! reopened with backoff. Input waiting before a command is drained, and
+//! after a timeout or a bad frame the line must be quiet for
+//! [`RESYNC_QUIET`] first ([`super::serial_line`], issue 8, item 6), so a
+//! late answer is never taken for the next command's; drained input counts
+//! as `late_answer`. Every failure is counted in
 //! `tingwu_device_errors_total{device="card_reader",id,reason}`. The plain
 //! name and ID number are never logged and never leave this task.
 
@@ -29,6 +33,8 @@ use tingwu_protocols::idcard::{
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_serial::{SerialPortBuilderExt, SerialStream};
+
+use super::serial_line::SharedLine;
 use tracing::{debug, warn};
 
 use crate::app::App;
@@ -43,6 +49,12 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
 pub const BACKOFF_MIN: Duration = Duration::from_millis(500);
 pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
 const REOPEN: Backoff = Backoff::new(BACKOFF_MIN, 2, BACKOFF_MAX);
+/// After a timeout or a bad frame, the line must be quiet this long before
+/// the next command: an answer still on its way is drained, not taken for
+/// the next one's.
+pub const RESYNC_QUIET: Duration = Duration::from_millis(500);
+/// A line that does not fall quiet within this long is used anyway.
+pub const RESYNC_MAX: Duration = Duration::from_secs(3);
 /// Commands in a row without an answer before the port is treated as gone.
 pub const MISSED_ANSWERS: u32 = 3;
 
@@ -119,9 +131,11 @@ enum Answer {
 struct Port<'a> {
     cfg: &'a CardReaderConfig,
     actor: &'a Addr<CardReaderActor>,
-    stream: SerialStream,
+    stream: SharedLine<SerialStream>,
     decoder: FrameDecoder,
     buf: [u8; 1024],
+    /// A command timed out or a bad frame came: resynchronise first.
+    resync: bool,
 }
 
 impl Port<'_> {
@@ -136,8 +150,25 @@ impl Port<'_> {
     /// Sends `cmd` and waits for its answer. Garbage and frames with a bad
     /// check byte or length are counted and skipped (the decoder resyncs).
     async fn transact(&mut self, cmd: Command) -> Result<Answer, Ended> {
-        // Whatever is left from an earlier command belongs to nobody.
+        // Whatever is left from an earlier command belongs to nobody: in
+        // the decoder, and on the line.
         self.decoder.reset();
+        let drained = if std::mem::take(&mut self.resync) {
+            self.stream.resync(RESYNC_QUIET, RESYNC_MAX).await
+        } else {
+            self.stream.drain_waiting().await
+        };
+        match drained {
+            Ok(d) if d.bytes > 0 => {
+                warn!(reader = %self.cfg.id, bytes = d.bytes, quiet = d.quiet, "input drained before a command");
+                self.error("late_answer").await?;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                count_error(&self.cfg.id, "read");
+                return Err(Ended::Dropped(format!("read failed: {e}")));
+            }
+        }
         match tokio::time::timeout(WRITE_TIMEOUT, self.stream.write_all(&cmd.frame())).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
@@ -165,6 +196,7 @@ impl Port<'_> {
                     Err(e @ (IdCardError::Checksum { .. } | IdCardError::Length(_))) => {
                         debug!(reader = %self.cfg.id, error = %e, "bad frame skipped");
                         bad_frames += 1;
+                        self.resync = true;
                         self.error("bad_frame").await?;
                     }
                     Err(e) => return Ok(Answer::Status(e)),
@@ -181,6 +213,7 @@ impl Port<'_> {
                     if let Some(Ok(r)) = self.decoder.next_response() {
                         return Ok(Answer::Ok(r));
                     }
+                    self.resync = true;
                     return Ok(Answer::Timeout);
                 }
                 Ok(Ok(0)) => {
@@ -207,9 +240,10 @@ async fn serve(
     let mut port = Port {
         cfg,
         actor,
-        stream,
+        stream: SharedLine::new(stream),
         decoder: FrameDecoder::new(),
         buf: [0u8; 1024],
+        resync: false,
     };
     let mut missed = 0u32;
     // A card read stays in the field: read it again only after a find

@@ -4,6 +4,7 @@
 pub mod bus_link;
 pub mod card_reader_link;
 pub mod printer_link;
+pub mod serial_line;
 
 use std::net::SocketAddr;
 

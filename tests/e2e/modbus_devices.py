@@ -10,6 +10,12 @@ A test changes a device by writing `STATE_DIR/{unit}.ctl.json`
 ({"id": N, "set": {"addr": [values]}}), applied once per id on the next
 request. Like a device, an acknowledgement write (0x0210) of the pending
 event's sequence number clears the event (class 0).
+
+Two faults of a real bus (issue 8, item 6) can be injected through the same
+control file, each once per id, on the device's next reply:
+- `"late": S` sends that reply S seconds late (after the master's timeout);
+- `"stale": S` sends the reply, then the same frame again S seconds later
+  (a stale frame of the same device and function, waiting on the line).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import os
 import sys
 
 from pymodbus.server import ModbusSerialServer
+from pymodbus.server.requesthandler import ServerRequestHandler
 from pymodbus.simulator import DataType, SimData, SimDevice
 
 SIZE = 0x300
@@ -44,6 +51,9 @@ class Device:
         self.applied = None
         self.acks: list[int] = []
         self.requests = 0
+        # Faults for the next reply: seconds late, seconds until a repeat.
+        self.late: float | None = None
+        self.stale: float | None = None
 
     async def action(self, function_code, start_address, address, count, registers,
                      set_values):
@@ -55,6 +65,8 @@ class Device:
             ctl = None
         if ctl and ctl.get("id") != self.applied:
             self.applied = ctl.get("id")
+            self.late = ctl.get("late")
+            self.stale = ctl.get("stale")
             for addr, values in ctl.get("set", {}).items():
                 a = int(addr, 0) - start_address
                 registers[a:a + len(values)] = values
@@ -81,12 +93,34 @@ def identity(kind: int) -> list[int]:
     return [0x5457, 1, kind, 0x0100, 0, 0, 1] + [0] * 9
 
 
+DEVICES: dict[int, Device] = {}
+_send = ServerRequestHandler.server_send
+
+
+def server_send(handler, pdu, addr):
+    """Sends a reply, late or twice when its device was told to (see above)."""
+    dev = DEVICES.get(getattr(pdu, "dev_id", None)) if pdu else None
+    loop = asyncio.get_running_loop()
+    if dev and dev.late is not None:
+        late, dev.late = dev.late, None
+        loop.call_later(late, _send, handler, pdu, addr)
+        return
+    _send(handler, pdu, addr)
+    if dev and dev.stale is not None:
+        stale, dev.stale = dev.stale, None
+        loop.call_later(stale, _send, handler, pdu, addr)
+
+
+ServerRequestHandler.server_send = server_send
+
+
 async def main() -> None:
     port, state_dir, *units = sys.argv[1:]
     devices = []
     for spec in units:
         unit, _, kind = spec.partition(":")
         dev = Device(int(unit), state_dir)
+        DEVICES[dev.unit] = dev
         values = identity(KINDS.get(kind, 1)) + [0] * (SIZE - 16)
         devices.append(SimDevice(
             id=int(unit),

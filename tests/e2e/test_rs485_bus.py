@@ -62,6 +62,15 @@ class Bus:
         tmp.write_text(json.dumps({"id": self.ctl_id, "set": {hex(addr): values}}))
         tmp.replace(path)
 
+    def fault(self, unit: int, **fault: float) -> None:
+        """Injects a fault into the unit's next reply (`late=S` or `stale=S`,
+        see modbus_devices.py)."""
+        self.ctl_id += 1
+        path = self.dir / f"{unit}.ctl.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"id": self.ctl_id, "set": {}, **fault}))
+        tmp.replace(path)
+
     def state(self, unit: int) -> dict:
         try:
             return json.loads((self.dir / f"{unit}.json").read_text())
@@ -179,3 +188,118 @@ def test_strip_terminal_evaluator_and_offline_alarm(bus: Bus, start_server, smal
              lambda: server.ticket(second["id"])["status"] == "called")
     want = f"{second['number']} 请到1号窗口"
     wait_for("the strip showing the second call", lambda: bus.strip_text(STRIP) == want)
+
+
+# ---------------------------------------------------------------- issue 8, item 6
+#
+# Kind: after a timeout or a protocol error, every serial link returns to a
+# known state (input drained, framing resynchronised) before its next
+# request. Before the fix, one reply arriving after the master's 300 ms
+# timeout left the bus reading every later reply one frame behind, for good.
+
+
+def bus_errors(server, device: str, reason: str) -> float:
+    return server.metrics().value("tingwu_device_errors_total", device="bus", id=device,
+                                  reason=reason)
+
+
+def start_bus(bus: Bus, start_server, small_hall_config, units: dict[str, tuple[int, str]]):
+    hall = small_hall_config
+    hall["buses"] = [{"id": "B1", "path": bus.b}]
+    hall["bus_devices"] = [
+        {"id": dev, "bus": "B1", "unit": unit, "kind": kind, "window": "1"}
+        for dev, (unit, kind) in units.items()
+    ]
+    bus.start_devices(*(f"{unit}:{kind}" for unit, kind in units.values()))
+    server = start_server(hall)
+    # Identified, then polled for events at least twice.
+    for unit, _ in units.values():
+        wait_for(f"unit {unit} polled", lambda u=unit: bus.state(u).get("requests", 0) >= 3)
+    return server
+
+
+def test_one_late_reply_leaves_the_bus_in_step(bus: Bus, start_server, small_hall_config,
+                                              supervisor, window_terminal):
+    """Issue 8, item 6, kind "a serial link resynchronises after a timeout":
+    the input is one reply of the terminal arriving 450 ms after its request
+    (150 ms after the master gave up on it), on a bus with a strip and an
+    evaluator. Key presses and ratings after it are acted on, nobody goes
+    offline, and only the terminal counts the timeout and the late reply."""
+    server = start_bus(bus, start_server, small_hall_config, {
+        "S1": (STRIP, "strip"), "T1": (TERMINAL, "terminal"), "E1": (EVALUATOR, "evaluator")})
+    auth = supervisor(server).headers
+
+    before = bus.state(TERMINAL).get("requests", 0)
+    bus.fault(TERMINAL, late=0.45)
+    wait_for("the late reply sent", lambda: bus.state(TERMINAL).get("requests", 0) > before + 1)
+    # Every device answered again since.
+    marks = {u: bus.state(u).get("requests", 0) for u in (STRIP, TERMINAL, EVALUATOR)}
+    for unit, n in marks.items():
+        wait_for(f"unit {unit} polled again",
+                 lambda u=unit, n=n: bus.state(u).get("requests", 0) >= n + 3)
+
+    with window_terminal(server, 1) as terminal:
+        ticket = server.issue(item="general")
+        bus.set(TERMINAL, 0x200, [1, 1, 1, 0])
+        wait_for("the ticket called by the terminal key after the late reply",
+                 lambda: server.ticket(ticket["id"])["status"] == "called")
+        wait_for("the key press acknowledged", lambda: 1 in bus.state(TERMINAL).get("acks", []))
+        terminal.serve_and_finish()
+
+    bus.set(EVALUATOR, 0x200, [1, 2, 1, 0])
+
+    def evaluation():
+        status, body = server.get_json(f"/api/v1/tickets/{ticket['id']}/evaluation")
+        return body if status == 200 else None
+
+    stored = wait_for("the rating after the late reply stored", evaluation)
+    assert stored["score"] == 1, stored
+
+    offline = [k for k in server.alarms(auth) if k.endswith("/offline")]
+    assert not offline, offline
+    assert bus_errors(server, "T1", "timeout") == 1
+    assert bus_errors(server, "T1", "late_reply") == 1
+    for device in ("S1", "T1", "E1"):
+        assert bus_errors(server, device, "protocol") == 0, device
+    for device in ("S1", "E1"):
+        for reason in ("timeout", "late_reply"):
+            assert bus_errors(server, device, reason) == 0, (device, reason)
+
+
+def test_a_stale_frame_of_the_same_device_is_drained(bus: Bus, start_server, small_hall_config,
+                                                    supervisor, window_terminal):
+    """Issue 8, item 6, kind "a serial link drains stale input before each
+    request": the input is a terminal that sends one event-block reply twice,
+    the copy 20 ms later, so a stale frame of the same device and function
+    waits on the line for the master's next read of that block. It is
+    drained and counted on the terminal; nothing after it is read one frame
+    behind."""
+    server = start_bus(bus, start_server, small_hall_config, {"T1": (TERMINAL, "terminal")})
+    auth = supervisor(server).headers
+
+    before = bus.state(TERMINAL).get("requests", 0)
+    bus.fault(TERMINAL, stale=0.02)
+    wait_for("the stale copy sent and polled past",
+             lambda: bus.state(TERMINAL).get("requests", 0) >= before + 4)
+
+    with window_terminal(server, 1):
+        ticket = server.issue(item="general")
+        bus.set(TERMINAL, 0x200, [1, 1, 1, 0])
+        wait_for("the 呼叫下一位 key acted on",
+                 lambda: server.ticket(ticket["id"])["status"] == "called")
+        wait_for("the first key press acknowledged",
+                 lambda: 1 in bus.state(TERMINAL).get("acks", []))
+        # 开始办理 (code 3) as the next event.
+        bus.set(TERMINAL, 0x200, [2, 1, 3, 0])
+        wait_for("the 开始办理 key acted on",
+                 lambda: server.ticket(ticket["id"])["status"] == "serving")
+        wait_for("the second key press acknowledged",
+                 lambda: 2 in bus.state(TERMINAL).get("acks", []))
+
+    # In step: the next polls answer the requests they were sent for.
+    mark = bus.state(TERMINAL).get("requests", 0)
+    wait_for("the terminal polled again", lambda: bus.state(TERMINAL).get("requests", 0) >= mark + 5)
+    assert bus_errors(server, "T1", "protocol") == 0
+    assert bus_errors(server, "T1", "timeout") == 0
+    assert "bus/B1/T1/offline" not in server.alarms(auth)
+    assert bus_errors(server, "T1", "late_reply") == 1

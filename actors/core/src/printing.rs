@@ -14,7 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
-use tingwu_protocols::escpos::{PrinterStatus, TicketLayout};
+use tingwu_protocols::escpos::{self, Charset, PrinterStatus, TicketLayout};
 
 use crate::alarm::{Alarm, Severity};
 use crate::config::{HallConfig, QueueRole, WindowConfig};
@@ -213,8 +213,14 @@ pub fn window_direction(hall: &HallConfig, queue: &str) -> String {
 /// The ticket as printed: hall name, number, item, people ahead, expected
 /// time (`HH:MM` in the hall's zone `tz`), the windows serving its queue,
 /// materials, notices, QR code of its status page (`{status_base_url}/t/{id}`)
-/// and barcode of its id.
-pub fn layout(hall: &HallConfig, tz: Tz, status_base_url: &str, t: &TicketView) -> TicketLayout {
+/// and barcode of its id, for a printer of character set `charset`.
+pub fn layout(
+    hall: &HallConfig,
+    tz: Tz,
+    status_base_url: &str,
+    charset: Charset,
+    t: &TicketView,
+) -> TicketLayout {
     let item = t.item.as_deref().and_then(|i| hall.item(i));
     let item_name = item.map(|i| i.name.clone()).unwrap_or_else(|| {
         hall.queue(&t.queue)
@@ -242,7 +248,74 @@ pub fn layout(hall: &HallConfig, tz: Tz, status_base_url: &str, t: &TicketView) 
         notices: hall.ticket.notices.clone(),
         qr_url: Some(format!("{status_base_url}/t/{}", t.id)),
         barcode: Some(t.id.clone()),
+        charset,
     }
+}
+
+/// A character of the hall's ticket text that a printer cannot print
+/// (issue 8, item 4): `check-config` warns about each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unprintable {
+    /// The printer's id.
+    pub printer: String,
+    /// Its character set.
+    pub charset: Charset,
+    /// The config field, e.g. `ticket.notices[1]`, `items.general.materials[0]`.
+    pub field: String,
+    /// The character.
+    pub character: char,
+    /// What is printed instead ([`escpos::substitute`]).
+    pub printed_as: String,
+}
+
+/// Every character of the text a ticket takes from the hall's config (hall
+/// name, notices, item and queue names, materials, the window and area
+/// names of window directions) that a configured printer cannot print, per
+/// printer, field and character. The fixed ticket wording is checked too
+/// (an `ascii` printer lacks it).
+pub fn unprintable_ticket_text(hall: &HallConfig) -> Vec<Unprintable> {
+    let mut texts: Vec<(String, &str)> = Vec::new();
+    match &hall.ticket.hall_name {
+        Some(name) => texts.push(("ticket.hall_name".into(), name)),
+        None => texts.push(("hall.name".into(), &hall.hall.name)),
+    }
+    for (i, n) in hall.ticket.notices.iter().enumerate() {
+        texts.push((format!("ticket.notices[{i}]"), n));
+    }
+    for item in &hall.items {
+        texts.push((format!("items.{}.name", item.id), &item.name));
+        for (i, m) in item.materials.iter().enumerate() {
+            texts.push((format!("items.{}.materials[{i}]", item.id), m));
+        }
+    }
+    for q in &hall.queues {
+        texts.push((format!("queues.{}.name", q.id), &q.name));
+    }
+    for w in &hall.windows {
+        texts.push((format!("windows.{}.name", w.id), &w.name));
+    }
+    for a in &hall.areas {
+        texts.push((format!("areas.{}.name", a.id), &a.name));
+    }
+    texts.push((
+        "(ticket wording)".into(),
+        "前面还有人等候预计办理时间：请携带材料：请到办理（共个窗口）、",
+    ));
+    let mut found = Vec::new();
+    for p in &hall.printers {
+        for (field, text) in &texts {
+            for c in escpos::unprintable(text, p.charset) {
+                found.push(Unprintable {
+                    printer: p.id.clone(),
+                    charset: p.charset,
+                    field: field.clone(),
+                    character: c,
+                    printed_as: escpos::substitute(c, p.charset),
+                });
+            }
+        }
+    }
+    found
 }
 
 /// How a kiosk's print went.
@@ -586,7 +659,7 @@ notices = ["过号请重新取号"]
             phone: None,
             id_number: None,
         };
-        let l = layout(&hall, hall.tz(), "http://hall.example", &t);
+        let l = layout(&hall, hall.tz(), "http://hall.example", Charset::Gbk, &t);
         assert_eq!(l.hall_name, "测试大厅 便民服务");
         assert_eq!(l.number, "A007");
         assert_eq!(l.item, "综合事项");
@@ -601,6 +674,64 @@ notices = ["过号请重新取号"]
         );
         assert_eq!(l.barcode.as_deref(), Some("20260302-A007"));
         assert!(escpos::render(&l).is_ok());
+    }
+
+    // Issue 8, item 4 — kind: every text sent to a device fits that
+    // device's character set; the input is `¥` and `•` in a notice.
+    #[test]
+    fn check_config_finds_what_a_printer_cannot_print() {
+        let cfg = config();
+        assert!(
+            unprintable_ticket_text(&cfg).is_empty(),
+            "GBK prints the test hall"
+        );
+        let hall = HALL.replace(
+            "notices = [\"过号请重新取号\"]",
+            "notices = [\"过号请重新取号\", \"工本费 ¥20 • 现场缴纳\"]",
+        );
+        let cfg = HallConfig::from_toml(&hall).unwrap();
+        let found = unprintable_ticket_text(&cfg);
+        let got: Vec<_> = found
+            .iter()
+            .map(|u| {
+                (
+                    u.printer.as_str(),
+                    u.field.as_str(),
+                    u.character,
+                    u.printed_as.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("P1", "ticket.notices[1]", '¥', "￥"),
+                ("P1", "ticket.notices[1]", '•', "·"),
+            ]
+        );
+        let gb18030 = hall.replace(
+            "address = \"127.0.0.1:9100\"",
+            "address = \"127.0.0.1:9100\"\ncharset = \"gb18030\"",
+        );
+        let cfg = HallConfig::from_toml(&gb18030).unwrap();
+        assert!(unprintable_ticket_text(&cfg).is_empty());
+        let ascii = hall.replace(
+            "address = \"127.0.0.1:9100\"",
+            "address = \"127.0.0.1:9100\"\ncharset = \"ascii\"",
+        );
+        let cfg = HallConfig::from_toml(&ascii).unwrap();
+        let found = unprintable_ticket_text(&cfg);
+        assert!(found
+            .iter()
+            .any(|u| u.field == "ticket.hall_name" && u.character == '测' && u.printed_as == "?"));
+        let wrong = hall.replace(
+            "address = \"127.0.0.1:9100\"",
+            "address = \"127.0.0.1:9100\"\ncharset = \"big5\"",
+        );
+        assert!(
+            HallConfig::from_toml(&wrong).is_err(),
+            "an unknown charset is refused"
+        );
     }
 
     #[test]

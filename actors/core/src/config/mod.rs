@@ -284,6 +284,12 @@ pub struct PrinterConfig {
     /// Paper width in millimetres: 80 or 58.
     #[serde(default = "default_paper_width")]
     pub paper_width: u32,
+    /// The character set of its Chinese font: `gb18030`, `gbk` (default),
+    /// `gb2312` or `ascii`. Ticket text outside it is printed with a
+    /// stand-in (`tingwu_protocols::escpos::substitute`); `check-config`
+    /// warns about it (issue 8, item 4).
+    #[serde(default)]
+    pub charset: tingwu_protocols::escpos::Charset,
 }
 
 fn default_paper_width() -> u32 {
