@@ -9,7 +9,8 @@
 //!
 //! - routing to the actors (the [`Directory`]);
 //! - authentication and roles: supervisor sessions, caller sessions, MQTT
-//!   device credentials (`auth.rs`);
+//!   device credentials (`auth.rs`), all through one lockout rule
+//!   (`lockout.rs`, the rule in `tingwu_core::lockout`);
 //! - sealing and masking of personal data (`personal.rs`);
 //! - ticket priority admission, issuing, printing and rejoining
 //!   (`tickets.rs`, the priority rule itself in `tingwu_core::admission`);
@@ -24,6 +25,7 @@
 
 pub mod auth;
 pub mod evaluations;
+pub mod lockout;
 pub mod personal;
 pub mod strategies;
 pub mod tickets;
@@ -51,6 +53,8 @@ pub struct App {
     sealer: Arc<Sealer>,
     sessions: Arc<Sessions>,
     callers: Arc<CallerSessions>,
+    /// Wrong-secret records of every credential path (`lockout.rs`).
+    lockouts: Arc<lockout::Lockouts>,
     /// In-flight commands per window from MQTT terminals.
     terminal_slots: Arc<window_commands::InFlight>,
     /// In-flight commands per window from caller pages.
@@ -80,6 +84,7 @@ impl App {
             sealer,
             sessions: Arc::new(sessions),
             callers: Arc::new(callers),
+            lockouts: Arc::default(),
         }
     }
 

@@ -17,7 +17,7 @@ use tingwu_actors::window::{Command, WindowActor};
 use tingwu_protocols::terminal::{Action, Reply, TerminalCommand};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::auth::CallerSession;
+use super::auth::{AuthError, CallerSession};
 use super::App;
 
 /// Commands a window may have waiting at once per channel; more are
@@ -78,11 +78,17 @@ impl InFlight {
     }
 }
 
-/// A command handed to its window; await [`PendingReply::reply`].
+/// A command handed to its window, or answered before it (a `login` whose
+/// PIN the lockout rule refused); await [`PendingReply::reply`].
 pub struct PendingReply {
-    request: Request<WindowActor, Command>,
+    answer: Answer,
     caller: bool,
     _slot: Option<OwnedSemaphorePermit>,
+}
+
+enum Answer {
+    Window(Box<Request<WindowActor, Command>>),
+    Now(Reply),
 }
 
 impl PendingReply {
@@ -90,10 +96,12 @@ impl PendingReply {
     /// shape). A caller page's command refused because someone else is on
     /// duty is [`WindowCommandError::OtherOnDuty`].
     pub async fn reply(self) -> Result<Reply, WindowCommandError> {
-        let reply = self
-            .request
-            .await
-            .map_err(|_| WindowCommandError::Unavailable)?;
+        let reply = match self.answer {
+            Answer::Window(request) => (*request)
+                .await
+                .map_err(|_| WindowCommandError::Unavailable)?,
+            Answer::Now(reply) => reply,
+        };
         match reply.error.as_ref() {
             Some(e) if self.caller && e.code == "forbidden" => {
                 Err(WindowCommandError::OtherOnDuty(e.message.clone()))
@@ -157,16 +165,42 @@ impl App {
             None => None,
         };
         tracing::debug!(window = %window, command = %cmd.id, action = %cmd.action, origin = ?origin, "window command");
+        if let Some(refused) = self.login_refused(window, &cmd) {
+            return Ok(PendingReply {
+                answer: Answer::Now(refused),
+                caller: matches!(origin, Origin::Caller(_)),
+                _slot: slot,
+            });
+        }
         let request = addr.send(Command {
             cmd,
             received,
             acting_staff,
         });
         Ok(PendingReply {
-            request,
+            answer: Answer::Window(Box::new(request)),
             caller: matches!(origin, Origin::Caller(_)),
             _slot: slot,
         })
+    }
+
+    /// A `login`'s PIN through the lockout rule shared by every credential
+    /// path (`App::check_pin`), before the window sees it: the refusal to
+    /// answer (`bad_login`, or `too_many_attempts` while the staff id is
+    /// locked), or None to hand the command on.
+    fn login_refused(&self, window: &str, cmd: &TerminalCommand) -> Option<Reply> {
+        if cmd.action != Action::Login {
+            return None;
+        }
+        let staff = cmd.staff.as_deref().unwrap_or_default();
+        let pin = cmd.pin.as_deref().unwrap_or_default();
+        let e = self.check_pin(staff, pin).err()?;
+        tracing::warn!(window = %window, staff = %staff, error = %e, "window login refused");
+        let code = match e {
+            AuthError::LockedOut { .. } => "too_many_attempts",
+            _ => "bad_login",
+        };
+        Some(Reply::error(Some(cmd.id.clone()), code, e.to_string()))
     }
 
     /// Submits a command and waits for the window's reply.

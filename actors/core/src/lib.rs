@@ -20,6 +20,7 @@ pub mod events;
 pub mod hhmm;
 pub mod hours;
 pub mod issuing;
+pub mod lockout;
 pub mod numbering;
 pub mod predict;
 pub mod printing;
