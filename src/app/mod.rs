@@ -27,6 +27,7 @@ pub mod auth;
 pub mod evaluations;
 pub mod lockout;
 pub mod personal;
+pub mod seats;
 pub mod strategies;
 pub mod tickets;
 pub mod window_commands;
@@ -55,6 +56,8 @@ pub struct App {
     callers: Arc<CallerSessions>,
     /// Wrong-secret records of every credential path (`lockout.rs`).
     lockouts: Arc<lockout::Lockouts>,
+    /// Who is logged in where (one window per person, `seats.rs`).
+    seats: Arc<seats::Seats>,
     /// In-flight commands per window from MQTT terminals.
     terminal_slots: Arc<window_commands::InFlight>,
     /// In-flight commands per window from caller pages.
@@ -85,6 +88,7 @@ impl App {
             sessions: Arc::new(sessions),
             callers: Arc::new(callers),
             lockouts: Arc::default(),
+            seats: Arc::default(),
         }
     }
 

@@ -27,6 +27,7 @@ pub mod printing;
 pub mod records;
 pub mod screen_feed;
 pub mod screen_scope;
+pub mod seating;
 pub mod secret;
 pub mod slots;
 pub mod strategy;
