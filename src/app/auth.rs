@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use rand::RngCore;
 use tingwu_protocols::terminal::Topics;
+use tingwu_protocols::typed;
 
 use super::lockout::{Attempt, Credential};
 use super::App;
@@ -367,6 +368,9 @@ impl App {
     /// the caller page, the window terminal's `login` over MQTT or RS-485).
     /// An unknown staff id is refused like a wrong PIN, without a record.
     pub fn check_pin(&self, staff: &str, pin: &str) -> Result<&StaffConfig, AuthError> {
+        // As typed: a full-width staff id or PIN is the same one.
+        let (staff, pin) = (typed::text(staff), typed::text(pin));
+        let (staff, pin) = (staff.as_str(), pin.as_str());
         let Some(person) = self.dir.config.staff.iter().find(|p| p.id == staff) else {
             tracing::warn!(staff = %staff, "PIN refused: unknown staff id");
             return Err(AuthError::WrongPin);

@@ -222,14 +222,17 @@ impl App {
         }
         let staff = cmd.staff.as_deref().unwrap_or_default();
         let pin = cmd.pin.as_deref().unwrap_or_default();
-        if let Err(e) = self.check_pin(staff, pin) {
-            tracing::warn!(window = %window, staff = %staff, error = %e, "window login refused");
-            let code = match e {
-                AuthError::LockedOut { .. } => "too_many_attempts",
-                _ => "bad_login",
-            };
-            return Err(Reply::error(id, code, e.to_string()));
-        }
+        let staff = match self.check_pin(staff, pin) {
+            Ok(person) => person.id.as_str(),
+            Err(e) => {
+                tracing::warn!(window = %window, staff = %staff, error = %e, "window login refused");
+                let code = match e {
+                    AuthError::LockedOut { .. } => "too_many_attempts",
+                    _ => "bad_login",
+                };
+                return Err(Reply::error(id, code, e.to_string()));
+            }
+        };
         match self
             .seats
             .claim(staff, window, self.dir.windows.get(window).cloned())

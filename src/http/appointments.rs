@@ -30,13 +30,14 @@ use tingwu_actors::appointment::{
 use tingwu_actors::clock::HallClock;
 use tingwu_actors::core::hhmm;
 use tingwu_actors::core::ticket::Personal;
-use tingwu_protocols::id_number;
+use tingwu_protocols::{id_number, typed};
 use tracing::{info, warn};
 
 use super::auth::supervisor;
 use super::error::json_body;
 use super::extract::{Path, Query};
 use super::{ApiError, AppState};
+use crate::app::App;
 use crate::storage::{ReadError, StoreReader};
 
 const MAX_BODY: usize = 4 * 1024;
@@ -107,7 +108,8 @@ fn parse_day(day: &str) -> Result<NaiveDate, ApiError> {
 }
 
 fn parse_code(code: &str) -> Result<String, ApiError> {
-    let code = code.trim().to_ascii_uppercase();
+    // As typed: full width folded, blanks trimmed (tingwu_protocols::typed).
+    let code = typed::text(code).to_ascii_uppercase();
     if appt::valid_code(&code) {
         Ok(code)
     } else {
@@ -248,29 +250,18 @@ pub async fn checkin(
     body: axum::body::Body,
 ) -> Result<Response, ApiError> {
     let req: CheckInRequest = json_body(body, MAX_BODY).await?;
-    let by = match (&req.code, &req.id_number, &req.phone) {
-        (Some(code), None, None) => FindBy::Code(parse_code(code)?),
-        (None, Some(id), None) => {
-            let id = id_number::validate(id)
-                .map_err(|e| ApiError::bad_request("invalid_id_number", e.to_string()))?;
-            FindBy::Person(id_fingerprint(&s, &id))
-        }
-        (None, None, Some(phone)) => {
-            if !id_number::validate_phone(phone) {
-                return Err(ApiError::bad_request(
-                    "invalid_phone",
-                    "phone must be an 11-digit mainland mobile number starting with 1 (手机号格式错误)",
-                ));
+    let by =
+        match (&req.code, &req.id_number, &req.phone) {
+            (Some(code), None, None) => FindBy::Code(parse_code(code)?),
+            (None, Some(id), None) => FindBy::Person(id_fingerprint(&s, &App::id_number(id)?)),
+            (None, None, Some(phone)) => {
+                FindBy::Person(s.sealer.fingerprint("phone", &App::phone(phone)?))
             }
-            FindBy::Person(s.sealer.fingerprint("phone", phone))
-        }
-        _ => {
-            return Err(ApiError::bad_request(
+            _ => return Err(ApiError::bad_request(
                 "bad_request",
                 "give exactly one of code, id_number or phone (请提供预约码、身份证号或手机号之一)",
-            ))
-        }
-    };
+            )),
+        };
     if let Some(k) = &req.kiosk {
         if !s.dir.kiosks.contains_key(k) {
             return Err(ApiError::bad_request(
