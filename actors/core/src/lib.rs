@@ -30,6 +30,7 @@ pub mod screen_scope;
 pub mod seating;
 pub mod secret;
 pub mod slots;
+pub mod staff_audit;
 pub mod strategy;
 pub mod strategy_scope;
 pub mod ticket;
