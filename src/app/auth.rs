@@ -298,7 +298,7 @@ impl App {
                 Credential::SupervisorPassword,
                 &sup.user,
                 self.dir.clock.now(),
-                || same_secret(password, &sup.password),
+                || super::passwords::verify(password, &sup.password),
             )
             .map_err(AuthError::from)?;
         let Some(token) = self.sessions.open(user) else {

@@ -26,6 +26,7 @@
 pub mod auth;
 pub mod evaluations;
 pub mod lockout;
+pub mod passwords;
 pub mod personal;
 pub mod seats;
 pub mod strategies;
@@ -80,6 +81,13 @@ impl App {
         callers: CallerSessions,
     ) -> Self {
         let windows: Vec<String> = dir.windows.keys().cloned().collect();
+        for sup in &dir.config.supervisors {
+            if !passwords::is_hashed(&sup.password) {
+                tracing::warn!(user = %sup.user, "supervisor password is stored in clear text; store the output of `tingwu hash-password` instead");
+            } else if !passwords::is_valid_hash(&sup.password) {
+                tracing::error!(user = %sup.user, "supervisor password hash is not a valid PHC string; this supervisor cannot log in");
+            }
+        }
         Self {
             terminal_slots: Arc::new(window_commands::InFlight::new(&windows)),
             caller_slots: Arc::new(window_commands::InFlight::new(&windows)),
