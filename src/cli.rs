@@ -27,6 +27,9 @@ pub enum Command {
         /// The TOML file to check.
         file: PathBuf,
     },
+    /// Read a password from standard input (one line) and print its argon2id
+    /// PHC string, for a supervisor's `password` in the hall config.
+    HashPassword,
     /// Simulate a day in the hall to compare calling strategies and staffing
     /// (docs/simulate.md).
     Simulate {
@@ -98,6 +101,32 @@ pub fn check_config(file: &Path) -> ExitCode {
                     to = u.printed_as,
                 );
             }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `tingwu hash-password`: reads one line from standard input (the
+/// password, without its line end) and prints its argon2id PHC string.
+/// Refuses an empty password.
+pub fn hash_password() -> ExitCode {
+    let mut line = String::new();
+    if let Err(e) = std::io::stdin().read_line(&mut line) {
+        eprintln!("error: could not read the password from standard input: {e}");
+        return ExitCode::FAILURE;
+    }
+    let password = line.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        eprintln!("error: the password is empty (密码不能为空)");
+        return ExitCode::FAILURE;
+    }
+    match crate::app::passwords::hash(password) {
+        Ok(phc) => {
+            println!("{phc}");
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
     match cli.command {
         cli::Command::Serve(args) => serve::run(args),
         cli::Command::CheckConfig { file } => cli::check_config(&file),
+        cli::Command::HashPassword => cli::hash_password(),
         cli::Command::Simulate {
             config,
             scenario,

@@ -164,6 +164,8 @@ async fn transports(
     crate::notify::start(&dir, &reader, &sealer);
     // MQTT: embedded broker behind the ACL gate, or an external broker.
     let app = App::new(dir.clone(), sealer.clone());
+    // One window per person: who is logged in where, from the recovered windows.
+    app.seat_recovered_staff().await;
     let (violations_tx, violations_rx) = mpsc::channel(256);
     let (mqtt_addr, target) = match &args.mqtt_broker {
         Some(url) => {

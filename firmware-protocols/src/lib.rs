@@ -42,6 +42,7 @@ pub mod idcard;
 pub mod modbus_profile;
 pub mod mqtt_packet;
 pub mod terminal;
+pub mod typed;
 
 pub use envelope::{Envelope, EnvelopeError};
 pub use id_number::{IdNumber, IdNumberError};

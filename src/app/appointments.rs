@@ -9,7 +9,6 @@ use tingwu_actors::appointment::{
     AppointmentError, Book, BookingView, CancelBooking, CheckIn, CheckedIn, FindBy, GetSlots,
     GetStats, Refusal, SlotView, StatsView, CODE_ALPHABET, CODE_LEN,
 };
-use tingwu_protocols::id_number;
 
 use super::{App, PersonalError};
 
@@ -102,7 +101,8 @@ impl App {
     }
 
     /// How a check-in names its booking: exactly one of a code (already
-    /// checked with `valid_code`), an ID number or a phone, the latter two
+    /// checked with `valid_code`), an ID number or a phone as typed
+    /// (normalised by [`App::id_number`] / [`App::phone`]), the latter two
     /// by their fingerprint.
     pub fn find_booking_by(
         &self,
@@ -113,15 +113,12 @@ impl App {
         match (code, id, phone) {
             (Some(code), None, None) => Ok(FindBy::Code(code)),
             (None, Some(id), None) => {
-                let id = id_number::validate(id)
-                    .map_err(|e| PersonalError::InvalidIdNumber(e.to_string()))?;
+                let id = App::id_number(id)?;
                 Ok(FindBy::Person(self.sealer.fingerprint("id", id.as_str())))
             }
             (None, None, Some(phone)) => {
-                if !id_number::validate_phone(phone) {
-                    return Err(PersonalError::InvalidPhone.into());
-                }
-                Ok(FindBy::Person(self.sealer.fingerprint("phone", phone)))
+                let phone = App::phone(phone)?;
+                Ok(FindBy::Person(self.sealer.fingerprint("phone", &phone)))
             }
             _ => Err(BookingError::OneWayToFind),
         }

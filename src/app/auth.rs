@@ -11,8 +11,11 @@ use std::time::{Duration, Instant};
 
 use rand::RngCore;
 use tingwu_protocols::terminal::Topics;
+use tingwu_protocols::typed;
 
+use super::lockout::{Attempt, Credential};
 use super::App;
+use tingwu_actors::core::config::StaffConfig;
 
 /// How long a supervisor token lasts.
 pub const SUPERVISOR_SESSION: Duration = Duration::from_secs(8 * 3600);
@@ -20,10 +23,6 @@ pub const SUPERVISOR_SESSION: Duration = Duration::from_secs(8 * 3600);
 pub const CALLER_SESSION: Duration = Duration::from_secs(8 * 3600);
 /// Sessions open at once, per kind.
 const MAX_SESSIONS: usize = 10_000;
-/// Wrong PINs in a row before a staff id is locked out for [`LOCKOUT`].
-pub const MAX_FAILURES: u32 = 5;
-/// The first lockout; each one in a row lasts twice the last, up to 1 h.
-pub const LOCKOUT: Duration = Duration::from_secs(60);
 
 /// Why a credential is refused. The messages are the ones clients see.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,9 +51,10 @@ pub enum AuthError {
     /// A caller token used for another window (403 `forbidden`).
     #[error("this token belongs to window {own}, not window {asked} (无权操作其他窗口)")]
     OtherWindow { own: String, asked: String },
-    /// Too many wrong PINs for this staff id; `left_s` seconds to wait
-    /// (429 `too_many_attempts`, `Retry-After`).
-    #[error("too many wrong PINs; try again in {left_s} s (密码错误次数过多，请稍后再试)")]
+    /// Too many wrong secrets for this credential (staff id, supervisor,
+    /// kiosk's priority password); `left_s` seconds to wait (429
+    /// `too_many_attempts`, `Retry-After`).
+    #[error("too many wrong attempts; try again in {left_s} s (密码错误次数过多，请稍后再试)")]
     LockedOut { left_s: u64 },
     /// Unknown staff id or wrong PIN (401).
     #[error("unknown staff id or wrong PIN (工号或密码错误)")]
@@ -80,6 +80,10 @@ pub enum DeviceAuthError {
     /// The password is not the device's (bad credentials).
     #[error("wrong password")]
     WrongPassword,
+    /// Too many wrong passwords for this device id (not authorized, until
+    /// the lockout ends; `tingwu_core::lockout`).
+    #[error("locked out after wrong passwords")]
+    LockedOut,
     /// The client id is not the username (identifier rejected).
     #[error("client id differs from username")]
     ClientIdMismatch,
@@ -95,6 +99,7 @@ impl DeviceAuthError {
             Self::NoUsername => "no username",
             Self::UnknownDevice => "unknown device",
             Self::WrongPassword => "wrong password",
+            Self::LockedOut => "locked out after wrong passwords",
             Self::ClientIdMismatch => "client id differs from username",
             Self::BadWill => "will topic is not the device's status topic",
         }
@@ -124,6 +129,16 @@ pub enum Claim {
 }
 
 pub use tingwu_actors::core::secret::{same_secret, same_secret_bytes};
+
+impl From<Attempt> for AuthError {
+    /// A supervisor password attempt's refusal.
+    fn from(e: Attempt) -> Self {
+        match e {
+            Attempt::Locked(l) => Self::LockedOut { left_s: l.left_s },
+            Attempt::Wrong => Self::WrongPassword,
+        }
+    }
+}
 
 fn new_token() -> String {
     let mut raw = [0u8; 24];
@@ -191,11 +206,6 @@ pub struct CallerSession {
 #[derive(Default)]
 struct CallerInner {
     tokens: HashMap<String, (CallerSession, Instant)>,
-    /// Staff id → (wrong PINs in a row, locked until). Only configured
-    /// staff ids are kept, so the map is bounded by the hall's staff list.
-    failures: HashMap<String, (u32, Option<Instant>)>,
-    /// Staff id → lockouts in a row (reset by a right PIN); bounded likewise.
-    lockouts: HashMap<String, u32>,
 }
 
 /// The caller sessions of the hall; separate from the supervisors'.
@@ -254,41 +264,6 @@ impl CallerSessions {
     pub fn close(&self, token: &str) -> bool {
         self.lock().tokens.remove(token).is_some()
     }
-
-    /// When the staff id is locked out after wrong PINs, the time left.
-    fn locked(&self, staff: &str) -> Option<Duration> {
-        let now = Instant::now();
-        self.lock()
-            .failures
-            .get(staff)
-            .and_then(|(_, until)| *until)
-            .filter(|until| *until > now)
-            .map(|until| until - now)
-    }
-
-    fn failed(&self, staff: &str) {
-        let mut inner = self.lock();
-        let lockouts = inner.lockouts.entry(staff.to_string()).or_insert(0);
-        let n = *lockouts;
-        let entry = inner.failures.entry(staff.to_string()).or_insert((0, None));
-        entry.0 += 1;
-        if entry.0 >= MAX_FAILURES {
-            // Each lockout in a row lasts twice the last (1 min … 1 h), so
-            // guessing a 4-digit PIN takes days, not an afternoon.
-            let factor = 1u32 << n.min(6);
-            let lock = (LOCKOUT * factor).min(Duration::from_secs(3600));
-            *entry = (0, Some(Instant::now() + lock));
-            if let Some(l) = inner.lockouts.get_mut(staff) {
-                *l = l.saturating_add(1);
-            }
-        }
-    }
-
-    fn succeeded(&self, staff: &str) {
-        let mut inner = self.lock();
-        inner.failures.remove(staff);
-        inner.lockouts.remove(staff);
-    }
 }
 
 /// A caller login: the token and who it speaks for.
@@ -306,16 +281,26 @@ impl App {
     /// Supervisor login: a bearer token for `user`, valid for
     /// [`SUPERVISOR_SESSION`].
     pub fn login(&self, user: &str, password: &str) -> Result<String, AuthError> {
-        let ok = self
+        let sup = self
             .dir
             .config
             .supervisors
             .iter()
-            .any(|sup| sup.user == user && same_secret(&sup.password, password));
-        if !ok {
-            tracing::warn!(user = %user, "supervisor login refused");
+            .find(|sup| sup.user == user);
+        let Some(sup) = sup else {
+            // An unknown user has no secret to guess and no lockout record
+            // (the table holds configured keys only).
+            tracing::warn!(user = %user, "supervisor login refused: unknown user");
             return Err(AuthError::WrongPassword);
-        }
+        };
+        self.lockouts
+            .attempt(
+                Credential::SupervisorPassword,
+                &sup.user,
+                self.dir.clock.now(),
+                || super::passwords::verify(password, &sup.password),
+            )
+            .map_err(AuthError::from)?;
         let Some(token) = self.sessions.open(user) else {
             tracing::warn!(user = %user, "supervisor login refused: every session slot is taken");
             return Err(AuthError::SupervisorSessionsFull);
@@ -353,12 +338,20 @@ impl App {
             .iter()
             .find(|d| d.id == user)
             .ok_or(DeviceAuthError::UnknownDevice)?;
-        if !c
-            .password
-            .is_some_and(|p| same_secret_bytes(p, device.password.as_bytes()))
-        {
-            return Err(DeviceAuthError::WrongPassword);
-        }
+        self.lockouts
+            .attempt(
+                Credential::DevicePassword,
+                &device.id,
+                self.dir.clock.now(),
+                || {
+                    c.password
+                        .is_some_and(|p| same_secret_bytes(p, device.password.as_bytes()))
+                },
+            )
+            .map_err(|e| match e {
+                Attempt::Locked(_) => DeviceAuthError::LockedOut,
+                Attempt::Wrong => DeviceAuthError::WrongPassword,
+            })?;
         if c.client_id != user {
             return Err(DeviceAuthError::ClientIdMismatch);
         }
@@ -369,6 +362,31 @@ impl App {
             }
         }
         Ok(user.to_string())
+    }
+
+    /// Checks a staff member's PIN through the lockout rule (every PIN path:
+    /// the caller page, the window terminal's `login` over MQTT or RS-485).
+    /// An unknown staff id is refused like a wrong PIN, without a record.
+    pub fn check_pin(&self, staff: &str, pin: &str) -> Result<&StaffConfig, AuthError> {
+        // As typed: a full-width staff id or PIN is the same one.
+        let (staff, pin) = (typed::text(staff), typed::text(pin));
+        let (staff, pin) = (staff.as_str(), pin.as_str());
+        let Some(person) = self.dir.config.staff.iter().find(|p| p.id == staff) else {
+            tracing::warn!(staff = %staff, "PIN refused: unknown staff id");
+            return Err(AuthError::WrongPin);
+        };
+        self.lockouts
+            .attempt(
+                Credential::StaffPin,
+                &person.id,
+                self.dir.clock.now(),
+                || same_secret(pin, &person.pin),
+            )
+            .map_err(|e| match e {
+                Attempt::Locked(l) => AuthError::LockedOut { left_s: l.left_s },
+                Attempt::Wrong => AuthError::WrongPin,
+            })?;
+        Ok(person)
     }
 
     /// Checks that the caller page names a window of the hall.
@@ -390,21 +408,9 @@ impl App {
         pin: &str,
     ) -> Result<CallerLogin, AuthError> {
         self.caller_window(window)?;
-        let person = self.dir.config.staff.iter().find(|p| p.id == staff);
-        if let Some(left) = person.and_then(|p| self.callers.locked(&p.id)) {
-            tracing::warn!(window = %window, staff = %staff, "caller login refused: locked out after wrong PINs");
-            return Err(AuthError::LockedOut {
-                left_s: left.as_secs().max(1),
-            });
-        }
-        let Some(person) = person.filter(|p| same_secret(&p.pin, pin)) else {
-            if let Some(p) = person {
-                self.callers.failed(&p.id);
-            }
-            tracing::warn!(window = %window, staff = %staff, "caller login refused: wrong staff id or PIN");
-            return Err(AuthError::WrongPin);
-        };
-        self.callers.succeeded(&person.id);
+        let person = self.check_pin(staff, pin).inspect_err(|e| {
+            tracing::warn!(window = %window, staff = %staff, error = %e, "caller login refused");
+        })?;
         if !person.windows.is_empty() && !person.windows.iter().any(|w| w == window) {
             tracing::warn!(window = %window, staff = %person.id, "caller login refused: not this staff member's window");
             return Err(AuthError::NotStaffWindow {

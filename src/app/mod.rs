@@ -9,7 +9,8 @@
 //!
 //! - routing to the actors (the [`Directory`]);
 //! - authentication and roles: supervisor sessions, caller sessions, MQTT
-//!   device credentials (`auth.rs`);
+//!   device credentials (`auth.rs`), all through one lockout rule
+//!   (`lockout.rs`, the rule in `tingwu_core::lockout`);
 //! - sealing and masking of personal data (`personal.rs`);
 //! - ticket priority admission, issuing, printing and rejoining
 //!   (`tickets.rs`, the priority rule itself in `tingwu_core::admission`);
@@ -26,7 +27,10 @@
 pub mod appointments;
 pub mod auth;
 pub mod evaluations;
+pub mod lockout;
+pub mod passwords;
 pub mod personal;
+pub mod seats;
 pub mod strategies;
 pub mod tickets;
 pub mod window_commands;
@@ -54,6 +58,10 @@ pub struct App {
     sealer: Arc<Sealer>,
     sessions: Arc<Sessions>,
     callers: Arc<CallerSessions>,
+    /// Wrong-secret records of every credential path (`lockout.rs`).
+    lockouts: Arc<lockout::Lockouts>,
+    /// Who is logged in where (one window per person, `seats.rs`).
+    seats: Arc<seats::Seats>,
     /// In-flight commands per window from MQTT terminals.
     terminal_slots: Arc<window_commands::InFlight>,
     /// In-flight commands per window from caller pages.
@@ -76,6 +84,13 @@ impl App {
         callers: CallerSessions,
     ) -> Self {
         let windows: Vec<String> = dir.windows.keys().cloned().collect();
+        for sup in &dir.config.supervisors {
+            if !passwords::is_hashed(&sup.password) {
+                tracing::warn!(user = %sup.user, "supervisor password is stored in clear text; store the output of `tingwu hash-password` instead");
+            } else if !passwords::is_valid_hash(&sup.password) {
+                tracing::error!(user = %sup.user, "supervisor password hash is not a valid PHC string; this supervisor cannot log in");
+            }
+        }
         Self {
             terminal_slots: Arc::new(window_commands::InFlight::new(&windows)),
             caller_slots: Arc::new(window_commands::InFlight::new(&windows)),
@@ -83,6 +98,8 @@ impl App {
             sealer,
             sessions: Arc::new(sessions),
             callers: Arc::new(callers),
+            lockouts: Arc::default(),
+            seats: Arc::default(),
         }
     }
 

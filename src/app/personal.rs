@@ -5,6 +5,7 @@
 
 use tingwu_actors::core::ticket::Personal;
 use tingwu_protocols::id_number::{self, IdNumber};
+use tingwu_protocols::typed;
 
 use super::App;
 
@@ -41,23 +42,42 @@ impl App {
     ) -> Result<(Personal, Option<IdNumber>), PersonalError> {
         let mut p = Personal::default();
         if let Some(phone) = phone {
-            if !id_number::validate_phone(phone) {
-                return Err(PersonalError::InvalidPhone);
-            }
-            p.phone_sealed = Some(self.sealer.seal(phone));
-            p.phone_masked = Some(id_number::mask_phone(phone));
-            p.holders.push(self.sealer.fingerprint("phone", phone));
+            let phone = Self::phone(phone)?;
+            p.phone_sealed = Some(self.sealer.seal(&phone));
+            p.phone_masked = Some(id_number::mask_phone(&phone));
+            p.holders.push(self.sealer.fingerprint("phone", &phone));
         }
         let id = match id {
             Some(id) => {
-                let id = id_number::validate(id)
-                    .map_err(|e| PersonalError::InvalidIdNumber(e.to_string()))?;
+                let id = Self::id_number(id)?;
                 self.seal_id_number(&id, &mut p);
                 Some(id)
             }
             None => None,
         };
         Ok((p, id))
+    }
+
+    /// A phone number as typed (full-width digits, spaces, dashes, `+86`),
+    /// normalised (`tingwu_protocols::typed::phone`) and then validated:
+    /// the 11 plain digits, or [`PersonalError::InvalidPhone`]. Every
+    /// channel that takes a phone number goes through here.
+    pub fn phone(typed_phone: &str) -> Result<String, PersonalError> {
+        let phone = typed::phone(typed_phone);
+        if id_number::validate_phone(&phone) {
+            Ok(phone)
+        } else {
+            Err(PersonalError::InvalidPhone)
+        }
+    }
+
+    /// An ID number as typed (full-width, spaces, dashes, lower-case `x`),
+    /// normalised (`tingwu_protocols::typed::id_number`) and then
+    /// validated (GB 11643), or [`PersonalError::InvalidIdNumber`]. Every
+    /// channel that takes an ID number goes through here.
+    pub fn id_number(typed_id: &str) -> Result<IdNumber, PersonalError> {
+        id_number::validate(&typed::id_number(typed_id))
+            .map_err(|e| PersonalError::InvalidIdNumber(e.to_string()))
     }
 
     /// Seals a validated ID number into `p` for storage, with its masked

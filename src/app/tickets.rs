@@ -17,6 +17,7 @@ use tingwu_actors::views::TicketView;
 use tingwu_protocols::id_number::IdNumber;
 
 use super::auth::{same_secret, AuthError, Claim};
+use super::lockout::{Attempt, Credential};
 use super::personal::PersonalError;
 use super::App;
 
@@ -102,11 +103,28 @@ impl App {
         requested: Priority,
         id: Option<&IdNumber>,
         password: Option<&str>,
+        source: Option<&str>,
         supervisor: &Claim,
     ) -> Result<Priority, TicketError> {
         let cfg = &self.dir.config.priority;
         let password_ok = match (password, cfg.special_password.as_deref()) {
-            (Some(given), Some(expected)) => same_secret(given, expected),
+            // Guesses go through the lockout rule, per source (the kiosk,
+            // or `online` without one).
+            (Some(given), Some(expected)) => {
+                let key = source.unwrap_or("online");
+                match self.lockouts.attempt(
+                    Credential::PriorityPassword,
+                    key,
+                    self.dir.clock.now(),
+                    || same_secret(given, expected),
+                ) {
+                    Ok(()) => true,
+                    Err(Attempt::Wrong) => false,
+                    Err(Attempt::Locked(l)) => {
+                        return Err(AuthError::LockedOut { left_s: l.left_s }.into())
+                    }
+                }
+            }
             _ => false,
         };
         let req = PriorityRequest {
@@ -132,7 +150,7 @@ impl App {
     /// The priority of a ticket taken with an ID card and nothing else:
     /// the holder's age alone decides (no supervisor is asked).
     pub fn priority_by_age(&self, id: &IdNumber) -> Priority {
-        self.admit_priority(Priority::Normal, Some(id), None, &Claim::Absent)
+        self.admit_priority(Priority::Normal, Some(id), None, None, &Claim::Absent)
             .unwrap_or(Priority::Normal)
     }
 
@@ -146,6 +164,12 @@ impl App {
             order.priority,
             id.as_ref(),
             order.priority_password.as_deref(),
+            // A kiosk id the hall does not have is refused below; its
+            // guesses count as `online`, so the lockout table stays bounded.
+            order
+                .kiosk
+                .as_deref()
+                .filter(|k| self.dir.kiosks.contains_key(*k)),
             &order.supervisor,
         )?;
         let kiosk = match &order.kiosk {
@@ -234,7 +258,7 @@ mod tests {
     async fn green_needs_a_valid_supervisor_claim() {
         let (app, _keys) = demo_app();
         let token = app.login("admin", "demo-admin").unwrap();
-        let green = |claim: Claim| app.admit_priority(Priority::Green, None, None, &claim);
+        let green = |claim: Claim| app.admit_priority(Priority::Green, None, None, None, &claim);
         assert!(matches!(
             green(Claim::Absent),
             Err(TicketError::Priority(PriorityRefused::Green))
@@ -257,7 +281,7 @@ mod tests {
     async fn special_takes_the_configured_password_and_ignores_claims_otherwise() {
         let (app, _keys) = demo_app();
         let special = |pw: Option<&str>| {
-            app.admit_priority(Priority::Special, Some(&young()), pw, &Claim::Absent)
+            app.admit_priority(Priority::Special, Some(&young()), pw, None, &Claim::Absent)
         };
         assert_eq!(special(Some("demo-special")).unwrap(), Priority::Special);
         assert!(matches!(
@@ -272,7 +296,7 @@ mod tests {
         // not an error there.
         let forged = Claim::Bearer(Some("forged".into()));
         assert_eq!(
-            app.admit_priority(Priority::Normal, Some(&young()), None, &forged)
+            app.admit_priority(Priority::Normal, Some(&young()), None, None, &forged)
                 .unwrap(),
             Priority::Normal
         );

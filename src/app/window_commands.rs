@@ -17,7 +17,8 @@ use tingwu_actors::window::{Command, WindowActor};
 use tingwu_protocols::terminal::{Action, Reply, TerminalCommand};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::auth::CallerSession;
+use super::auth::{AuthError, CallerSession};
+use super::seats::Settle;
 use super::App;
 
 /// Commands a window may have waiting at once per channel; more are
@@ -78,11 +79,19 @@ impl InFlight {
     }
 }
 
-/// A command handed to its window; await [`PendingReply::reply`].
+/// A command handed to its window, or answered before it (a `login` whose
+/// PIN the lockout rule refused); await [`PendingReply::reply`].
 pub struct PendingReply {
-    request: Request<WindowActor, Command>,
+    answer: Answer,
+    /// The seat a login or logout settles once answered.
+    settle: Option<Settle>,
     caller: bool,
     _slot: Option<OwnedSemaphorePermit>,
+}
+
+enum Answer {
+    Window(Box<Request<WindowActor, Command>>),
+    Now(Reply),
 }
 
 impl PendingReply {
@@ -90,10 +99,21 @@ impl PendingReply {
     /// shape). A caller page's command refused because someone else is on
     /// duty is [`WindowCommandError::OtherOnDuty`].
     pub async fn reply(self) -> Result<Reply, WindowCommandError> {
-        let reply = self
-            .request
-            .await
-            .map_err(|_| WindowCommandError::Unavailable)?;
+        let reply = match self.answer {
+            Answer::Window(request) => match (*request).await {
+                Ok(reply) => reply,
+                Err(_) => {
+                    if let Some(s) = self.settle {
+                        s.settle(false).await;
+                    }
+                    return Err(WindowCommandError::Unavailable);
+                }
+            },
+            Answer::Now(reply) => reply,
+        };
+        if let Some(s) = self.settle {
+            s.settle(reply.ok).await;
+        }
         match reply.error.as_ref() {
             Some(e) if self.caller && e.code == "forbidden" => {
                 Err(WindowCommandError::OtherOnDuty(e.message.clone()))
@@ -157,16 +177,72 @@ impl App {
             None => None,
         };
         tracing::debug!(window = %window, command = %cmd.id, action = %cmd.action, origin = ?origin, "window command");
+        let settle = match self.login_gate(window, &cmd) {
+            Ok(settle) => settle,
+            Err(refused) => {
+                return Ok(PendingReply {
+                    answer: Answer::Now(refused),
+                    settle: None,
+                    caller: matches!(origin, Origin::Caller(_)),
+                    _slot: slot,
+                })
+            }
+        };
         let request = addr.send(Command {
             cmd,
             received,
             acting_staff,
         });
         Ok(PendingReply {
-            request,
+            answer: Answer::Window(Box::new(request)),
+            settle,
             caller: matches!(origin, Origin::Caller(_)),
             _slot: slot,
         })
+    }
+
+    /// A `login`'s PIN through the lockout rule shared by every credential
+    /// path (`App::check_pin`), then the person's seat (one window at a
+    /// time, `seats.rs`), before the window sees it. Err: the refusal to
+    /// answer (`bad_login`; `too_many_attempts` while the staff id is
+    /// locked; `staff_elsewhere` when they are logged in at another
+    /// window). Ok: what the window's answer settles (a login's seat, a
+    /// logout's), if anything.
+    fn login_gate(&self, window: &str, cmd: &TerminalCommand) -> Result<Option<Settle>, Reply> {
+        let id = Some(cmd.id.clone());
+        match cmd.action {
+            Action::Logout => {
+                return Ok(Some(Settle::Logout {
+                    seats: self.seats.clone(),
+                    window: window.to_string(),
+                }))
+            }
+            Action::Login => {}
+            _ => return Ok(None),
+        }
+        let staff = cmd.staff.as_deref().unwrap_or_default();
+        let pin = cmd.pin.as_deref().unwrap_or_default();
+        let staff = match self.check_pin(staff, pin) {
+            Ok(person) => person.id.as_str(),
+            Err(e) => {
+                tracing::warn!(window = %window, staff = %staff, error = %e, "window login refused");
+                let code = match e {
+                    AuthError::LockedOut { .. } => "too_many_attempts",
+                    _ => "bad_login",
+                };
+                return Err(Reply::error(id, code, e.to_string()));
+            }
+        };
+        match self
+            .seats
+            .claim(staff, window, self.dir.windows.get(window).cloned())
+        {
+            Ok(settle) => Ok(Some(settle)),
+            Err(e) => {
+                tracing::warn!(window = %window, staff = %staff, at = %e.window, "window login refused: staff logged in at another window");
+                Err(Reply::error(id, "staff_elsewhere", e.to_string()))
+            }
+        }
     }
 
     /// Submits a command and waits for the window's reply.

@@ -24,6 +24,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tingwu_actors::appointment::{self as appt, AppointmentError, CheckInKind, Refusal, StatsView};
 use tingwu_actors::core::hhmm;
+use tingwu_protocols::typed;
 use tracing::warn;
 
 use super::auth::supervisor;
@@ -93,7 +94,8 @@ fn parse_day(day: &str) -> Result<NaiveDate, ApiError> {
 }
 
 fn parse_code(code: &str) -> Result<String, ApiError> {
-    let code = code.trim().to_ascii_uppercase();
+    // As typed: full width folded, blanks trimmed (tingwu_protocols::typed).
+    let code = typed::text(code).to_ascii_uppercase();
     if appt::valid_code(&code) {
         Ok(code)
     } else {

@@ -27,7 +27,11 @@ pub async fn login(
     body: axum::body::Body,
 ) -> Result<Json<Value>, ApiError> {
     let req: LoginRequest = json_body(body, 4096).await?;
-    let token = s.app.login(&req.user, &req.password)?;
+    // Verifying an argon2 hash is deliberately slow: off the async threads.
+    let app = s.app.clone();
+    let token = tokio::task::spawn_blocking(move || app.login(&req.user, &req.password))
+        .await
+        .map_err(|e| ApiError::unavailable(format!("login failed: {e}")))??;
     Ok(Json(
         json!({"token": token, "expires_in": SUPERVISOR_SESSION.as_secs()}),
     ))

@@ -120,7 +120,7 @@ mod tests {
     use tingwu_actors::window::GetWindow;
 
     use crate::app::auth::CallerSession;
-    use crate::app::auth::MAX_FAILURES;
+    use tingwu_actors::core::lockout::MAX_FAILURES;
 
     use crate::http::WsLimits;
 

@@ -109,9 +109,9 @@ impl Policy {
         };
         self.app.device_login(&creds).map_err(|e| {
             let code = match e {
-                DeviceAuthError::NoUsername | DeviceAuthError::BadWill => {
-                    mp::CONNACK_NOT_AUTHORIZED
-                }
+                DeviceAuthError::NoUsername
+                | DeviceAuthError::BadWill
+                | DeviceAuthError::LockedOut => mp::CONNACK_NOT_AUTHORIZED,
                 DeviceAuthError::UnknownDevice | DeviceAuthError::WrongPassword => {
                     mp::CONNACK_BAD_CREDENTIALS
                 }

@@ -289,6 +289,14 @@ pub fn plan(
         // Both need the queues: handled in `handle`.
         Action::CallNext | Action::Call => {}
     }
+    // Staff actions are audited in the same commit (issue 8, item 13).
+    events.extend(crate::staff_audit::of_command(
+        desk.cfg,
+        cmd,
+        desk.record,
+        &record,
+        write_ticket.as_ref(),
+    ));
     let reply = Reply::ok(
         id,
         write_ticket

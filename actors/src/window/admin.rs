@@ -65,7 +65,13 @@ impl Handler<SetEnabled> for WindowActor {
         let mut commit = Commit::default();
         commit
             .put_json(keys::window(&self.cfg.id), &record)
-            .event(EventBody::Window(view.clone()));
+            .event(EventBody::Window(view.clone()))
+            .event(crate::core::staff_audit::of_enabled(
+                &self.cfg.id,
+                msg.enabled,
+                &msg.by,
+                msg.reason.clone(),
+            ));
         let durable = match self.store.enqueue(commit) {
             Ok(f) => f,
             Err(e) => return AtomicResponse::new(Box::pin(fut::ready(Err(e.to_string())))),
