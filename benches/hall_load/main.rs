@@ -20,7 +20,7 @@
 //! | `HALL_LOAD_WINDOWS` | 24 | terminals driving their windows (1-24) |
 //! | `HALL_LOAD_CALLS_PER_WINDOW` | 50 | call_next → start → finish cycles per terminal |
 //! | `HALL_LOAD_SCREEN_CALLS` | 100 | calls timed to the hall screen |
-//! | `HALL_LOAD_MQTT_NODELAY` | 1 | `TCP_NODELAY` on the bench terminals' sockets; 0 leaves Nagle on, as many device stacks do |
+//! | `HALL_LOAD_MQTT_NODELAY` | both | the bench terminals' sockets: `both` runs scenarios 2 and 3 with `TCP_NODELAY` and again with Nagle on (as many device stacks leave it), `1` or `0` only one |
 //! | `HALL_LOAD_DEADLINE_S` | 300 | the whole run is abandoned after this |
 //! | `HALL_LOAD_DIR` | `target/` | where the temporary data directory is made (same disk as the server's data) |
 
@@ -56,7 +56,9 @@ struct Options {
     windows: usize,
     calls_per_window: usize,
     screen_calls: usize,
-    mqtt_nodelay: bool,
+    /// The terminals' `TCP_NODELAY` setting of each round of scenarios 2
+    /// and 3, in order.
+    mqtt_modes: Vec<bool>,
     deadline: Duration,
     dir: PathBuf,
 }
@@ -92,6 +94,22 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(std::env::temp_dir)
 }
 
+/// `HALL_LOAD_MQTT_NODELAY`: unset or `both` runs the terminals with
+/// `TCP_NODELAY` and then with Nagle's algorithm on; `1` or `0` only one.
+fn mqtt_modes() -> Result<Vec<bool>, String> {
+    match std::env::var("HALL_LOAD_MQTT_NODELAY")
+        .as_deref()
+        .map(str::trim)
+    {
+        Err(_) | Ok("both") => Ok(vec![true, false]),
+        Ok("1") => Ok(vec![true]),
+        Ok("0") => Ok(vec![false]),
+        Ok(v) => Err(format!(
+            "HALL_LOAD_MQTT_NODELAY={v:?}: expected both, 1 or 0"
+        )),
+    }
+}
+
 impl Options {
     fn from_env() -> Result<Self, String> {
         Ok(Self {
@@ -100,7 +118,7 @@ impl Options {
             windows: env_usize("HALL_LOAD_WINDOWS", server::WINDOWS, 1..=server::WINDOWS)?,
             calls_per_window: env_usize("HALL_LOAD_CALLS_PER_WINDOW", 50, 1..=100_000)?,
             screen_calls: env_usize("HALL_LOAD_SCREEN_CALLS", 100, 1..=100_000)?,
-            mqtt_nodelay: env_usize("HALL_LOAD_MQTT_NODELAY", 1, 0..=1)? == 1,
+            mqtt_modes: mqtt_modes()?,
             deadline: Duration::from_secs(
                 env_usize("HALL_LOAD_DEADLINE_S", 300, 1..=86_400)? as u64
             ),
@@ -239,10 +257,85 @@ async fn scenarios(
         ));
     }
 
+    // 2 and 3, once per TCP setting of the terminals: Nagle off, then on.
+    let mut available = issued;
+    for &nodelay in &opts.mqtt_modes {
+        terminal_rows(
+            opts,
+            server,
+            &topics,
+            nodelay,
+            &mut available,
+            &mut rows,
+            &mut notes,
+        )
+        .await?;
+    }
+    if let Some(n) = nagle_ratio_note(&rows) {
+        notes.push(n);
+    }
+    Ok((rows, notes))
+}
+
+/// The p50 and p99 of each Nagle-on row over its TCP_NODELAY row (issue 8,
+/// acceptance 2: within 1.5x), when both rounds ran.
+fn nagle_ratio_note(rows: &[Comparison]) -> Option<String> {
+    let find = |prefix: &str, nodelay: bool| {
+        rows.iter().map(|r| &r.scenario).find(|s| {
+            s.label.starts_with(prefix) && s.label.ends_with(&format!("({})", nagle_label(nodelay)))
+        })
+    };
+    let mut parts = Vec::new();
+    for (prefix, what) in [
+        ("call over MQTT", "call_next → reply"),
+        ("call to screen", "call → screen"),
+    ] {
+        let (Some(on), Some(off)) = (find(prefix, false), find(prefix, true)) else {
+            continue;
+        };
+        let ratio = |a: std::time::Duration, b: std::time::Duration| {
+            a.as_secs_f64() / b.as_secs_f64().max(1e-9)
+        };
+        parts.push(format!(
+            "{what}: p50 {:.2}×, p99 {:.2}×",
+            ratio(on.p50, off.p50),
+            ratio(on.p99, off.p99)
+        ));
+    }
+    (!parts.is_empty()).then(|| {
+        format!(
+            "Nagle on at the terminals ÷ TCP_NODELAY at the terminals (target: within 1.5×): {}.",
+            parts.join("; ")
+        )
+    })
+}
+
+/// What the terminals' sockets do: rows are labelled with it.
+fn nagle_label(nodelay: bool) -> &'static str {
+    if nodelay {
+        "terminals TCP_NODELAY"
+    } else {
+        "terminals Nagle on"
+    }
+}
+
+/// Scenarios 2 and 3 with the terminals' sockets set to `nodelay`;
+/// `available` is the number of waiting tickets, topped up as needed.
+async fn terminal_rows(
+    opts: &Options,
+    server: &Server,
+    topics: &Topics,
+    nodelay: bool,
+    available: &mut usize,
+    rows: &mut Vec<Comparison>,
+    notes: &mut Vec<String>,
+) -> Result<(), String> {
+    let topics = topics.clone();
+    let mode = nagle_label(nodelay);
     // 2. call_next over MQTT, against a bare round trip through the same gate and broker.
     let windows: Vec<usize> = (1..=opts.windows).collect();
     println!("hall_load: [2/3] connecting {} terminals", windows.len());
-    let mut devices = connect_terminals(server.mqtt, &topics, &windows, opts.mqtt_nodelay).await?;
+    let mut devices = connect_terminals(server.mqtt, &topics, &windows, nodelay).await?;
     println!(
         "hall_load: [2/3] bare MQTT baseline: {} × {} status round trips",
         windows.len(),
@@ -251,19 +344,21 @@ async fn scenarios(
     let (back, broker) = bare_mqtt(devices, &topics, opts.calls_per_window).await;
     devices = back;
     let needed = windows.len() * opts.calls_per_window + opts.screen_calls;
-    if needed > issued {
+    if needed > *available {
         println!(
             "hall_load: [2/3] issuing {} more tickets (untimed)",
-            needed - issued
+            needed - *available
         );
-        let topup = issue_tickets(server.http, opts.http_clients, needed - issued).await?;
+        let topup = issue_tickets(server.http, opts.http_clients, needed - *available).await?;
         if topup.errors > 0 {
             return Err(format!(
                 "could not issue the tickets to call: {}",
                 topup.first_error.unwrap_or_default()
             ));
         }
+        *available = needed;
     }
+    *available -= needed;
     for d in devices.iter_mut() {
         login(d, &topics).await?;
     }
@@ -279,9 +374,12 @@ async fn scenarios(
     let cycles = calls.latencies.len();
     let elapsed = calls.elapsed;
     rows.push(Comparison {
-        scenario: calls.summary("call over MQTT: call_next → reply", windows.len()),
+        scenario: calls.summary(
+            &format!("call over MQTT: call_next → reply ({mode})"),
+            windows.len(),
+        ),
         baseline: broker.summary(
-            "bare MQTT round trip via the gate (device/{id}/status)",
+            &format!("bare MQTT round trip via the gate (device/{{id}}/status, {mode})"),
             windows.len(),
         ),
     });
@@ -296,7 +394,7 @@ async fn scenarios(
     }
     if m.calls > 0.0 {
         notes.push(format!(
-            "Call over MQTT: each terminal runs call_next → start → finish, one command at a \
+            "Call over MQTT ({mode}): each terminal runs call_next → start → finish, one command at a \
              time, so the server handled {:.0} commands/s in total ({cycles} cycles in {:.2} s). \
              Server-side call latency (command received → durable and published, \
              tingwu_call_latency_seconds) averaged {:.3} ms; {:.0} storage commits, {:.1} writes \
@@ -323,13 +421,19 @@ async fn scenarios(
     let first = devices.first_mut().ok_or("no terminal to call with")?;
     let screen = call_to_screen(server.http, first, &topics, opts.screen_calls).await?;
     rows.push(Comparison {
-        scenario: screen.summary("call to screen: call_next → WS \"call\" frame", 1),
+        scenario: screen.summary(
+            &format!("call to screen: call_next → WS \"call\" frame ({mode})"),
+            1,
+        ),
         baseline: echo.summary("bare WebSocket echo (tokio-tungstenite)", 1),
     });
+    for d in devices.iter_mut() {
+        logout(d, &topics).await?;
+    }
     for d in devices {
         d.device.disconnect().await;
     }
-    Ok((rows, notes))
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -417,6 +521,9 @@ async fn issue_tickets(http: SocketAddr, clients: usize, total: usize) -> Result
 struct Terminal {
     device: Device,
     window: String,
+    /// Part of every command id, so the Nagle-on round does not repeat the
+    /// ids of the TCP_NODELAY round (a repeated id only gets its old reply).
+    tag: &'static str,
 }
 
 async fn connect_terminals(
@@ -437,6 +544,7 @@ async fn connect_terminals(
             Ok::<_, String>(Terminal {
                 device,
                 window: w.to_string(),
+                tag: if nodelay { "nd" } else { "ng" },
             })
         }
     });
@@ -500,8 +608,12 @@ async fn join_terminals<X>(
     (terminals, all, extra)
 }
 
+async fn logout(t: &mut Terminal, topics: &Topics) -> Result<(), String> {
+    command(t, topics, "logout", 0).await.map(|_| ())
+}
+
 async fn login(t: &mut Terminal, topics: &Topics) -> Result<(), String> {
-    let id = format!("{}-login", t.device.id);
+    let id = format!("{}-{}-login", t.device.id, t.tag);
     let (_, reply) = t
         .device
         .command(
@@ -525,7 +637,7 @@ async fn command(
     action: &str,
     n: usize,
 ) -> Result<(Instant, Option<Value>), String> {
-    let id = format!("{}-{action}-{n}", t.device.id);
+    let id = format!("{}-{}-{action}-{n}", t.device.id, t.tag);
     let (at, reply) = t
         .device
         .command(
@@ -797,14 +909,20 @@ fn report(
     let mut out = String::new();
     out.push_str("## hall_load results\n\n");
     out.push_str(&format!(
-        "- date: {}\n- machine: {}, load average at start {load}\n- parameters: {} HTTP clients × {} tickets; {} terminals × {} call cycles; {} screen calls\n- {stopped}\n\n",
+        "- date: {}\n- machine: {}, load average at start {load}, at end {}\n- parameters: {} HTTP clients × {} tickets; {} terminals × {} call cycles; {} screen calls; terminals {}\n- {stopped}\n\n",
         chrono::Local::now().format("%Y-%m-%d %H:%M:%S %z"),
         machine(),
+        load_average(),
         opts.http_clients,
         opts.tickets,
         opts.windows,
         opts.calls_per_window,
         opts.screen_calls,
+        opts.mqtt_modes
+            .iter()
+            .map(|&n| nagle_label(n).trim_start_matches("terminals "))
+            .collect::<Vec<_>>()
+            .join(", then "),
     ));
     out.push_str(&stats::table(rows));
     out.push('\n');

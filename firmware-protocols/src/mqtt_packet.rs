@@ -125,6 +125,12 @@ pub enum PacketError {
     /// A QoS of 3, or reserved bits set in a SUBSCRIBE requested QoS byte.
     #[error("invalid QoS {0}")]
     InvalidQos(u8),
+    /// The password is not UTF-8. MQTT 3.1.1 allows binary passwords, but
+    /// the embedded broker (rumqttd 0.20) reads them as UTF-8 and drops the
+    /// connection without a CONNACK; no configured password is binary
+    /// (answer CONNACK 0x04).
+    #[error("password is not UTF-8")]
+    PasswordNotUtf8,
     /// Empty client id with clean session 0 (answer CONNACK 0x02).
     #[error("empty client id requires clean session")]
     IdentifierRejected,
@@ -156,6 +162,7 @@ impl PacketError {
         match self {
             PacketError::UnsupportedProtocol(_) => Some(CONNACK_UNACCEPTABLE_PROTOCOL),
             PacketError::IdentifierRejected => Some(CONNACK_IDENTIFIER_REJECTED),
+            PacketError::PasswordNotUtf8 => Some(CONNACK_BAD_CREDENTIALS),
             _ => None,
         }
     }
@@ -470,7 +477,11 @@ pub fn parse_connect(body: &[u8]) -> Result<Connect, PacketError> {
         None
     };
     let password = if password_flag {
-        Some(r.binary("password")?.to_vec())
+        let p = r.binary("password")?;
+        if std::str::from_utf8(p).is_err() {
+            return Err(PacketError::PasswordNotUtf8);
+        }
+        Some(p.to_vec())
     } else {
         None
     };
@@ -581,6 +592,87 @@ pub fn suback(packet_id: u16, return_codes: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The CONNECT packet to forward to a broker that speaks only MQTT 3.1.1
+/// (rumqttd 0.20 refuses any other protocol name or level and drops the
+/// connection without a CONNACK).
+///
+/// `body` is a CONNECT body that [`parse_connect`] accepted. A 3.1 CONNECT
+/// (`MQIsdp`, level 3) becomes the same packet with the protocol name `MQTT`
+/// and level 4: every field after the level (flags, keep alive, client id,
+/// will, user name, password) has the same encoding in both versions
+/// (MQTT 3.1.1 §3.1, "Non normative comment" on 3.1). A 3.1.1 CONNECT is
+/// returned re-framed but otherwise unchanged.
+///
+/// # Errors
+/// [`PacketError::Truncated`] if `body` is shorter than its protocol name
+/// and level; the length error of [`encode_remaining_length`] cannot occur
+/// for a body that was framed (the new body is never longer).
+pub fn connect_for_broker(body: &[u8]) -> Result<Vec<u8>, PacketError> {
+    let mut r = Reader::new(body);
+    r.string("protocol name")?;
+    r.u8("protocol level")?;
+    let rest = body.get(r.pos..).unwrap_or_default();
+    let mut out = Vec::with_capacity(rest.len() + 12);
+    out.push(CONNECT << 4);
+    encode_remaining_length(7 + rest.len(), &mut out)?;
+    out.extend_from_slice(&[0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04]);
+    out.extend_from_slice(rest);
+    Ok(out)
+}
+
+/// Encodes a SUBSCRIBE (§3.8) of `(filter, requested QoS)` pairs; the gate
+/// sends one before [`unsubscribe`] to renew a resumed session's
+/// subscription.
+///
+/// # Errors
+/// [`PacketError`] from [`encode_remaining_length`] if the filters exceed
+/// [`MAX_REMAINING_LENGTH`], [`PacketError::InvalidTopicFilter`] for a filter
+/// longer than 65535 bytes.
+pub fn subscribe(packet_id: u16, filters: &[(&str, u8)]) -> Result<Vec<u8>, PacketError> {
+    let len = 2 + filters.iter().map(|(f, _)| 3 + f.len()).sum::<usize>();
+    let mut out = Vec::with_capacity(len + 5);
+    out.push((SUBSCRIBE << 4) | 0b0010);
+    encode_remaining_length(len, &mut out)?;
+    out.extend_from_slice(&packet_id.to_be_bytes());
+    for (f, qos) in filters {
+        let n = u16::try_from(f.len()).map_err(|_| PacketError::InvalidTopicFilter)?;
+        out.extend_from_slice(&n.to_be_bytes());
+        out.extend_from_slice(f.as_bytes());
+        out.push(*qos);
+    }
+    Ok(out)
+}
+
+/// Encodes an UNSUBSCRIBE (§3.10) of `filters`. The gate sends one to the
+/// broker before a persistent session's SUBSCRIBE, so that the broker treats
+/// the subscription as new and sends the retained messages (§3.3.1.3).
+///
+/// # Errors
+/// [`PacketError`] from [`encode_remaining_length`] if the filters exceed
+/// [`MAX_REMAINING_LENGTH`].
+pub fn unsubscribe(packet_id: u16, filters: &[&str]) -> Result<Vec<u8>, PacketError> {
+    let len = 2 + filters.iter().map(|f| 2 + f.len()).sum::<usize>();
+    let mut out = Vec::with_capacity(len + 5);
+    out.push((UNSUBSCRIBE << 4) | 0b0010);
+    encode_remaining_length(len, &mut out)?;
+    out.extend_from_slice(&packet_id.to_be_bytes());
+    for f in filters {
+        let n = u16::try_from(f.len()).map_err(|_| PacketError::InvalidTopicFilter)?;
+        out.extend_from_slice(&n.to_be_bytes());
+        out.extend_from_slice(f.as_bytes());
+    }
+    Ok(out)
+}
+
+/// The packet id of an UNSUBACK body (§3.11), or of the first two bytes of
+/// a SUBACK body, if it has one.
+pub fn unsuback_packet_id(body: &[u8]) -> Option<u16> {
+    match body {
+        [hi, lo] => Some(u16::from_be_bytes([*hi, *lo])),
+        _ => None,
+    }
+}
+
 /// Whether `topic` is a valid topic name to publish to: non-empty, no `+` or
 /// `#`, no U+0000, at most 65535 bytes.
 pub fn valid_topic_name(topic: &str) -> bool {
@@ -634,6 +726,45 @@ pub fn topic_matches(filter: &str, topic: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_3_1_connect_is_forwarded_as_3_1_1_with_the_same_fields() {
+        // Issue 8 item 2 (kind: gate and broker accept different CONNECTs).
+        let mut body = vec![0x00, 0x06];
+        body.extend_from_slice(b"MQIsdp");
+        body.extend_from_slice(&[0x03, 0xc2, 0x00, 0x1e, 0x00, 0x03]);
+        body.extend_from_slice(b"T01");
+        body.extend_from_slice(&[0x00, 0x03]);
+        body.extend_from_slice(b"T01");
+        body.extend_from_slice(&[0x00, 0x02]);
+        body.extend_from_slice(b"pw");
+        let v31 = super::parse_connect(&body).expect("3.1 CONNECT");
+        let packet = super::connect_for_broker(&body).expect("translated");
+        let header = super::frame_len(&packet, 1024)
+            .expect("framed")
+            .expect("whole");
+        assert_eq!(header.total_len(), packet.len());
+        let translated = &packet[header.header_len..];
+        assert_eq!(&translated[..7], b"\x00\x04MQTT\x04");
+        let v311 = super::parse_connect(translated).expect("3.1.1 CONNECT");
+        assert_eq!(v311.protocol_level, 4);
+        assert_eq!(v311.client_id, v31.client_id);
+        assert_eq!(v311.username, v31.username);
+        assert_eq!(v311.password, v31.password);
+        assert_eq!(v311.keep_alive, v31.keep_alive);
+        assert_eq!(v311.clean_session, v31.clean_session);
+    }
+
+    #[test]
+    fn unsubscribe_frames_its_filters() {
+        let p = super::unsubscribe(7, &["a/b", "c/#"]).expect("encoded");
+        assert_eq!(p, b"\xa2\x0c\x00\x07\x00\x03a/b\x00\x03c/#".to_vec());
+        assert_eq!(super::unsuback_packet_id(&[0x00, 0x07]), Some(7));
+        assert_eq!(super::unsuback_packet_id(&[0x00]), None);
+        let p = super::subscribe(7, &[("a/b", 1)]).expect("encoded");
+        let s = super::parse_subscribe(p[0] & 0x0f, &p[2..]).expect("parsed");
+        assert_eq!((s.packet_id, s.filters), (7, vec![("a/b".to_string(), 1)]));
+    }
+
     use super::*;
 
     fn string(out: &mut Vec<u8>, s: &[u8]) {

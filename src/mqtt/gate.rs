@@ -5,13 +5,35 @@
 //! subscribe under its own window. rumqttd has no ACLs of its own; this gate
 //! is what makes "terminal B cannot act for window A" hold.
 //!
+//! The broker speaks only MQTT 3.1.1, so the gate forwards a 3.1 (`MQIsdp`)
+//! CONNECT as the same CONNECT in 3.1.1 form (`mp::connect_for_broker`);
+//! anything else the gate's parser refuses with a CONNACK return code.
+//!
+//! A persistent session keeps its subscriptions in the broker, and rumqttd
+//! 0.20 sends retained messages only for a subscription the session does not
+//! have yet (`prepare_filter` in its router). So when a device whose session
+//! was resumed (CONNACK session present) subscribes to a filter that matches
+//! one of its retained topics, the gate first subscribes and unsubscribes that
+//! filter on its behalf (rumqttd only unsubscribes what this connection
+//! subscribed), swallowing the SUBACK and UNSUBACK, and then forwards the
+//! device's SUBSCRIBE: every (re)subscription to a retained topic gets the
+//! current value (issue 8, item 3). Messages queued in the session for such a
+//! filter are dropped; a terminal resends an unanswered command with the same
+//! id and gets the same reply.
+//!
+//! The gate sets `TCP_QUICKACK` after every read on both of its sockets: a
+//! device whose stack leaves Nagle's algorithm on holds each small packet
+//! until the previous one is ACKed, and a delayed ACK would cost it ~40 ms
+//! per command (issue 8, item 1).
+//!
 //! MQTT 3.1.1 cannot refuse a single PUBLISH, so a forbidden one is
 //! acknowledged to the device (or it would resend for ever), dropped, counted,
 //! and answered with an error on the device's own window reply topic.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -138,6 +160,16 @@ impl Policy {
                 .is_some_and(|w| topic == self.topics.cmd(w))
     }
 
+    /// The retained topics `device` may read: its own status and, for a
+    /// device at a window, that window's state.
+    fn retained_topics(&self, device: &str) -> Vec<String> {
+        let mut topics = vec![self.topics.device_status(device)];
+        if let Some(w) = self.devices.get(device).and_then(|d| d.window.as_deref()) {
+            topics.push(self.topics.state(w));
+        }
+        topics
+    }
+
     pub fn may_subscribe(&self, device: &str, filter: &str) -> bool {
         if filter == self.topics.device_status(device) {
             return true;
@@ -187,9 +219,10 @@ pub async fn run(
 /// Reads one whole packet, or None at a clean end of stream.
 ///
 /// `quick_ack` answers every read with an immediate ACK. The gate uses it
-/// on its socket to the broker: rumqttd leaves Nagle's algorithm on for the
-/// connections it accepts, so its second small packet in a row (a reply after
-/// a PUBACK) would otherwise wait for our delayed ACK, about 40 ms.
+/// on both its sockets: rumqttd, and many device stacks (paho-mqtt's
+/// default), leave Nagle's algorithm on, so their second small packet in a
+/// row (a reply after a PUBACK, a command after the PUBACK of a reply) would
+/// otherwise wait for our delayed ACK, about 40 ms.
 async fn read_packet(
     r: &mut OwnedReadHalf,
     buf: &mut BytesMut,
@@ -225,7 +258,7 @@ async fn connection(
     let _ = client.set_nodelay(true);
     let (mut cr, mut cw) = client.into_split();
     let mut buf = BytesMut::with_capacity(1024);
-    let first = tokio::time::timeout(CONNECT_TIMEOUT, read_packet(&mut cr, &mut buf, false))
+    let first = tokio::time::timeout(CONNECT_TIMEOUT, read_packet(&mut cr, &mut buf, true))
         .await
         .map_err(|_| GateError::Timeout(CONNECT_TIMEOUT))??;
     let Some((header, packet)) = first else {
@@ -255,10 +288,16 @@ async fn connection(
             return Err(GateError::Refused(why));
         }
     };
+    // A 3.1 CONNECT goes to the 3.1.1-only broker in 3.1.1 form.
+    let forward = mp::connect_for_broker(body)?;
     let upstream = TcpStream::connect(broker).await?;
     let _ = upstream.set_nodelay(true);
     let (mut br, mut bw) = upstream.into_split();
-    bw.write_all(&packet).await?;
+    bw.write_all(&forward).await?;
+    let session = Session {
+        resumed: Arc::new(AtomicBool::new(false)),
+        own_acks: Arc::new(Mutex::new(Vec::new())),
+    };
     info!(device = %device, "device connected");
     let (to_client, mut outgoing) = mpsc::channel::<Bytes>(256);
     let writer = async move {
@@ -269,9 +308,20 @@ async fn connection(
     };
     let downstream = {
         let to_client = to_client.clone();
+        let own_acks = session.own_acks.clone();
+        let resumed = session.resumed.clone();
         async move {
             let mut buf = BytesMut::with_capacity(4096);
-            while let Some((_, p)) = read_packet(&mut br, &mut buf, true).await? {
+            while let Some((h, p)) = read_packet(&mut br, &mut buf, true).await? {
+                match h.packet_type {
+                    mp::CONNACK => {
+                        // Byte 2 bit 0: session present (§3.2.2.2).
+                        let present = p.get(h.header_len).is_some_and(|b| b & 1 == 1);
+                        resumed.store(present, Ordering::Relaxed);
+                    }
+                    mp::SUBACK | mp::UNSUBACK if is_own_ack(&own_acks, &h, &p) => continue,
+                    _ => {}
+                }
                 if to_client.send(p).await.is_err() {
                     break;
                 }
@@ -280,7 +330,7 @@ async fn connection(
         }
     };
     let up = relay_up(
-        &mut cr, &mut buf, &mut bw, &to_client, &device, policy, violations,
+        &mut cr, &mut buf, &mut bw, &to_client, &device, policy, violations, &session,
     );
     let result = tokio::select! {
         r = up => r,
@@ -291,7 +341,78 @@ async fn connection(
     result
 }
 
+/// What the gate remembers of one device's session.
+struct Session {
+    /// The broker's CONNACK said "session present": it kept subscriptions.
+    resumed: Arc<AtomicBool>,
+    /// (packet type, packet id) of the acks that answer the gate's own
+    /// SUBSCRIBE/UNSUBSCRIBE, which the device must not see.
+    own_acks: Arc<Mutex<Vec<(u8, u16)>>>,
+}
+
+/// Whether a SUBACK/UNSUBACK from the broker answers the gate's own request
+/// (and so must not reach the device); forgets it when it does.
+fn is_own_ack(own: &Mutex<Vec<(u8, u16)>>, h: &mp::FrameHeader, packet: &Bytes) -> bool {
+    let body = packet.get(h.header_len..).unwrap_or_default();
+    let Some(id) = body.get(..2).and_then(mp::unsuback_packet_id) else {
+        return false;
+    };
+    let Ok(mut acks) = own.lock() else {
+        return false;
+    };
+    match acks.iter().position(|&a| a == (h.packet_type, id)) {
+        Some(i) => {
+            acks.remove(i);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Before a resumed session's SUBSCRIBE: subscribes and unsubscribes the
+/// filters that match a retained topic of the device, so that the device's
+/// own SUBSCRIBE is new to the broker and gets the retained value. Both reuse
+/// the SUBSCRIBE's packet id, which the device cannot reuse until its SUBACK;
+/// the broker answers in order, so our acks come first.
+async fn resubscribe_retained(
+    bw: &mut OwnedWriteHalf,
+    session: &Session,
+    s: &mp::Subscribe,
+    device: &str,
+    policy: &Policy,
+) -> Result<(), GateError> {
+    if !session.resumed.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let retained = policy.retained_topics(device);
+    let filters: Vec<&str> = s
+        .filters
+        .iter()
+        .map(|(f, _)| f.as_str())
+        .filter(|f| retained.iter().any(|t| mp::topic_matches(f, t)))
+        .collect();
+    if filters.is_empty() {
+        return Ok(());
+    }
+    let with_qos: Vec<(&str, u8)> = s
+        .filters
+        .iter()
+        .filter(|(f, _)| filters.contains(&f.as_str()))
+        .map(|(f, q)| (f.as_str(), *q))
+        .collect();
+    let mut packets = mp::subscribe(s.packet_id, &with_qos)?;
+    packets.extend(mp::unsubscribe(s.packet_id, &filters)?);
+    if let Ok(mut acks) = session.own_acks.lock() {
+        acks.push((mp::SUBACK, s.packet_id));
+        acks.push((mp::UNSUBACK, s.packet_id));
+    }
+    debug!(device, filters = ?filters, "resumed session: resubscribing for retained values");
+    bw.write_all(&packets).await?;
+    Ok(())
+}
+
 /// Client → broker, packet by packet, with the device's ACL applied.
+#[allow(clippy::too_many_arguments)]
 async fn relay_up(
     cr: &mut OwnedReadHalf,
     buf: &mut BytesMut,
@@ -300,8 +421,9 @@ async fn relay_up(
     device: &str,
     policy: &Policy,
     violations: &mpsc::Sender<Violation>,
+    session: &Session,
 ) -> Result<(), GateError> {
-    while let Some((h, packet)) = read_packet(cr, buf, false).await? {
+    while let Some((h, packet)) = read_packet(cr, buf, true).await? {
         let body = packet.get(h.header_len..).unwrap_or_default();
         match h.packet_type {
             mp::CONNECT => {
@@ -356,6 +478,7 @@ async fn relay_up(
                         .await;
                     continue;
                 }
+                resubscribe_retained(bw, session, &s, device, policy).await?;
             }
             _ => {}
         }

@@ -5,3 +5,5 @@
 pub mod broker;
 pub mod edge;
 pub mod gate;
+#[cfg(test)]
+mod parser_parity;

@@ -1,0 +1,84 @@
+"""Issue 8, item 1 — kind: a terminal's own TCP settings must not cost it
+the server's delayed ACK (~40 ms per command).
+
+paho-mqtt, like many embedded stacks, leaves Nagle's algorithm on: after a
+QoS 1 message it sends its PUBACK, and its next small packet waits until
+that PUBACK is ACKed by the server's kernel. With delayed ACKs that is about
+40 ms for every command. The server cannot choose its clients' socket
+options, so the gate must ACK at once. This test runs the same sequential
+traffic from one paho terminal twice, with Nagle on (paho's default) and with
+`TCP_NODELAY` set, and compares the two against each other (a ratio in the
+same run, not a fixed time): Nagle on must cost no more than 1.5x.
+"""
+
+from __future__ import annotations
+
+import socket
+import statistics
+import time
+
+from helpers import Server
+from mqtt_terminal import Terminal, new_command
+
+ROUNDS = 15
+
+
+def echo_round_trips(terminal: Terminal, rounds: int) -> list[float]:
+    """Publishes the terminal's own status at QoS 1 and waits for it back
+    (the terminal is subscribed at QoS 1, so it PUBACKs every echo)."""
+    status = f"{terminal.prefix}/device/{terminal.device}/status"
+    times = []
+    for n in range(rounds):
+        payload = f"online-{n}"
+        with terminal._cv:
+            mark = len(terminal.replies)
+        sent = time.perf_counter()
+        info = terminal.client.publish(status, payload, qos=1, retain=False)
+        assert info.rc == 0, f"publish failed: {info.rc}"
+        terminal.wait_reply(mark, lambda r, p=payload: r.get("_topic") == status
+                            and r.get("_unparsable") == p)
+        times.append(time.perf_counter() - sent)
+    return times
+
+
+def call_round_trips(server: Server, terminal: Terminal, rounds: int) -> list[float]:
+    """call_next → its reply, each after a start and finish of the previous call."""
+    times = []
+    for _ in range(rounds):
+        server.issue(item="general")
+        sent = time.perf_counter()
+        reply = terminal.request(new_command("call_next"))
+        times.append(time.perf_counter() - sent)
+        assert reply.get("ok") is True, reply
+        terminal.serve_and_finish()
+    return times
+
+
+def measure(server: Server, nodelay: bool) -> tuple[float, float]:
+    terminal = Terminal.for_window(server, 1).connect()
+    try:
+        if nodelay:
+            terminal.client.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        else:
+            # paho's default, asserted so the test keeps testing what it says.
+            assert terminal.client.socket().getsockopt(
+                socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+        terminal.subscribe(f"{terminal.prefix}/device/{terminal.device}/status")
+        terminal.login()
+        echo = statistics.median(echo_round_trips(terminal, ROUNDS))
+        calls = statistics.median(call_round_trips(server, terminal, ROUNDS))
+        terminal.act("logout")
+        return echo, calls
+    finally:
+        terminal.close()
+
+
+def test_nagle_at_the_terminal_costs_no_delayed_ack(small_hall: Server):
+    # Kind: the client's Nagle meets the server's delayed ACK. Input: paho-mqtt defaults.
+    fast_echo, fast_call = measure(small_hall, nodelay=True)
+    slow_echo, slow_call = measure(small_hall, nodelay=False)
+    report = (f"p50 with TCP_NODELAY: echo {fast_echo * 1e3:.1f} ms, call {fast_call * 1e3:.1f} ms; "
+              f"with Nagle on: echo {slow_echo * 1e3:.1f} ms, call {slow_call * 1e3:.1f} ms")
+    # 1 ms of slack keeps sub-millisecond noise from failing the ratio.
+    assert slow_echo <= 1.5 * fast_echo + 0.001, report
+    assert slow_call <= 1.5 * fast_call + 0.001, report
