@@ -7,8 +7,11 @@ that PUBACK is ACKed by the server's kernel. With delayed ACKs that is about
 40 ms for every command. The server cannot choose its clients' socket
 options, so the gate must ACK at once. This test runs the same sequential
 traffic from one paho terminal twice, with Nagle on (paho's default) and with
-`TCP_NODELAY` set, and compares the two against each other (a ratio in the
-same run, not a fixed time): Nagle on must cost no more than 1.5x.
+`TCP_NODELAY` set, and compares the two against each other in the same run.
+It looks for the fault's signature, not for speed: Nagle on may cost at most
+1.5x *or* 20 ms (half the delayed-ACK timer), whichever is more, so a busy
+machine cannot fail it while one delayed ACK per command always does.
+Speed itself is measured by `cargo bench --bench hall_load`.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from helpers import Server
 from mqtt_terminal import Terminal, new_command
 
 ROUNDS = 15
+# Half of Linux's 40 ms delayed-ACK timer: one stall per command exceeds it.
+STALL_S = 0.020
 
 
 def echo_round_trips(terminal: Terminal, rounds: int) -> list[float]:
@@ -79,6 +84,7 @@ def test_nagle_at_the_terminal_costs_no_delayed_ack(small_hall: Server):
     slow_echo, slow_call = measure(small_hall, nodelay=False)
     report = (f"p50 with TCP_NODELAY: echo {fast_echo * 1e3:.1f} ms, call {fast_call * 1e3:.1f} ms; "
               f"with Nagle on: echo {slow_echo * 1e3:.1f} ms, call {slow_call * 1e3:.1f} ms")
-    # 1 ms of slack keeps sub-millisecond noise from failing the ratio.
-    assert slow_echo <= 1.5 * fast_echo + 0.001, report
-    assert slow_call <= 1.5 * fast_call + 0.001, report
+    # The fault is a ~40 ms stall per command: allow 1.5x or 20 ms,
+    # whichever is more, so scheduling noise on a loaded machine cannot fail it.
+    assert slow_echo <= max(1.5 * fast_echo, fast_echo + STALL_S), report
+    assert slow_call <= max(1.5 * fast_call, fast_call + STALL_S), report
