@@ -83,8 +83,15 @@ pub struct WindowView {
     pub staff: Option<StaffView>,
     pub ticket: Option<TicketRef>,
     pub queues: Vec<WindowQueue>,
-    /// Shown on the window screen while paused or disabled.
+    /// Shown on the window screen while paused or disabled: the window's
+    /// configured public message (`pause_message`), never the worker's
+    /// reason.
     pub pause_message: Option<String>,
+    /// The worker's own reason for a pause (暂停原因), for supervisors only:
+    /// public screens receive the view without it (see
+    /// `WindowView::public`). None when not paused or no reason was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause_reason: Option<String>,
     /// See `WindowRecord::version`.
     pub version: u64,
     /// Silent calling (静默叫号): screens do not speak this window's calls.
@@ -97,6 +104,15 @@ pub struct WindowView {
     /// how long it has been busy, for the wait prediction.
     #[serde(default)]
     pub busy_since: Option<DateTime<Utc>>,
+}
+
+impl WindowView {
+    /// The view as a public screen may show it: without the private pause
+    /// reason.
+    pub fn public(mut self) -> Self {
+        self.pause_reason = None;
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

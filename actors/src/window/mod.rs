@@ -183,9 +183,17 @@ impl WindowActor {
         for e in &change.events {
             commit.event(e.clone());
         }
-        commit.event(EventBody::Window(
-            self.view_of(&change.record, change.ticket.as_ref()),
-        ));
+        // The view after the change: its record, its ticket and its parked
+        // tickets (issue 8, item 17: not the parked list from before).
+        let after = Desk {
+            parked: &change.parked,
+            ..self.desk()
+        };
+        commit.event(EventBody::Window(actions::view_of(
+            &after,
+            &change.record,
+            change.ticket.as_ref(),
+        )));
         let durable = match self.store.enqueue(commit) {
             Ok(f) => f,
             Err(e) => {
