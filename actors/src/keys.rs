@@ -35,6 +35,16 @@ pub fn commands_of_day(day: &str) -> Vec<u8> {
     format!("c/{day}/").into_bytes()
 }
 
+/// `k/20261126/K01`: a kiosk's count of one day's tickets.
+pub fn kiosk(day: &str, kiosk: &str) -> Vec<u8> {
+    format!("k/{day}/{kiosk}").into_bytes()
+}
+
+/// `k/20261126/`: every kiosk record of one day.
+pub fn kiosks_of_day(day: &str) -> Vec<u8> {
+    format!("k/{day}/").into_bytes()
+}
+
 /// `i/20261126/<key>`: the ticket an HTTP Idempotency-Key produced.
 pub fn idempotency(day: &str, key: &str) -> Vec<u8> {
     format!("i/{day}/{key}").into_bytes()
