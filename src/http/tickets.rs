@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use tingwu_actors::core::ticket::{
     parse_ticket_id, Channel, Personal, Priority, Ticket, TicketStatus,
 };
-use tingwu_actors::queue::Position;
+use tingwu_actors::queue::{Position, WaitKnown};
 use tingwu_actors::views::TicketView;
 use tingwu_protocols::id_number::IdNumber;
 
@@ -207,11 +207,16 @@ pub async fn get_ticket(
                 .await
             {
                 view.people_ahead = ahead;
-                view.estimated_wait_s = wait;
-                view.expected_call_at = Some(
-                    chrono::Utc::now()
-                        + chrono::Duration::seconds(i64::try_from(wait).unwrap_or(0)),
-                );
+                // With no window open to call it, the wait is unknown: the
+                // page says so instead of promising minutes (issue 8, item 16).
+                view.wait_unknown = !addr.send(WaitKnown).await.unwrap_or(false);
+                if !view.wait_unknown {
+                    view.estimated_wait_s = wait;
+                    view.expected_call_at = Some(
+                        chrono::Utc::now()
+                            + chrono::Duration::seconds(i64::try_from(wait).unwrap_or(0)),
+                    );
+                }
             }
         }
     }

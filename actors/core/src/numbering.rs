@@ -161,6 +161,22 @@ pub fn predicted_wait_s<'a>(
     }
 }
 
+/// Whether a waiting ticket's wait can be told at all (issue 8, item 16):
+/// only while some window of the queue is open to call it — enabled, staffed
+/// and not paused (idle, calling or serving). With none, the predicted wait
+/// is a guess from the configuration, and the phone page must say the wait
+/// is unknown rather than promise minutes.
+pub fn wait_known<'a>(staffed: impl IntoIterator<Item = &'a WindowView>) -> bool {
+    staffed.into_iter().any(|w| {
+        w.enabled
+            && w.staff.is_some()
+            && matches!(
+                w.state,
+                WindowState::Idle | WindowState::Called | WindowState::Serving
+            )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +241,48 @@ mod tests {
             predicted_wait_s(4, &none, now, 300.0, 2),
             estimated_wait_s(4, 2, 300.0)
         );
+    }
+
+    /// Issue 8, item 16 (kind: the page says when it does not know): the
+    /// wait is known only while a window of the queue is open to call.
+    #[test]
+    fn the_wait_is_known_only_while_a_window_can_call() {
+        let w = |state, enabled, staffed: bool| WindowView {
+            id: "1".into(),
+            number: 1,
+            name: "1号窗口".into(),
+            name_en: "Window 1".into(),
+            area: "north".into(),
+            state,
+            state_zh: String::new(),
+            enabled,
+            staff: staffed.then(|| crate::views::StaffView {
+                id: "S01".into(),
+                name: "工作人员".into(),
+            }),
+            ticket: None,
+            queues: Vec::new(),
+            pause_message: None,
+            pause_reason: None,
+            version: 1,
+            silent: false,
+            parked: Vec::new(),
+            busy_since: None,
+        };
+        let none: [WindowView; 0] = [];
+        assert!(!wait_known(&none), "no window at all");
+        assert!(!wait_known(&[w(WindowState::LoggedOut, true, false)]));
+        assert!(!wait_known(&[w(WindowState::Paused, true, true)]));
+        assert!(
+            !wait_known(&[w(WindowState::Idle, false, true)]),
+            "disabled"
+        );
+        for s in [WindowState::Idle, WindowState::Called, WindowState::Serving] {
+            assert!(wait_known(&[
+                w(WindowState::Paused, true, true),
+                w(s, true, true)
+            ]));
+        }
     }
 
     proptest! {

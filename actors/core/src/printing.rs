@@ -580,6 +580,7 @@ notices = ["过号请重新取号"]
             issued_at: at,
             people_ahead: 4,
             estimated_wait_s: 600,
+            wait_unknown: false,
             expected_call_at: Some(at),
             window: None,
             waiting_in: None,

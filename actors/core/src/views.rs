@@ -21,6 +21,12 @@ pub struct TicketView {
     pub issued_at: DateTime<Utc>,
     pub people_ahead: u64,
     pub estimated_wait_s: u64,
+    /// True when no window of the ticket's queue is open to call it
+    /// (`numbering::wait_known`): the wait is then unknown, and
+    /// `estimated_wait_s`/`expected_call_at` say nothing (0 and null).
+    /// Left out of the JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wait_unknown: bool,
     /// Predicted call time of a waiting ticket (虚拟叫号: 预计叫号时间).
     #[serde(default)]
     pub expected_call_at: Option<DateTime<Utc>>,
@@ -47,6 +53,7 @@ impl TicketView {
             issued_at: t.issued_at,
             people_ahead,
             estimated_wait_s,
+            wait_unknown: false,
             expected_call_at: (t.status == TicketStatus::Waiting).then(|| {
                 Utc::now() + chrono::Duration::seconds(i64::try_from(estimated_wait_s).unwrap_or(0))
             }),
