@@ -2,7 +2,8 @@
 // in each state and says when it does not know. In Debian's Chromium
 // (playwright-core) against the real `tingwu` binary on the small test hall:
 // a ticket of queue C (tax) while no window of C is open must not promise
-// "预计等候 0 分钟"; the page says the wait is unknown.
+// "预计等候 0 分钟"; the page says the wait is unknown. A ticket transferred
+// to another queue names the queue it now waits in, not its old one.
 //
 //   cargo build --bin tingwu
 //   npm ci --prefix tests/browser
@@ -15,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { launch, openPage, waitInPage } from './lib/browser.mjs';
-import { Server } from './lib/server.mjs';
+import { Terminal } from './lib/mqtt.mjs';
+import { HOST, Server } from './lib/server.mjs';
 
 let tmp;
 let server;
@@ -64,5 +66,35 @@ test('phone page: no window serving the queue means the wait is unknown, not 0 m
     failed = true;
     err.message += `\n--- tingwu stderr:\n${server.stderrTail(40)}`;
     throw err;
+  }
+});
+
+test('phone page: a transferred ticket names the queue it now waits in', { timeout: 15_000 }, async () => {
+  const term = new Terminal({ host: HOST, port: server.mqttPort, hall: server.hall, device: 'T01',
+    password: 'pw-T01', window: '1' });
+  try {
+    await term.connect();
+    await term.act('login', { staff: 'S01', pin: '1111' });
+    const ticket = await server.issue({ item: 'general' });
+    assert.equal(ticket.queue, 'A');
+    await term.act('call', { ticket: ticket.id, reason: 'test: out of order' });
+    await term.act('transfer', { queue: 'B' });
+    const { page, record } = await openPage(context, `${server.base}/t/${ticket.id}`);
+    const queue = await waitInPage(page, 'the ticket card', () => {
+      const c = document.getElementById('ticket-card');
+      return c && !c.hidden && document.getElementById('status').dataset.status === 'waiting' &&
+        document.getElementById('queue').innerText;
+    });
+    assert.ok(queue.includes('公安业务') && queue.includes('Police services'),
+      `the page names the old queue of a transferred ticket: ${JSON.stringify(queue)}`);
+    assert.ok(!queue.includes('综合业务'), queue);
+    assert.deepEqual(record.pageErrors, [], 'uncaught errors in the page');
+    await page.close();
+  } catch (err) {
+    failed = true;
+    err.message += `\n--- tingwu stderr:\n${server.stderrTail(40)}`;
+    throw err;
+  } finally {
+    await term.close().catch(() => {});
   }
 });
