@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use tingwu_actors::core::numbering::rejoin_until;
 use tingwu_actors::core::ticket::{
     parse_ticket_id, Channel, Personal, Priority, Ticket, TicketStatus,
 };
@@ -192,6 +193,19 @@ pub async fn get_ticket(
     view.people_ahead = 0;
     view.estimated_wait_s = 0;
     view.expected_call_at = None;
+    view.rejoin_until = None;
+    if view.status == TicketStatus::NoShow {
+        // The skip was acknowledged, so it is durable: the stored ticket
+        // says when; the page offers rejoin until the hall's limit.
+        let now = s.dir.clock.now();
+        let stored = read_stored(&s, &id).await?;
+        view.rejoin_until = rejoin_until(
+            &stored,
+            s.dir.config.calling.rejoin_within_s,
+            &s.dir.clock.day(now),
+            now,
+        );
+    }
     if view.status == TicketStatus::Waiting {
         // A transferred ticket waits in another queue's line.
         let line = entry

@@ -3,7 +3,9 @@
 // (playwright-core) against the real `tingwu` binary on the small test hall:
 // a ticket of queue C (tax) while no window of C is open must not promise
 // "预计等候 0 分钟"; the page says the wait is unknown. A ticket transferred
-// to another queue names the queue it now waits in, not its old one.
+// to another queue names the queue it now waits in, not its old one. A
+// skipped ticket (过号) is offered rejoin within the hall's time limit, and
+// the offer works.
 //
 //   cargo build --bin tingwu
 //   npm ci --prefix tests/browser
@@ -88,6 +90,37 @@ test('phone page: a transferred ticket names the queue it now waits in', { timeo
     assert.ok(queue.includes('公安业务') && queue.includes('Police services'),
       `the page names the old queue of a transferred ticket: ${JSON.stringify(queue)}`);
     assert.ok(!queue.includes('综合业务'), queue);
+    assert.deepEqual(record.pageErrors, [], 'uncaught errors in the page');
+    await page.close();
+  } catch (err) {
+    failed = true;
+    err.message += `\n--- tingwu stderr:\n${server.stderrTail(40)}`;
+    throw err;
+  } finally {
+    await term.close().catch(() => {});
+  }
+});
+
+test('phone page: a skipped ticket is offered rejoin, and rejoins', { timeout: 15_000 }, async () => {
+  const term = new Terminal({ host: HOST, port: server.mqttPort, hall: server.hall, device: 'T02',
+    password: 'pw-T02', window: '2' });
+  try {
+    await term.connect();
+    await term.act('login', { staff: 'S02', pin: '1111' });
+    const ticket = await server.issue({ item: 'general' });
+    await term.act('call', { ticket: ticket.id, reason: 'test: out of order' });
+    await term.act('skip');
+    const { page, record } = await openPage(context, `${server.base}/t/${ticket.id}`);
+    const offer = await waitInPage(page, 'the rejoin offer of a skipped ticket', () => {
+      const c = document.getElementById('rejoin-card');
+      return document.getElementById('status').dataset.status === 'no_show' && c && !c.hidden &&
+        document.getElementById('rejoin-text').innerText;
+    });
+    assert.ok(offer.includes('重新排队') && offer.includes('rejoin'), offer);
+    await page.click('#rejoin');
+    await waitInPage(page, 'the ticket waiting again', () =>
+      document.getElementById('status').dataset.status === 'waiting' &&
+      document.getElementById('rejoin-card').hidden, undefined, 10_000);
     assert.deepEqual(record.pageErrors, [], 'uncaught errors in the page');
     await page.close();
   } catch (err) {

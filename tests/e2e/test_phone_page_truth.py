@@ -31,3 +31,20 @@ def test_no_window_serving_means_the_wait_is_unknown(start_server, window_termin
     terminal.act("pause", reason="break")
     view = server.ticket(ticket["id"])
     assert view.get("wait_unknown") is True, f"every window of the queue is paused: {view}"
+
+
+def test_a_skipped_ticket_says_until_when_it_may_rejoin(start_server, window_terminal):
+    """Item 16: a skipped (过号) ticket's status says until when it may rejoin
+    (the hall's `calling.rejoin_within_s`); the rejoin then works."""
+    server = start_server(SMALL_HALL)
+    terminal = window_terminal(server, 1)
+    ticket = server.issue(item="general")
+    terminal.act("call_next")
+    terminal.act("skip")
+    view = server.ticket(ticket["id"])
+    assert view["status"] == "no_show", view
+    assert view.get("rejoin_until"), f"a skipped ticket is not offered rejoin: {view}"
+    status, body = server.post_json(f"/api/v1/tickets/{ticket['id']}/rejoin", {})
+    assert status == 200, body
+    view = server.ticket(ticket["id"])
+    assert view["status"] == "waiting" and "rejoin_until" not in view, view

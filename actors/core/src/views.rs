@@ -27,6 +27,11 @@ pub struct TicketView {
     /// Left out of the JSON when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub wait_unknown: bool,
+    /// For a skipped ticket (`no_show`): until when it may rejoin its queue
+    /// (`POST /api/v1/tickets/{id}/rejoin`), by `numbering::rejoin_until`;
+    /// left out when it may not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejoin_until: Option<DateTime<Utc>>,
     /// Predicted call time of a waiting ticket (虚拟叫号: 预计叫号时间).
     #[serde(default)]
     pub expected_call_at: Option<DateTime<Utc>>,
@@ -54,6 +59,7 @@ impl TicketView {
             people_ahead,
             estimated_wait_s,
             wait_unknown: false,
+            rejoin_until: None,
             expected_call_at: (t.status == TicketStatus::Waiting).then(|| {
                 Utc::now() + chrono::Duration::seconds(i64::try_from(estimated_wait_s).unwrap_or(0))
             }),
