@@ -25,7 +25,8 @@ pub fn window_id(key: &[u8]) -> Option<&[u8]> {
     key.strip_prefix(WINDOWS)
 }
 
-/// `c/20261126/5/<command id>`: the reply to a command that took effect.
+/// `c/20261126/5/<command id>`: the reply to a command that took effect, or
+/// its refusal when the refusal is about the command itself (final answers).
 pub fn command(day: &str, window: &str, id: &str) -> Vec<u8> {
     format!("c/{day}/{window}/{id}").into_bytes()
 }
