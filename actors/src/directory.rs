@@ -252,7 +252,11 @@ impl Directory {
             .kiosks
             .iter()
             .map(|k| {
-                let mut kiosk = KioskActor::new(k.clone(), clock, hall.clone());
+                let mut kiosk = KioskActor::new(k.clone(), clock, hall.clone()).recovered(
+                    store.clone(),
+                    &recovered.day,
+                    recovered.kiosks.get(&k.id).cloned().unwrap_or_default(),
+                );
                 if let Some(p) = config.printers.iter().find(|p| p.kiosk == k.id) {
                     if let Some(addr) = printers.get(&p.id) {
                         kiosk = kiosk.with_printer(addr.clone());

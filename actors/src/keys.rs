@@ -25,7 +25,8 @@ pub fn window_id(key: &[u8]) -> Option<&[u8]> {
     key.strip_prefix(WINDOWS)
 }
 
-/// `c/20261126/5/<command id>`: the reply to a command that took effect.
+/// `c/20261126/5/<command id>`: the reply to a command that took effect, or
+/// its refusal when the refusal is about the command itself (final answers).
 pub fn command(day: &str, window: &str, id: &str) -> Vec<u8> {
     format!("c/{day}/{window}/{id}").into_bytes()
 }
@@ -33,6 +34,16 @@ pub fn command(day: &str, window: &str, id: &str) -> Vec<u8> {
 /// `c/20261126/`: every applied command of one day.
 pub fn commands_of_day(day: &str) -> Vec<u8> {
     format!("c/{day}/").into_bytes()
+}
+
+/// `k/20261126/K01`: a kiosk's count of one day's tickets.
+pub fn kiosk(day: &str, kiosk: &str) -> Vec<u8> {
+    format!("k/{day}/{kiosk}").into_bytes()
+}
+
+/// `k/20261126/`: every kiosk record of one day.
+pub fn kiosks_of_day(day: &str) -> Vec<u8> {
+    format!("k/{day}/").into_bytes()
 }
 
 /// `i/20261126/<key>`: the ticket an HTTP Idempotency-Key produced.

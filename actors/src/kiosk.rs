@@ -1,6 +1,8 @@
 //! The kiosk actor (取号机): one per ticket kiosk. Tickets taken at a kiosk
 //! pass through it to the hall, so that it knows what it issued today and
 //! whether its device is online; printers and card readers attach here.
+//! Its count of the day's tickets is committed (`keys::kiosk`) with each
+//! ticket it counts, so it survives a restart.
 
 use actix::prelude::*;
 use serde::Serialize;
@@ -8,8 +10,11 @@ use serde::Serialize;
 use crate::clock::HallClock;
 use crate::config::KioskConfig;
 use crate::hall::{HallActor, IssueError, IssueTicket};
+use crate::keys;
 use crate::printer::{PrintStatus, PrintTicket, PrinterActor};
 use crate::queue::Issued;
+use crate::records::KioskRecord;
+use crate::store::{Commit, Store};
 use crate::views::TicketView;
 
 pub struct KioskActor {
@@ -21,6 +26,8 @@ pub struct KioskActor {
     last_ticket: Option<String>,
     online: Option<bool>,
     printer: Option<Addr<PrinterActor>>,
+    /// Where the count is kept; None in tests that need no storage.
+    store: Option<Store>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -45,6 +52,45 @@ impl KioskActor {
             last_ticket: None,
             online: None,
             printer: None,
+            store: None,
+        }
+    }
+
+    /// Keeps the count in `store`, starting from `record`, what storage
+    /// recovered for hall day `day` (an older day's record counts nothing).
+    pub fn recovered(mut self, store: Store, day: &str, record: KioskRecord) -> Self {
+        if day == self.day {
+            self.issued_today = record.issued_today;
+            self.last_ticket = record.last_ticket;
+        }
+        self.store = Some(store);
+        self
+    }
+
+    /// Commits the count. The ticket itself is durable already; a count
+    /// that cannot be committed (writer busy) is logged and kept in memory.
+    fn keep_count(&self) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let mut commit = Commit::default();
+        commit.put_json(
+            keys::kiosk(&self.day, &self.cfg.id),
+            &KioskRecord {
+                issued_today: self.issued_today,
+                last_ticket: self.last_ticket.clone(),
+            },
+        );
+        let kiosk = self.cfg.id.clone();
+        match store.enqueue(commit) {
+            Ok(durable) => {
+                actix::spawn(async move {
+                    if let Err(e) = durable.await {
+                        tracing::warn!(kiosk = %kiosk, error = %e, "kiosk count not committed");
+                    }
+                });
+            }
+            Err(e) => tracing::warn!(kiosk = %kiosk, error = %e, "kiosk count not committed"),
         }
     }
 
@@ -87,6 +133,7 @@ impl Handler<TakeTicket> for KioskActor {
                 act.roll_day();
                 act.issued_today += 1;
                 act.last_ticket = Some(issued.ticket.number.clone());
+                act.keep_count();
                 metrics::counter!("tingwu_kiosk_tickets_total", "kiosk" => act.cfg.id.clone())
                     .increment(1);
             }

@@ -469,6 +469,8 @@ notices = ["过号请重新取号"]
                 issued_at: chrono::Utc::now(),
                 people_ahead: 0,
                 estimated_wait_s: 0,
+                wait_unknown: false,
+                rejoin_until: None,
                 expected_call_at: None,
                 window: None,
                 waiting_in: None,

@@ -6,8 +6,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use tingwu_actors::core::numbering::rejoin_until;
 use tingwu_actors::core::ticket::{parse_ticket_id, Channel, Priority, Ticket, TicketStatus};
-use tingwu_actors::queue::Position;
+use tingwu_actors::queue::{Position, WaitKnown};
 use tingwu_actors::views::TicketView;
 
 use crate::app::tickets::{Fallback, PrintAnswer, TicketOrder};
@@ -179,6 +180,19 @@ pub async fn get_ticket(
     view.people_ahead = 0;
     view.estimated_wait_s = 0;
     view.expected_call_at = None;
+    view.rejoin_until = None;
+    if view.status == TicketStatus::NoShow {
+        // The skip was acknowledged, so it is durable: the stored ticket
+        // says when; the page offers rejoin until the hall's limit.
+        let now = s.dir.clock.now();
+        let stored = read_stored(&s, &id).await?;
+        view.rejoin_until = rejoin_until(
+            &stored,
+            s.dir.config.calling.rejoin_within_s,
+            &s.dir.clock.day(now),
+            now,
+        );
+    }
     if view.status == TicketStatus::Waiting {
         // A transferred ticket waits in another queue's line.
         let line = entry
@@ -194,11 +208,16 @@ pub async fn get_ticket(
                 .await
             {
                 view.people_ahead = ahead;
-                view.estimated_wait_s = wait;
-                view.expected_call_at = Some(
-                    chrono::Utc::now()
-                        + chrono::Duration::seconds(i64::try_from(wait).unwrap_or(0)),
-                );
+                // With no window open to call it, the wait is unknown: the
+                // page says so instead of promising minutes (issue 8, item 16).
+                view.wait_unknown = !addr.send(WaitKnown).await.unwrap_or(false);
+                if !view.wait_unknown {
+                    view.estimated_wait_s = wait;
+                    view.expected_call_at = Some(
+                        chrono::Utc::now()
+                            + chrono::Duration::seconds(i64::try_from(wait).unwrap_or(0)),
+                    );
+                }
             }
         }
     }

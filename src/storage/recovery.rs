@@ -4,7 +4,7 @@ use tingwu_actors::clock::HallClock;
 use tingwu_actors::core::strategy::Strategy;
 use tingwu_actors::core::ticket::parse_ticket_id;
 use tingwu_actors::keys;
-use tingwu_actors::records::{Recovered, WindowRecord};
+use tingwu_actors::records::{KioskRecord, Recovered, WindowRecord};
 use tracing::{info, warn};
 
 use super::reads::{ReadError, StoreReader};
@@ -88,6 +88,20 @@ pub fn recover(reader: &StoreReader, clock: &HallClock) -> Result<Recovered, Rea
             utf8(k.strip_prefix(prefix.as_slice()).unwrap_or_default()),
             utf8(&v),
         );
+    }
+    let prefix = keys::kiosks_of_day(&day);
+    for kv in reader.raw_prefix(&prefix) {
+        let (k, v) = kv?;
+        let id = utf8(k.strip_prefix(prefix.as_slice()).unwrap_or_default());
+        match serde_json::from_slice::<KioskRecord>(&v) {
+            Ok(r) => {
+                out.kiosks.insert(id, r);
+            }
+            Err(e) => {
+                skipped += 1;
+                warn!(kiosk = %id, error = %e, "unreadable kiosk record skipped");
+            }
+        }
     }
     let (recent, last_seq) = reader.newest_events(RECENT_EVENTS)?;
     out.recent_events = recent;

@@ -161,6 +161,42 @@ pub fn predicted_wait_s<'a>(
     }
 }
 
+/// Until when a skipped ticket (过号, `no_show`) may rejoin its queue, as
+/// the phone page offers it (issue 8, item 16): the time it was skipped plus
+/// the hall's `calling.rejoin_within_s`, for a no-show of `today` (hall
+/// day, `20261130`) skipped no longer ago than that at `now`. None: it may
+/// not (another status, another day, the limit passed, or the hall allows
+/// no rejoin: `rejoin_within_s` 0). The same limit as the rejoin itself
+/// (`hall::Rejoin`).
+pub fn rejoin_until(
+    t: &Ticket,
+    rejoin_within_s: u32,
+    today: &str,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    if t.status != TicketStatus::NoShow || t.day != today || rejoin_within_s == 0 {
+        return None;
+    }
+    let until = t.finished_at? + chrono::Duration::seconds(i64::from(rejoin_within_s));
+    (now <= until).then_some(until)
+}
+
+/// Whether a waiting ticket's wait can be told at all (issue 8, item 16):
+/// only while some window of the queue is open to call it — enabled, staffed
+/// and not paused (idle, calling or serving). With none, the predicted wait
+/// is a guess from the configuration, and the phone page must say the wait
+/// is unknown rather than promise minutes.
+pub fn wait_known<'a>(staffed: impl IntoIterator<Item = &'a WindowView>) -> bool {
+    staffed.into_iter().any(|w| {
+        w.enabled
+            && w.staff.is_some()
+            && matches!(
+                w.state,
+                WindowState::Idle | WindowState::Called | WindowState::Serving
+            )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +261,66 @@ mod tests {
             predicted_wait_s(4, &none, now, 300.0, 2),
             estimated_wait_s(4, 2, 300.0)
         );
+    }
+
+    /// Issue 8, item 16: a skipped ticket is offered rejoin within the
+    /// hall's limit, and only then.
+    #[test]
+    fn a_no_show_may_rejoin_within_the_limit_only() {
+        let now = Utc::now();
+        let mut t = new_ticket("20261130", "A", "A", 1, 1, now, req());
+        assert_eq!(rejoin_until(&t, 1800, "20261130", now), None, "waiting");
+        t.status = TicketStatus::NoShow;
+        t.finished_at = Some(now);
+        let until = now + chrono::Duration::seconds(1800);
+        assert_eq!(rejoin_until(&t, 1800, "20261130", now), Some(until));
+        assert_eq!(rejoin_until(&t, 1800, "20261130", until), Some(until));
+        let late = until + chrono::Duration::seconds(1);
+        assert_eq!(rejoin_until(&t, 1800, "20261130", late), None, "too late");
+        assert_eq!(rejoin_until(&t, 1800, "20261201", now), None, "another day");
+        assert_eq!(rejoin_until(&t, 0, "20261130", now), None, "not allowed");
+    }
+
+    /// Issue 8, item 16 (kind: the page says when it does not know): the
+    /// wait is known only while a window of the queue is open to call.
+    #[test]
+    fn the_wait_is_known_only_while_a_window_can_call() {
+        let w = |state, enabled, staffed: bool| WindowView {
+            id: "1".into(),
+            number: 1,
+            name: "1号窗口".into(),
+            name_en: "Window 1".into(),
+            area: "north".into(),
+            state,
+            state_zh: String::new(),
+            enabled,
+            staff: staffed.then(|| crate::views::StaffView {
+                id: "S01".into(),
+                name: "工作人员".into(),
+            }),
+            ticket: None,
+            queues: Vec::new(),
+            pause_message: None,
+            pause_reason: None,
+            version: 1,
+            silent: false,
+            parked: Vec::new(),
+            busy_since: None,
+        };
+        let none: [WindowView; 0] = [];
+        assert!(!wait_known(&none), "no window at all");
+        assert!(!wait_known(&[w(WindowState::LoggedOut, true, false)]));
+        assert!(!wait_known(&[w(WindowState::Paused, true, true)]));
+        assert!(
+            !wait_known(&[w(WindowState::Idle, false, true)]),
+            "disabled"
+        );
+        for s in [WindowState::Idle, WindowState::Called, WindowState::Serving] {
+            assert!(wait_known(&[
+                w(WindowState::Paused, true, true),
+                w(s, true, true)
+            ]));
+        }
     }
 
     proptest! {

@@ -653,6 +653,8 @@ notices = ["过号请重新取号"]
             issued_at: at,
             people_ahead: 4,
             estimated_wait_s: 600,
+            wait_unknown: false,
+            rejoin_until: None,
             expected_call_at: Some(at),
             window: None,
             waiting_in: None,

@@ -37,6 +37,17 @@ impl WindowRecord {
     }
 }
 
+/// A kiosk's count of the day's tickets (`k/{day}/{kiosk}`), kept so that
+/// it survives a restart (issue 8, item 17).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KioskRecord {
+    /// Tickets issued at this kiosk on the record's hall day (replays of the
+    /// same request not counted).
+    pub issued_today: u64,
+    /// The number of the newest of them (`A012`).
+    pub last_ticket: Option<String>,
+}
+
 /// Everything start-up reads back from storage.
 #[derive(Debug, Default)]
 pub struct Recovered {
@@ -57,4 +68,6 @@ pub struct Recovered {
     pub strategies: HashMap<String, crate::strategy::Strategy>,
     /// Bookings (预约) of today and the days ahead.
     pub bookings: Vec<crate::booking::Booking>,
+    /// Today's kiosk records, by kiosk id.
+    pub kiosks: HashMap<String, KioskRecord>,
 }

@@ -49,6 +49,30 @@ pub fn frame(e: &CommittedEvent) -> Arc<str> {
     .into()
 }
 
+/// A window's view as `scope` may show it: the dashboard (supervisors)
+/// gets it whole; public screens get it without the worker's private pause
+/// reason (issue 8, item 17).
+fn shown_window(scope: &ScreenScope, w: WindowView) -> WindowView {
+    if scope.is_dashboard() {
+        w
+    } else {
+        w.public()
+    }
+}
+
+/// The frame of `e` as `scope` may show it (see [`shown_window`]).
+fn shown_frame(scope: &ScreenScope, e: &CommittedEvent) -> Arc<str> {
+    match &e.body {
+        EventBody::Window(w) if !scope.is_dashboard() && w.pause_reason.is_some() => {
+            frame(&CommittedEvent {
+                body: EventBody::Window(w.clone().public()),
+                ..e.clone()
+            })
+        }
+        _ => frame(e),
+    }
+}
+
 /// The frames a screen keeps for resuming, oldest first, at most
 /// `capacity`. The rule: every shown event with a sequence number above
 /// `resumable_from` is in it, so a resume from any `since` at or above that
@@ -160,7 +184,7 @@ impl ScreenFeed {
             windows: windows
                 .into_iter()
                 .filter(|w| scope.shows_window(&w.id))
-                .map(|w| (w.id.clone(), w))
+                .map(|w| (w.id.clone(), shown_window(&scope, w)))
                 .collect(),
             queues: queues
                 .into_iter()
@@ -186,7 +210,7 @@ impl ScreenFeed {
                         feed.push_call(c.clone());
                     }
                 }
-                feed.backlog.push(e.seq, frame(e));
+                feed.backlog.push(e.seq, shown_frame(&feed.scope, e));
             }
         }
         feed
@@ -221,7 +245,8 @@ impl ScreenFeed {
         match &e.body {
             EventBody::Call(c) => self.push_call(c.clone()),
             EventBody::Window(w) => {
-                self.windows.insert(w.id.clone(), w.clone());
+                let shown = shown_window(&self.scope, w.clone());
+                self.windows.insert(w.id.clone(), shown);
             }
             EventBody::Queue(q) => {
                 // Queue views carry a version: an older one never replaces
@@ -243,7 +268,7 @@ impl ScreenFeed {
             }
             EventBody::Ticket(_) | EventBody::Audit(_) => {}
         }
-        let frame = frame(e);
+        let frame = shown_frame(&self.scope, e);
         self.backlog.push(e.seq, frame.clone());
         Some(frame)
     }
@@ -349,7 +374,8 @@ impl ScreenFeed {
         }
         for w in windows {
             if self.scope.shows_window(&w.id) {
-                self.windows.insert(w.id.clone(), w);
+                let shown = shown_window(&self.scope, w);
+                self.windows.insert(shown.id.clone(), shown);
             }
         }
         for q in queues {
@@ -410,6 +436,7 @@ mod tests {
             }),
             queues: Vec::new(),
             pause_message: None,
+            pause_reason: None,
             version: 1,
             silent: false,
             parked: Vec::new(),
@@ -495,6 +522,29 @@ mod tests {
             snap.payload.get("alarms").is_none(),
             "alarms are for the dashboard"
         );
+    }
+
+    /// Issue 8, item 17 (kind: a view shows only what its audience may
+    /// see): a worker's pause reason reaches the dashboard, never a public
+    /// screen's frames or snapshot.
+    #[test]
+    fn the_private_pause_reason_reaches_only_the_dashboard() {
+        let mut paused = window("1", 1, None);
+        paused.state = WindowState::Paused;
+        paused.pause_message = Some("暂停服务 / Paused".into());
+        paused.pause_reason = Some("private".into());
+        let e = event(1, EventBody::Window(paused));
+        for (scope, shown) in [(screen("hall"), false), (dashboard(), true)] {
+            let mut f = feed(scope, 0, &[]);
+            let got = parse(&f.apply(&e).unwrap());
+            assert_eq!(got.payload["pause_message"], "暂停服务 / Paused");
+            assert_eq!(got.payload.get("pause_reason").is_some(), shown);
+            let snap = f.snapshot(Utc::now());
+            assert_eq!(snap.contains("private"), shown, "{snap}");
+            let resumed = feed(f.scope().clone(), 1, std::slice::from_ref(&e));
+            let first = resumed.first(Some(0), Utc::now());
+            assert_eq!(first.frames.iter().any(|f| f.contains("private")), shown);
+        }
     }
 
     #[test]

@@ -21,6 +21,17 @@ pub struct TicketView {
     pub issued_at: DateTime<Utc>,
     pub people_ahead: u64,
     pub estimated_wait_s: u64,
+    /// True when no window of the ticket's queue is open to call it
+    /// (`numbering::wait_known`): the wait is then unknown, and
+    /// `estimated_wait_s`/`expected_call_at` say nothing (0 and null).
+    /// Left out of the JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wait_unknown: bool,
+    /// For a skipped ticket (`no_show`): until when it may rejoin its queue
+    /// (`POST /api/v1/tickets/{id}/rejoin`), by `numbering::rejoin_until`;
+    /// left out when it may not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejoin_until: Option<DateTime<Utc>>,
     /// Predicted call time of a waiting ticket (虚拟叫号: 预计叫号时间).
     #[serde(default)]
     pub expected_call_at: Option<DateTime<Utc>>,
@@ -47,6 +58,8 @@ impl TicketView {
             issued_at: t.issued_at,
             people_ahead,
             estimated_wait_s,
+            wait_unknown: false,
+            rejoin_until: None,
             expected_call_at: (t.status == TicketStatus::Waiting).then(|| {
                 Utc::now() + chrono::Duration::seconds(i64::try_from(estimated_wait_s).unwrap_or(0))
             }),
@@ -83,8 +96,15 @@ pub struct WindowView {
     pub staff: Option<StaffView>,
     pub ticket: Option<TicketRef>,
     pub queues: Vec<WindowQueue>,
-    /// Shown on the window screen while paused or disabled.
+    /// Shown on the window screen while paused or disabled: the window's
+    /// configured public message (`pause_message`), never the worker's
+    /// reason.
     pub pause_message: Option<String>,
+    /// The worker's own reason for a pause (暂停原因), for supervisors only:
+    /// public screens receive the view without it (see
+    /// `WindowView::public`). None when not paused or no reason was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause_reason: Option<String>,
     /// See `WindowRecord::version`.
     pub version: u64,
     /// Silent calling (静默叫号): screens do not speak this window's calls.
@@ -97,6 +117,15 @@ pub struct WindowView {
     /// how long it has been busy, for the wait prediction.
     #[serde(default)]
     pub busy_since: Option<DateTime<Utc>>,
+}
+
+impl WindowView {
+    /// The view as a public screen may show it: without the private pause
+    /// reason.
+    pub fn public(mut self) -> Self {
+        self.pause_reason = None;
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

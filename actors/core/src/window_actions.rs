@@ -393,17 +393,20 @@ pub fn nothing_to_call(cmd_id: &str, named: bool) -> Reply {
 /// The window as screens and the API show it, with `record` and `ticket`
 /// (the current ones, or those a change is about to commit).
 pub fn view_of(desk: &Desk, record: &WindowRecord, ticket: Option<&Ticket>) -> WindowView {
+    // Public screens show only the configured message; the worker's own
+    // reason is private and kept for supervisors (issue 8, item 17).
     let pause_message = if !record.enabled {
         Some("窗口停用 / Window closed".to_string())
     } else if record.state == WindowState::Paused {
-        Some(match &record.pause_reason {
-            Some(r) if !r.trim().is_empty() => {
-                format!("{} ({})", desk.cfg.pause_message, r.trim())
-            }
-            _ => desk.cfg.pause_message.clone(),
-        })
+        Some(desk.cfg.pause_message.clone())
     } else {
         None
+    };
+    let pause_reason = match &record.pause_reason {
+        Some(r) if record.state == WindowState::Paused && !r.trim().is_empty() => {
+            Some(r.trim().to_string())
+        }
+        _ => None,
     };
     WindowView {
         id: desk.cfg.id.clone(),
@@ -421,6 +424,7 @@ pub fn view_of(desk: &Desk, record: &WindowRecord, ticket: Option<&Ticket>) -> W
         }),
         queues: desk.cfg.queues.clone(),
         pause_message,
+        pause_reason,
         version: record.version,
         silent: desk.silent,
         busy_since: ticket.and_then(|t| t.started_at.or(t.called_at)),

@@ -4,6 +4,7 @@
 use actix::prelude::*;
 
 use super::QueueActor;
+use crate::core::numbering::wait_known;
 use crate::views::{QueueView, WindowView};
 
 /// The queue's counts.
@@ -33,6 +34,20 @@ impl Handler<Position> for QueueActor {
 
     fn handle(&mut self, msg: Position, _: &mut Self::Context) -> Self::Result {
         self.position(&msg.id)
+    }
+}
+
+/// Whether some window of this queue is open to call now
+/// (`core::numbering::wait_known`): without one, a ticket's wait is unknown.
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct WaitKnown;
+
+impl Handler<WaitKnown> for QueueActor {
+    type Result = bool;
+
+    fn handle(&mut self, _: WaitKnown, _: &mut Self::Context) -> Self::Result {
+        wait_known(self.staffed.values())
     }
 }
 

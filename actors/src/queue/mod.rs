@@ -9,7 +9,7 @@ mod issue;
 mod rejoin;
 mod take;
 
-pub use info::{GetQueue, Position, ServiceObserved, WindowChanged};
+pub use info::{GetQueue, Position, ServiceObserved, WaitKnown, WindowChanged};
 pub use issue::{Issue, Issued};
 pub use rejoin::{RejoinError, RejoinTicket};
 pub use take::{Enqueue, Heads, LineHeads, PutBack, TakeClass, TakeNamed, Taken};

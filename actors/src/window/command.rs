@@ -152,9 +152,9 @@ impl Handler<Command> for WindowActor {
                         }
                         Ok(None) => {
                             let reply = actions::nothing_to_call(&cmd_id, named);
-                            // A redelivery must not call a ticket that came later.
-                            act.remember(cmd_id, reply.clone());
-                            Box::pin(fut::ready(reply))
+                            // A redelivery, even after a restart, must not
+                            // call a ticket that came later.
+                            act.refuse_durably(cmd_id, reply)
                         }
                         Err(e) => {
                             Box::pin(fut::ready(Reply::error(Some(cmd_id), "unavailable", e)))

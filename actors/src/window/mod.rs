@@ -183,9 +183,17 @@ impl WindowActor {
         for e in &change.events {
             commit.event(e.clone());
         }
-        commit.event(EventBody::Window(
-            self.view_of(&change.record, change.ticket.as_ref()),
-        ));
+        // The view after the change: its record, its ticket and its parked
+        // tickets (issue 8, item 17: not the parked list from before).
+        let after = Desk {
+            parked: &change.parked,
+            ..self.desk()
+        };
+        commit.event(EventBody::Window(actions::view_of(
+            &after,
+            &change.record,
+            change.ticket.as_ref(),
+        )));
         let durable = match self.store.enqueue(commit) {
             Ok(f) => f,
             Err(e) => {
@@ -252,13 +260,39 @@ impl WindowActor {
 }
 
 impl WindowActor {
-    /// Answers a refusal and remembers it (in memory), so that a redelivery
-    /// of the same command gets the same answer instead of taking effect
-    /// later. Transient failures (`unavailable`, `busy`) are not refusals
-    /// and are not remembered.
+    /// Answers a refusal that is an answer about the command itself
+    /// (`queue_empty`, `bad_state`, `window_disabled`, `recall_limit`, ...)
+    /// and keeps it like a successful reply: in memory at once and durably
+    /// under `keys::command`, so that a redelivery of the same command, even
+    /// after a restart, gets the same answer instead of taking effect later
+    /// (issue 8, item 8: an answer, once given, is final). Transient failures
+    /// (`unavailable`, `busy`) are not refusals and never come here.
+    ///
+    /// The answer waits for the commit; if the commit fails, the refusal is
+    /// still the true answer and is given, kept in memory only (logged).
     fn refuse(&mut self, cmd_id: String, reply: Reply) -> AtomicResponse<Self, Reply> {
-        self.remember(cmd_id, reply.clone());
-        AtomicResponse::new(Box::pin(fut::ready(reply)))
+        AtomicResponse::new(self.refuse_durably(cmd_id, reply))
+    }
+
+    /// [`Self::refuse`] as a future, for handlers already inside one.
+    fn refuse_durably(&mut self, cmd_id: String, reply: Reply) -> ResponseActFuture<Self, Reply> {
+        self.remember(cmd_id.clone(), reply.clone());
+        let mut commit = Commit::default();
+        commit.put_json(keys::command(&self.day, &self.cfg.id, &cmd_id), &reply);
+        match self.store.enqueue(commit) {
+            Ok(durable) => Box::pin(durable.into_actor(self).map(move |res, act, _| {
+                if let Err(e) = res {
+                    warn!(window = %act.cfg.id, command = %cmd_id, error = %e,
+                        "refusal kept in memory only");
+                }
+                reply
+            })),
+            Err(e) => {
+                warn!(window = %self.cfg.id, command = %cmd_id, error = %e,
+                    "refusal kept in memory only");
+                Box::pin(fut::ready(reply))
+            }
+        }
     }
 }
 
