@@ -620,7 +620,7 @@ async fn login(t: &mut Terminal, topics: &Topics) -> Result<(), String> {
             &topics.cmd(&t.window),
             &topics.reply(&t.window),
             &id,
-            json!({"id": id, "action": "login", "staff": server::STAFF, "pin": server::PIN}),
+            json!({"id": id, "action": "login", "staff": server::staff(&t.window), "pin": server::PIN}),
         )
         .await?;
     match reply_error(&reply) {

@@ -18,12 +18,17 @@ pub const HALL: &str = "bench";
 pub const WINDOWS: usize = 24;
 /// The item the bench takes tickets for (queue A, served by every window).
 pub const ITEM: &str = "general";
-pub const STAFF: &str = "S01";
 pub const PIN: &str = "1111";
 pub const SCREEN: &str = "hall";
 
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The member of staff at window `window` ("1".."24"): S01..S24, all with
+/// [`PIN`] (a person is at one window at a time).
+pub fn staff(window: &str) -> String {
+    format!("S{window:0>2}")
+}
 
 pub fn terminal(window: usize) -> String {
     format!("T{window:02}")
@@ -35,7 +40,8 @@ pub fn terminal_password(window: usize) -> String {
 
 /// One area, one department, two queues (A served by every window as
 /// primary, B as secondary), two items, 24 windows with their terminals,
-/// one member of staff and a hall screen; everything open around the clock.
+/// one member of staff per window and a hall screen; everything open around
+/// the clock.
 pub fn hall_toml() -> String {
     let mut t = format!(
         r#"# Written by benches/hall_load: the hall the load generator drives.
@@ -81,17 +87,18 @@ queue = "B"
 promise_days = 3
 hours = ["00:00-24:00"]
 
-[[staff]]
-id = "{STAFF}"
-name = "张三"
-pin = "{PIN}"
-
 [[screens]]
 id = "{SCREEN}"
 kind = "hall"
 name = "综合显示屏"
 "#
     );
+    for w in 1..=WINDOWS {
+        t.push_str(&format!(
+            "\n[[staff]]\nid = \"{}\"\nname = \"工作人员{w}\"\npin = \"{PIN}\"\n",
+            staff(&w.to_string())
+        ));
+    }
     for w in 1..=WINDOWS {
         t.push_str(&format!(
             r#"
