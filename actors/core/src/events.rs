@@ -11,7 +11,10 @@
 //! ([`EVENT_VERSION`] is the one this build writes); an object without `v`
 //! is version 1, which is what halls wrote before the field existed.
 //! Version 2 added only the field: a version 1 event decodes to the same
-//! value.
+//! value. Version 3 added the ticket status `expired` (the end-of-day rule,
+//! `crate::day_end`): a version 1 or 2 event never holds it and decodes to
+//! the same value; an older reader refuses a version 3 event instead of
+//! failing on the unknown status.
 //!
 //! The rule, for whoever changes [`EventBody`] or any view it carries:
 //!
@@ -91,7 +94,7 @@ pub struct CommittedEvent {
 }
 
 /// The schema version this build writes (`v` in a stored event).
-pub const EVENT_VERSION: u32 = 2;
+pub const EVENT_VERSION: u32 = 3;
 
 /// The oldest schema version this build reads: an event stored without `v`.
 pub const FIRST_EVENT_VERSION: u32 = 1;
@@ -185,8 +188,9 @@ impl Stored {
     /// its conversion here).
     fn into_event(self) -> Result<CommittedEvent, EventDecodeError> {
         match self.v {
-            // Version 2 only added `v`: the body is the same.
-            1 | 2 => Ok(CommittedEvent {
+            // Version 2 only added `v`, version 3 a ticket status value that
+            // older bodies never hold: the body is the same.
+            1..=3 => Ok(CommittedEvent {
                 seq: self.seq,
                 ts: self.ts,
                 body: self.body,
@@ -244,7 +248,7 @@ mod tests {
             // Nothing was lost or changed: written again, it is the same
             // object with only the version in front.
             let again = String::from_utf8(e.encode().unwrap()).unwrap();
-            assert_eq!(again, old.replacen('{', "{\"v\":2,", 1), "{kind}");
+            assert_eq!(again, old.replacen('{', "{\"v\":3,", 1), "{kind}");
             // And serde's own path reads it the same.
             assert_eq!(serde_json::from_str::<CommittedEvent>(old).unwrap(), e);
         }
@@ -269,12 +273,39 @@ mod tests {
         assert_eq!(a.detail, serde_json::json!({"strategy": "fifo"}));
     }
 
+    /// A ticket event byte for byte as version 2 wrote it.
+    const VERSION_2_TICKET: &str = r#"{"v":2,"seq":47,"ts":"2026-11-26T01:02:03.456789Z","type":"ticket","payload":{"id":"20261126-A002","number":"A002","queue":"A","item":null,"status":"no_show","channel":"onsite","priority":"normal","issued_at":"2026-11-26T01:02:03.456789Z","people_ahead":0,"estimated_wait_s":0,"expected_call_at":null,"window":"3","waiting_in":null,"phone":null,"id_number":null}}"#;
+
+    #[test]
+    fn events_written_by_version_2_still_decode_unchanged() {
+        let e = CommittedEvent::decode(VERSION_2_TICKET.as_bytes()).unwrap();
+        let EventBody::Ticket(t) = &e.body else {
+            panic!("not a ticket");
+        };
+        assert_eq!(t.status, crate::ticket::TicketStatus::NoShow);
+        let again = String::from_utf8(e.encode().unwrap()).unwrap();
+        assert_eq!(again, VERSION_2_TICKET.replacen("\"v\":2", "\"v\":3", 1));
+    }
+
+    #[test]
+    fn version_3_carries_the_expired_status() {
+        let v3 = VERSION_2_TICKET
+            .replacen("\"v\":2", "\"v\":3", 1)
+            .replacen("no_show", "expired", 1);
+        let e = CommittedEvent::decode(v3.as_bytes()).unwrap();
+        let EventBody::Ticket(t) = &e.body else {
+            panic!("not a ticket");
+        };
+        assert_eq!(t.status, crate::ticket::TicketStatus::Expired);
+        assert_eq!(String::from_utf8(e.encode().unwrap()).unwrap(), v3);
+    }
+
     #[test]
     fn the_current_version_round_trips() {
         for old in VERSION_1 {
             let e = CommittedEvent::decode(old.as_bytes()).unwrap();
             let bytes = e.encode().unwrap();
-            assert!(bytes.starts_with(b"{\"v\":2,"));
+            assert!(bytes.starts_with(b"{\"v\":3,"));
             assert_eq!(CommittedEvent::decode(&bytes).unwrap(), e);
         }
     }
@@ -282,13 +313,13 @@ mod tests {
     #[test]
     fn an_unknown_version_is_refused_not_misread() {
         // A future version whose bytes happen to parse as today's event.
-        let same_shape = VERSION_1[0].replacen('{', "{\"v\":3,", 1);
+        let same_shape = VERSION_1[0].replacen('{', "{\"v\":4,", 1);
         // And one that does not parse at all.
-        let new_shape = r#"{"v":3,"seq":41,"ts":"2026-11-26T01:02:03Z","kind":"call","data":[]}"#;
+        let new_shape = r#"{"v":4,"seq":41,"ts":"2026-11-26T01:02:03Z","kind":"call","data":[]}"#;
         for bytes in [same_shape.as_str(), new_shape] {
             match CommittedEvent::decode(bytes.as_bytes()) {
-                Err(EventDecodeError::UnsupportedVersion { found: 3 }) => {}
-                other => panic!("version 3 not refused: {other:?}"),
+                Err(EventDecodeError::UnsupportedVersion { found: 4 }) => {}
+                other => panic!("version 4 not refused: {other:?}"),
             }
             assert!(serde_json::from_str::<CommittedEvent>(bytes).is_err());
         }
@@ -298,7 +329,7 @@ mod tests {
             Err(EventDecodeError::UnsupportedVersion { found: 0 })
         ));
         let err = CommittedEvent::decode(same_shape.as_bytes()).unwrap_err();
-        assert!(err.to_string().contains("version 3"), "{err}");
+        assert!(err.to_string().contains("version 4"), "{err}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod bus;
 pub mod card_reading;
 pub mod config;
 pub mod day;
+pub mod day_end;
 pub mod dispatch;
 pub mod estimate;
 pub mod events;

@@ -70,4 +70,8 @@ pub struct Recovered {
     pub bookings: Vec<crate::booking::Booking>,
     /// Today's kiosk records, by kiosk id.
     pub kiosks: HashMap<String, KioskRecord>,
+    /// Tickets of earlier hall days still `waiting` (the day ended while
+    /// the server was down, or under `carry_over`): the end-of-day rule
+    /// (`crate::day_end`) applies to them at start-up.
+    pub unfinished: Vec<Ticket>,
 }

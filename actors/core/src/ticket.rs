@@ -47,6 +47,25 @@ pub enum TicketStatus {
     NoShow,
     /// Set aside by its window (the citizen fetches a document).
     Parked,
+    /// Still waiting when its hall day ended, under the hall's `close` rule
+    /// (`calling.day_end`, see `day_end`): 已过期（当日未办理）/ expired —
+    /// not served that day. Final: it is never called.
+    Expired,
+}
+
+impl TicketStatus {
+    /// What people see (zh-CN, English), the same on every page and notice.
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            TicketStatus::Waiting => ("等候中", "waiting"),
+            TicketStatus::Called => ("已叫号", "called"),
+            TicketStatus::Serving => ("正在办理", "being served"),
+            TicketStatus::Done => ("已办结", "done"),
+            TicketStatus::NoShow => ("已过号", "missed"),
+            TicketStatus::Parked => ("暂挂", "set aside"),
+            TicketStatus::Expired => ("已过期（当日未办理）", "expired — not served that day"),
+        }
+    }
 }
 
 /// A ticket as stored. Personal data is held sealed (encrypted by the edge)

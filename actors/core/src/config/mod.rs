@@ -451,6 +451,11 @@ pub struct CallingConfig {
     /// …if back within this many seconds of being skipped.
     #[serde(default = "default_rejoin_within_s")]
     pub rejoin_within_s: u32,
+    /// What happens to tickets still waiting when the hall's day ends
+    /// (`"close"`, the default, or `"carry_over"` for 24-hour halls); the
+    /// rule is `crate::day_end`.
+    #[serde(default)]
+    pub day_end: crate::day_end::DayEnd,
 }
 
 fn default_recall_limit() -> u32 {
@@ -472,6 +477,7 @@ impl Default for CallingConfig {
             recall_limit: default_recall_limit(),
             rejoin_places: default_rejoin_places(),
             rejoin_within_s: default_rejoin_within_s(),
+            day_end: crate::day_end::DayEnd::default(),
         }
     }
 }
