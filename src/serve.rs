@@ -79,8 +79,15 @@ fn serve(
         .name("actors".into())
         .spawn(move || {
             let system = actix::System::new();
-            let dir =
-                system.block_on(async move { Directory::start(actor_config, store, recovered) });
+            let dir = system.block_on(async move {
+                let dir = Directory::start(actor_config, store, recovered);
+                // What start-up committed (tickets closed by the end-of-day
+                // rule) is durable before any request reads it.
+                if let Ok(done) = dir.store.barrier() {
+                    let _ = done.await;
+                }
+                dir
+            });
             let _ = dir_tx.send((dir, actix::System::current()));
             if let Err(e) = system.run() {
                 error!(error = %e, "actor system stopped with an error");

@@ -69,6 +69,7 @@ impl Directory {
                     .push((key.clone(), (*t).clone()));
             }
         }
+        let day_end = close_earlier_days(&config, &store, &clock, &recovered);
         let mut queues = HashMap::new();
         let mut queue_views = Vec::new();
         for q in &config.queues {
@@ -82,7 +83,8 @@ impl Directory {
                 idem_by_queue.remove(&q.id).unwrap_or_default(),
                 config.estimate.default_service_s,
                 serving,
-            );
+            )
+            .with_day_end(config.calling.day_end, &day_end.carried);
             queue_views.push(actor.view_now());
             queues.insert(q.id.clone(), actor.start());
         }
@@ -333,4 +335,64 @@ pub async fn all_queues(dir: &Directory) -> Vec<QueueView> {
         }
     }
     out
+}
+
+/// The end-of-day rule (`core::day_end`) for tickets of earlier days still
+/// waiting at start-up (the day turned while the server was down): with
+/// `close` they are committed `expired` in one commit that also moves
+/// `keys::DAY_END_DONE` to yesterday; with `carry_over` the outcome's
+/// `carried` tickets go back into their queues' lines.
+fn close_earlier_days(
+    config: &HallConfig,
+    store: &Store,
+    clock: &HallClock,
+    recovered: &Recovered,
+) -> crate::core::day_end::DayEndOutcome {
+    let now = clock.now();
+    let outcome = crate::core::day_end::end_day(
+        config.calling.day_end,
+        &recovered.day,
+        &recovered.unfinished,
+        now,
+    );
+    // Nothing left waiting (or carried over): nothing to commit; the next
+    // start-up reads the same bounded run of days again.
+    if config.calling.day_end != crate::core::day_end::DayEnd::Close || outcome.expired.is_empty() {
+        return outcome;
+    }
+    let mut commit = crate::store::Commit::default();
+    for t in &outcome.expired {
+        commit
+            .put_json(crate::keys::ticket(&t.day, &t.queue, t.seq), t)
+            .event(crate::events::EventBody::Ticket(
+                crate::views::TicketView::of(t, 0, 0),
+            ));
+    }
+    if let Some(yesterday) = crate::core::day_end::day_before(&recovered.day) {
+        commit.put(crate::keys::DAY_END_DONE.to_vec(), yesterday.into_bytes());
+    }
+    let count = outcome.expired.len();
+    match store.enqueue(commit) {
+        Ok(durable) => {
+            actix::spawn(async move {
+                match durable.await {
+                    Ok(_) => {
+                        info!(
+                            tickets = count,
+                            "tickets of earlier days closed as expired at start-up"
+                        );
+                        metrics::counter!("tingwu_tickets_expired_total", "queue" => "*")
+                            .increment(count as u64);
+                    }
+                    Err(e) => {
+                        warn!(tickets = count, error = %e, "tickets of earlier days not closed at start-up; the next start-up tries again")
+                    }
+                }
+            });
+        }
+        Err(e) => {
+            warn!(tickets = count, error = %e, "tickets of earlier days not closed at start-up; the next start-up tries again")
+        }
+    }
+    outcome
 }

@@ -108,6 +108,11 @@ pub fn evaluation(day: &str, ticket: &str) -> Vec<u8> {
 /// notices are all done), stored as a decimal number.
 pub const NOTIFY_CURSOR: &[u8] = b"n/cursor";
 
+/// `d/day_end`: the last hall day (`20261126`) up to which start-up has
+/// closed every ticket left waiting (the `close` end-of-day rule), so that
+/// start-up reads only the days after it.
+pub const DAY_END_DONE: &[u8] = b"d/day_end";
+
 #[cfg(test)]
 mod tests {
     use super::*;

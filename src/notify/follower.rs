@@ -326,7 +326,12 @@ impl Follower {
                     }
                 }
             }
-            TicketStatus::Serving | TicketStatus::Done | TicketStatus::NoShow => {
+            // Final. An expired ticket (the day's end, `core::day_end`) gets
+            // no notice: none of the notice kinds says it; the page does.
+            TicketStatus::Serving
+            | TicketStatus::Done
+            | TicketStatus::NoShow
+            | TicketStatus::Expired => {
                 self.watched.remove(&v.id);
             }
             // Out of the line for now (parked): no position to tell.

@@ -151,6 +151,32 @@ impl StoreReader {
             .collect())
     }
 
+    /// Tickets still waiting from hall days before `today` (`20261126`) that
+    /// the end-of-day rule may not have reached: the bounded run of days of
+    /// `core::day_end::days_to_check` after the last day closed
+    /// (`keys::DAY_END_DONE`), one prefix scan each.
+    pub fn unfinished_before(&self, today: &str) -> Result<Scanned<Ticket>, ReadError> {
+        let done = self
+            .db
+            .get(keys::DAY_END_DONE)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned());
+        let mut out = Scanned {
+            items: Vec::new(),
+            skipped: 0,
+        };
+        for day in tingwu_actors::core::day_end::days_to_check(today, done.as_deref()) {
+            let scanned = self.tickets_of_day(&day)?;
+            out.skipped += scanned.skipped;
+            out.items.extend(
+                scanned
+                    .items
+                    .into_iter()
+                    .filter(|t| tingwu_actors::core::day_end::unfinished(t, today)),
+            );
+        }
+        Ok(out)
+    }
+
     /// Bookings of one hall day (`20261126`).
     pub fn bookings_of_day(&self, day: &str) -> Result<Scanned<Booking>, ReadError> {
         self.scan("booking", keys::bookings_of_day(day))

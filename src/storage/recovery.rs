@@ -60,6 +60,10 @@ pub fn recover(reader: &StoreReader, clock: &HallClock) -> Result<Recovered, Rea
             out.tickets.push(t);
         }
     }
+    // Tickets of earlier days still waiting: the end-of-day rule applies.
+    let unfinished = reader.unfinished_before(&day)?;
+    skipped += unfinished.skipped;
+    out.unfinished = unfinished.items;
     let prefix = keys::commands_of_day(&day);
     for kv in reader.raw_prefix(&prefix) {
         let (k, v) = kv?;
@@ -113,6 +117,7 @@ pub fn recover(reader: &StoreReader, clock: &HallClock) -> Result<Recovered, Rea
     info!(
         day = %day,
         tickets = out.tickets.len(),
+        unfinished = out.unfinished.len(),
         bookings = out.bookings.len(),
         windows = out.windows.len(),
         last_seq = out.last_seq,

@@ -17,16 +17,18 @@ pub use take::{Enqueue, Heads, LineHeads, PutBack, TakeClass, TakeNamed, Taken};
 use std::collections::HashMap;
 
 use actix::prelude::*;
-use tracing::info;
+use tracing::{error, info};
 
 use crate::clock::HallClock;
 use crate::config::QueueConfig;
+use crate::core::day_end::{end_day, DayEnd};
 use crate::core::dispatch::Line;
 use crate::core::estimate::ServiceTime;
 use crate::core::numbering::{predicted_wait_s, Numbering};
 use crate::core::ticket::{Ticket, TicketStatus};
 use crate::events::EventBody;
-use crate::store::Store;
+use crate::keys;
+use crate::store::{Commit, Store};
 use crate::views::{QueueView, TicketView, WindowView};
 
 pub struct QueueActor {
@@ -48,7 +50,14 @@ pub struct QueueActor {
     /// The latest view of each window serving this queue, from committed
     /// events: who is staffed, idle or busy since when.
     staffed: HashMap<String, WindowView>,
+    /// The hall's rule for tickets still waiting when the day ends
+    /// (`calling.day_end`, `core::day_end`).
+    day_end: DayEnd,
 }
+
+/// How often the queue checks whether the hall's day has turned, so that
+/// the end-of-day rule runs at the turn and not at the next request.
+const DAY_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl QueueActor {
     /// Builds the queue from recovered tickets of `day` (any status).
@@ -85,7 +94,24 @@ impl QueueActor {
             windows,
             staffed: HashMap::new(),
             rejoined: std::collections::HashSet::new(),
+            day_end: DayEnd::default(),
         }
+    }
+
+    /// Sets the hall's end-of-day rule and, with `carry_over`, puts the
+    /// tickets of earlier days still waiting in this queue's line back in
+    /// it (`carried`: the rule's outcome at start-up; others are ignored).
+    pub fn with_day_end(mut self, rule: DayEnd, carried: &[Ticket]) -> Self {
+        self.day_end = rule;
+        if rule == DayEnd::CarryOver {
+            for t in carried {
+                let here = t.line_queue() == self.cfg.id;
+                if here && t.status == TicketStatus::Waiting && t.reserved_for.is_none() {
+                    self.line.push(t.clone());
+                }
+            }
+        }
+        self
     }
 
     /// The queue's counts now.
@@ -142,18 +168,59 @@ impl QueueActor {
     }
 
     /// Starts a new day when the hall's day has turned: numbers from 001,
-    /// yesterday's line dropped (those tickets stay in storage as they were).
+    /// and the hall's end-of-day rule (`core::day_end`) for the line: with
+    /// `close` every ticket still waiting is committed `expired` (record,
+    /// ticket event and the emptied queue's view, in one durable commit);
+    /// with `carry_over` the line stays as it is.
     fn roll_day(&mut self) {
-        let today = self.clock.day(self.clock.now());
+        let now = self.clock.now();
+        let today = self.clock.day(now);
         let from = self.numbering.day.clone();
         // Forward only: a clock stepped back must not restart the numbers of
         // a day that already has tickets.
-        if self.numbering.roll(&today) {
-            info!(queue = %self.cfg.id, from = %from, to = %today, waiting_dropped = self.line.len(), "new hall day");
-            self.line.clear();
-            self.idempotency.clear();
-            self.rejoined.clear();
-            self.version = self.next_version();
+        if !self.numbering.roll(&today) {
+            return;
+        }
+        let waiting: Vec<Ticket> = self.line.iter().cloned().collect();
+        let outcome = end_day(self.day_end, &today, &waiting, now);
+        info!(queue = %self.cfg.id, from = %from, to = %today, rule = ?self.day_end,
+            expired = outcome.expired.len(), carried = outcome.carried.len(), "new hall day");
+        for t in &outcome.expired {
+            self.line.take_id(&t.id);
+        }
+        self.idempotency.clear();
+        self.rejoined.clear();
+        self.version = self.next_version();
+        self.publish_gauge();
+        if outcome.expired.is_empty() {
+            return;
+        }
+        let mut commit = Commit::default();
+        for t in &outcome.expired {
+            commit
+                .put_json(keys::ticket(&t.day, &t.queue, t.seq), t)
+                .event(EventBody::Ticket(TicketView::of(t, 0, 0)));
+        }
+        commit.event(EventBody::Queue(self.view()));
+        let count = outcome.expired.len() as u64;
+        let queue = self.cfg.id.clone();
+        match self.store.enqueue(commit) {
+            Ok(durable) => {
+                actix::spawn(async move {
+                    match durable.await {
+                        Ok(_) => {
+                            metrics::counter!("tingwu_tickets_expired_total", "queue" => queue)
+                                .increment(count)
+                        }
+                        Err(e) => {
+                            error!(queue = %queue, tickets = count, error = %e, "expired tickets not committed at the day's end; start-up applies the rule again")
+                        }
+                    }
+                });
+            }
+            Err(e) => {
+                error!(queue = %queue, tickets = count, error = %e, "expired tickets not committed at the day's end; start-up applies the rule again")
+            }
         }
     }
 
@@ -176,6 +243,8 @@ impl Actor for QueueActor {
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(256);
         self.publish_gauge();
+        // The end-of-day rule runs when the day turns, not at the next request.
+        ctx.run_interval(DAY_CHECK, |act, _| act.roll_day());
         // Window changes, for the wait prediction.
         ctx.add_stream(tokio_stream::wrappers::BroadcastStream::new(
             self.store.subscribe(),
