@@ -10,7 +10,7 @@ use tingwu_actors::hall::ItemsOpen;
 use tingwu_actors::kiosk::GetKiosk;
 use tingwu_actors::views::WindowView;
 
-use super::auth::supervisor;
+use super::auth::{claim, supervisor};
 use super::error::json_body;
 use super::extract::Path;
 use super::{ApiError, AppState};
@@ -23,8 +23,17 @@ pub async fn windows_json(s: &AppState) -> Vec<WindowView> {
     all_windows(&s.dir).await
 }
 
-pub async fn list(State(s): State<AppState>) -> Json<Value> {
-    Json(json!({"windows": windows_json(&s).await}))
+/// `GET /api/v1/windows`: every window's view. Public, so a worker's
+/// private pause reason is left out unless a supervisor asks (a bearer
+/// token; an unknown or expired one is 401).
+pub async fn list(State(s): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    let supervisor = s.app.supervisor_if_any(&claim(&headers))?.is_some();
+    let windows: Vec<WindowView> = windows_json(&s)
+        .await
+        .into_iter()
+        .map(|w| if supervisor { w } else { w.public() })
+        .collect();
+    Ok(Json(json!({"windows": windows})))
 }
 
 pub async fn items(State(s): State<AppState>) -> Json<Value> {

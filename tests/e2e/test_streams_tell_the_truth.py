@@ -77,3 +77,9 @@ def test_public_screen_shows_the_public_pause_message(start_server, window_termi
     # Supervisors keep the reason.
     dash_view = last_window(dash.drain(), "1")
     assert dash_view.get("pause_reason") == PRIVATE_REASON, dash_view
+    # The public window list leaves it out too; a supervisor's request keeps it.
+    _, listed = server.get_json("/api/v1/windows")
+    assert PRIVATE_REASON not in str(listed), listed
+    _, listed = server.get_json("/api/v1/windows", headers=supervisor(server).headers)
+    first = next(w for w in listed["windows"] if w["id"] == "1")
+    assert first.get("pause_reason") == PRIVATE_REASON, first
