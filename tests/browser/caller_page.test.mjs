@@ -9,66 +9,24 @@
 // Every test records the browser's own dialogs (alert/prompt/confirm): the
 // page must never open one.
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { launch, openPage, waitInPage } from './lib/browser.mjs';
-import { Server } from './lib/server.mjs';
+import { openPage, waitInPage } from './lib/browser.mjs';
+import { browserSuite } from './lib/suite.mjs';
 
 // A valid GB 11643 number of someone born in 1949: a special-group ticket by age.
 const ELDERLY_ID = '11010519491231002X';
 
-let tmp;
-let server;
-let context;
-let failed = false;
-
-function guarded(fn) {
-  return async (t) => {
-    try {
-      await fn(t);
-    } catch (err) {
-      failed = true;
-      if (server) err.message += `\n--- tingwu stderr (last lines; full log in ${server.logPath}):\n${server.stderrTail(40)}`;
-      throw err;
-    }
-  };
-}
-
-process.on('exit', () => { if (server) server.killNow(); });
-
-before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'tingwu-browser-callerpage-'));
-  mkdirSync(join(tmp, 'data'));
-  mkdirSync(join(tmp, 'chromium-profile'));
-  server = new Server({ dataDir: join(tmp, 'data'), logPath: join(tmp, 'tingwu.stderr.log') });
-  try {
-    await server.start(10_000);
-    context = await launch(join(tmp, 'chromium-profile'));
-  } catch (err) {
-    failed = true;
-    if (server) err.message += `\n--- tingwu stderr:\n${server.stderrTail(40)}`;
-    throw err;
-  }
-}, { timeout: 15_000 });
-
-after(async () => {
-  if (context) await context.close().catch(() => {});
-  if (server) await server.stop(5_000);
-  if (tmp) {
-    if (failed || process.env.TINGWU_BROWSER_KEEP) console.log(`kept ${tmp} (screenshots, server log)`);
-    else rmSync(tmp, { recursive: true, force: true });
-  }
-}, { timeout: 8_000 });
+const suite = browserSuite('callerpage');
+const { guarded } = suite;
 
 // ---------------------------------------------------------------- helpers
 
 /** Opens the caller page of window `w` and records any browser dialog it opens (and dismisses it). */
 async function openCaller(w) {
-  const p = await openPage(context, `${server.base}/caller/${w}`);
+  const p = await openPage(suite.context, `${suite.server.base}/caller/${w}`);
   p.dialogs = [];
   p.page.on('dialog', (d) => { p.dialogs.push(`${d.type()}: ${d.message()}`); d.dismiss().catch(() => {}); });
   return p;
@@ -103,7 +61,7 @@ describe('caller page (issue 8)', () => {
   // the login, never a canned text of another situation ("session expired").
   test('item 17: a wrong PIN says the PIN is wrong, not that a session expired', { timeout: 10_000 }, guarded(async () => {
     const c = await openCaller('5');
-    const answer = await server.request('POST', '/api/v1/windows/5/session', { staff: 'S05', pin: '9999' });
+    const answer = await suite.server.request('POST', '/api/v1/windows/5/session', { staff: 'S05', pin: '9999' });
     assert.equal(answer.status, 401);
     await logIn(c.page, 'S05', '9999');
     const text = await waitInPage(c.page, 'the refused login to be shown', () => {
@@ -123,7 +81,7 @@ describe('caller page (issue 8)', () => {
     const c = await openCaller('3');
     await logIn(c.page, 'S03', '1111');
     await waitState(c.page, 'idle');
-    const ticket = await server.issue({ item: 'general', channel: 'appointment', id_number: ELDERLY_ID });
+    const ticket = await suite.server.issue({ item: 'general', channel: 'appointment', id_number: ELDERLY_ID });
     assert.equal(ticket.priority, 'special');
     assert.equal(ticket.channel, 'appointment');
     await c.page.keyboard.press('F1');
@@ -141,7 +99,7 @@ describe('caller page (issue 8)', () => {
     assert.ok(shown.priority && shown.priority.includes('特殊人群') && /special/i.test(shown.priority), shown.priority);
     assert.match(shown.wait, /已等候 \d+ 分钟/);
     assert.match(shown.wait, /waited \d+ min/i);
-    await c.page.screenshot({ path: join(tmp, 'caller-citizen.png') });
+    await c.page.screenshot({ path: join(suite.tmp, 'caller-citizen.png') });
     assert.deepEqual(c.dialogs, []);
     await leave(c.page);
     await c.page.close();
@@ -153,8 +111,8 @@ describe('caller page (issue 8)', () => {
     const c = await openCaller('4');
     await logIn(c.page, 'S04', '1111');
     await waitState(c.page, 'idle');
-    const first = await server.issue({ item: 'general' });
-    const wanted = await server.issue({ item: 'general' });
+    const first = await suite.server.issue({ item: 'general' });
+    const wanted = await suite.server.issue({ item: 'general' });
 
     // F9: call a given number, with the audited reason.
     await c.page.keyboard.press('F9');
@@ -182,7 +140,7 @@ describe('caller page (issue 8)', () => {
     await c.page.selectOption('#transfer-queue', 'B');
     await c.page.click('#transfer-dialog button[value="ok"]');
     await waitState(c.page, 'idle');
-    const moved = (await server.request('GET', `/api/v1/tickets/${encodeURIComponent(wanted.id)}`)).body;
+    const moved = (await suite.server.request('GET', `/api/v1/tickets/${encodeURIComponent(wanted.id)}`)).body;
     assert.equal(moved.waiting_in, 'B', JSON.stringify(moved));
 
     // Cancelling a dialog sends nothing.
@@ -190,11 +148,11 @@ describe('caller page (issue 8)', () => {
     await waitInPage(c.page, 'the call dialog again', () => document.getElementById('call-dialog').open);
     await c.page.keyboard.press('Escape');
     await waitInPage(c.page, 'the dialog closed', () => !document.getElementById('call-dialog').open);
-    assert.equal((await server.windows())['4'].state, 'idle');
+    assert.equal((await suite.server.windows())['4'].state, 'idle');
 
     assert.deepEqual(c.dialogs, [], 'the page opened browser dialogs');
     // the first ticket is still waiting; leave the window clean
-    assert.equal((await server.request('GET', `/api/v1/tickets/${encodeURIComponent(first.id)}`)).body.status, 'waiting');
+    assert.equal((await suite.server.request('GET', `/api/v1/tickets/${encodeURIComponent(first.id)}`)).body.status, 'waiting');
     await leave(c.page);
     await c.page.close();
   }));

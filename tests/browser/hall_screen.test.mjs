@@ -14,70 +14,32 @@
 // The screenshot of the full hall screen is kept in the test's temp dir
 // (printed at the end; kept when TINGWU_BROWSER_KEEP=1 or a test failed).
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { launch, openPage, waitConnected, waitInPage } from './lib/browser.mjs';
-import { Server } from './lib/server.mjs';
+import { openPage, waitConnected, waitInPage } from './lib/browser.mjs';
+import { browserSuite } from './lib/suite.mjs';
 
-let tmp;
-let server;
-let context;
-let failed = false;
-
-function guarded(fn) {
-  return async (t) => {
-    try {
-      await fn(t);
-    } catch (err) {
-      failed = true;
-      if (server) err.message += `\n--- tingwu stderr (last lines; full log in ${server.logPath}):\n${server.stderrTail(40)}`;
-      throw err;
+// Replaces speechSynthesis.speak with a recorder before any page script runs.
+const speechRecorder = async (s) => {
+  await s.context.addInitScript(() => {
+    var spoken = [];
+    Object.defineProperty(window, '__tingwuSpoken', { value: spoken });
+    function record(u) { spoken.push(u && u.text !== undefined ? String(u.text) : String(u)); }
+    if (window.speechSynthesis) {
+      window.speechSynthesis.speak = record;
+    } else {
+      Object.defineProperty(window, 'speechSynthesis', {
+        value: { speak: record, cancel: function () {}, getVoices: function () { return []; } },
+      });
+      if (!window.SpeechSynthesisUtterance) window.SpeechSynthesisUtterance = function (text) { this.text = text; };
     }
-  };
-}
+  });
+};
 
-process.on('exit', () => { if (server) server.killNow(); });
-
-before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'tingwu-browser-hall-'));
-  mkdirSync(join(tmp, 'data'));
-  mkdirSync(join(tmp, 'chromium-profile'));
-  server = new Server({ dataDir: join(tmp, 'data'), logPath: join(tmp, 'tingwu.stderr.log') });
-  try {
-    await server.start(10_000);
-    context = await launch(join(tmp, 'chromium-profile'));
-    await context.addInitScript(() => {
-      var spoken = [];
-      Object.defineProperty(window, '__tingwuSpoken', { value: spoken });
-      function record(u) { spoken.push(u && u.text !== undefined ? String(u.text) : String(u)); }
-      if (window.speechSynthesis) {
-        window.speechSynthesis.speak = record;
-      } else {
-        Object.defineProperty(window, 'speechSynthesis', {
-          value: { speak: record, cancel: function () {}, getVoices: function () { return []; } },
-        });
-        if (!window.SpeechSynthesisUtterance) window.SpeechSynthesisUtterance = function (text) { this.text = text; };
-      }
-    });
-  } catch (err) {
-    failed = true;
-    if (server) err.message += `\n--- tingwu stderr:\n${server.stderrTail(40)}`;
-    throw err;
-  }
-}, { timeout: 15_000 });
-
-after(async () => {
-  if (context) await context.close().catch(() => {});
-  if (server) await server.stop(5_000);
-  if (tmp) {
-    if (failed || process.env.TINGWU_BROWSER_KEEP) console.log(`kept ${tmp} (screenshots, server log)`);
-    else rmSync(tmp, { recursive: true, force: true });
-  }
-}, { timeout: 8_000 });
+const suite = browserSuite('hall', { setUp: speechRecorder });
+const { guarded } = suite;
 
 // ---------------------------------------------------------------- helpers
 
@@ -85,12 +47,12 @@ after(async () => {
 async function openWindow(number) {
   const w = String(number);
   const staff = `S${w.padStart(2, '0')}`;
-  const session = await server.request('POST', `/api/v1/windows/${w}/session`, { staff, pin: '1111' });
+  const session = await suite.server.request('POST', `/api/v1/windows/${w}/session`, { staff, pin: '1111' });
   assert.equal(session.status, 200, JSON.stringify(session.body));
   let serial = 0;
   const send = async (action, fields = {}) => {
     serial += 1;
-    const res = await fetch(`${server.base}/api/v1/windows/${w}/commands`, {
+    const res = await fetch(`${suite.server.base}/api/v1/windows/${w}/commands`, {
       method: 'POST',
       headers: { authorization: `Bearer ${session.body.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ id: `hall-${w}-${serial}-${Date.now()}`, action, ...fields }),
@@ -123,10 +85,10 @@ describe('hall screen (issue 8)', () => {
   // Issue 8 item 5, kind: every text spoken on the hall screen reaches the
   // speech engine normalised (ticket digit by digit, window as a number).
   test('item 5: the call is spoken normalised — "请 A零零一号 到 十二号窗口 办理"', { timeout: 15_000 }, guarded(async () => {
-    const hall = await openPage(context, `${server.base}/screen/hall?voice=1`);
+    const hall = await openPage(suite.context, `${suite.server.base}/screen/hall?voice=1`);
     await waitConnected(hall.page);
     const w12 = await openWindow(12);
-    const ticket = await server.issue({ item: 'general' });
+    const ticket = await suite.server.issue({ item: 'general' });
     const reply = await w12.send('call_next');
     assert.equal(reply.ticket.id, ticket.id);
     const said = `请 ${ticket.number.replace(/\d/g, (d) => '零一二三四五六七八九'[Number(d)])}号 到 十二号窗口 办理`;
@@ -147,7 +109,7 @@ describe('hall screen (issue 8)', () => {
   // Issue 8 item 15, kind: a called number leaves the hall screen only when
   // it is served (started) or skipped, however many calls came after it.
   test('item 15: ten called numbers all stay visible at 1920×1080 until started or skipped', { timeout: 25_000 }, guarded(async () => {
-    const hall = await openPage(context, `${server.base}/screen/hall`);
+    const hall = await openPage(suite.context, `${suite.server.base}/screen/hall`);
     await hall.page.setViewportSize({ width: 1920, height: 1080 });
     await waitConnected(hall.page);
 
@@ -157,7 +119,7 @@ describe('hall screen (issue 8)', () => {
     for (let n = 13; n <= 22; n++) {
       const w = await openWindow(n);
       windows.push(w);
-      await server.issue({ item: 'general' });
+      await suite.server.issue({ item: 'general' });
       const reply = await w.send('call_next');
       called.push({ window: w, number: reply.ticket.number });
     }
@@ -167,8 +129,8 @@ describe('hall screen (issue 8)', () => {
     }
     const hidden = [];
     for (const c of called) if (!(await visibleCall(hall.page, c.number))) hidden.push(c.number);
-    await hall.page.screenshot({ path: join(tmp, 'hall-1920x1080.png') });
-    console.log(`screenshot: ${join(tmp, 'hall-1920x1080.png')}`);
+    await hall.page.screenshot({ path: join(suite.tmp, 'hall-1920x1080.png') });
+    console.log(`screenshot: ${join(suite.tmp, 'hall-1920x1080.png')}`);
     assert.deepEqual(hidden, [], 'called numbers not visible on the hall screen');
 
     // The oldest is skipped, the second started: both leave; the rest stay.
@@ -189,7 +151,7 @@ describe('hall screen (issue 8)', () => {
   // Issue 8 item 15, kind: the hall screen's title names the screen, never
   // the hall or the screen's configured name.
   test('item 15: the hall screen is titled 大厅综合屏 / Hall screen', { timeout: 10_000 }, guarded(async () => {
-    const hall = await openPage(context, `${server.base}/screen/hall`);
+    const hall = await openPage(suite.context, `${suite.server.base}/screen/hall`);
     await waitConnected(hall.page);
     const title = await hall.page.evaluate(() => {
       const t = document.getElementById('title');
