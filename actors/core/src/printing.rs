@@ -408,51 +408,9 @@ mod tests {
     use std::collections::BTreeMap;
     use tingwu_protocols::escpos::{self, PrinterFault};
 
-    const HALL: &str = r#"
-[hall]
-id = "t"
-name = "测试大厅"
-[[areas]]
-id = "A"
-name = "综合区"
-[[departments]]
-id = "d"
-name = "部门"
-[[queues]]
-id = "A"
-prefix = "A"
-name = "综合"
-area = "A"
-[[items]]
-id = "general"
-name = "综合事项"
-department = "d"
-queue = "A"
-materials = ["身份证", "申请表"]
-[[windows]]
-id = "1"
-number = 1
-name = "1号窗口"
-area = "A"
-queues = [{ queue = "A" }]
-[[windows]]
-id = "2"
-number = 2
-name = "2号窗口"
-area = "A"
-queues = [{ queue = "A" }]
-[[kiosks]]
-id = "K1"
-name = "取号机"
-area = "A"
-[[printers]]
-id = "P1"
-kiosk = "K1"
-address = "127.0.0.1:9100"
-[ticket]
-hall_name = "测试大厅 便民服务"
-notices = ["过号请重新取号"]
-"#;
+    /// A hall with one kiosk and its printer P1 (shared with the other
+    /// printer tests).
+    const HALL: &str = include_str!("../testdata/printer_hall.toml");
 
     fn ok() -> PrinterStatus {
         PrinterStatus {
