@@ -11,6 +11,7 @@ pub mod admission;
 pub mod alarm;
 pub mod booking;
 pub mod bus;
+pub mod calendar;
 pub mod card_reading;
 pub mod config;
 pub mod day;
