@@ -32,6 +32,8 @@ pub struct HttpClient {
     stream: TcpStream,
     host: String,
     buf: BytesMut,
+    /// Header lines sent with every request (`Authorization: …\r\n`).
+    headers: String,
 }
 
 impl HttpClient {
@@ -44,7 +46,17 @@ impl HttpClient {
             stream,
             host: addr.to_string(),
             buf: BytesMut::with_capacity(8 * 1024),
+            headers: String::new(),
         })
+    }
+
+    /// Sends `Authorization: Basic` (RFC 7617) with every request, as a
+    /// kiosk proves itself.
+    pub fn basic_auth(mut self, user: &str, password: &str) -> Self {
+        use base64::Engine;
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        self.headers = format!("Authorization: Basic {token}\r\n");
+        self
     }
 
     /// Sends one request and reads its whole response.
@@ -54,7 +66,10 @@ impl HttpClient {
         path: &str,
         json: Option<&[u8]>,
     ) -> Result<Response, String> {
-        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{}",
+            self.host, self.headers
+        );
         match json {
             Some(body) => {
                 req.push_str("Content-Type: application/json\r\n");

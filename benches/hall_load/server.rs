@@ -19,6 +19,9 @@ pub const WINDOWS: usize = 24;
 /// The item the bench takes tickets for (queue A, served by every window).
 pub const ITEM: &str = "general";
 pub const PIN: &str = "1111";
+/// The kiosk the ticket load is taken at, and its device password.
+pub const KIOSK: &str = "K1";
+pub const KIOSK_PASSWORD: &str = "bench-kiosk-pass";
 pub const SCREEN: &str = "hall";
 
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -91,6 +94,16 @@ hours = ["00:00-24:00"]
 id = "{SCREEN}"
 kind = "hall"
 name = "综合显示屏"
+
+[[kiosks]]
+id = "{KIOSK}"
+name = "1号取号机"
+area = "A"
+
+[[devices]]
+id = "{KIOSK}"
+kind = "kiosk"
+password = "{KIOSK_PASSWORD}"
 "#
     );
     for w in 1..=WINDOWS {

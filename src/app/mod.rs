@@ -14,6 +14,9 @@
 //! - sealing and masking of personal data (`personal.rs`);
 //! - ticket priority admission, issuing, printing and rejoining
 //!   (`tickets.rs`, the priority rule itself in `tingwu_core::admission`);
+//! - who is asking: kiosk credentials and the per-source rate limit of the
+//!   citizen's channels (`sources.rs`, the rule in
+//!   `tingwu_core::ticket_source`);
 //! - window commands and their in-flight limits (`window_commands.rs`);
 //! - calling-strategy changes and their scope (`strategies.rs`, the scope
 //!   rule in `tingwu_core::strategy_scope`);
@@ -31,6 +34,7 @@ pub mod lockout;
 pub mod passwords;
 pub mod personal;
 pub mod seats;
+pub mod sources;
 pub mod strategies;
 pub mod tickets;
 pub mod window_commands;
@@ -66,6 +70,8 @@ pub struct App {
     terminal_slots: Arc<window_commands::InFlight>,
     /// In-flight commands per window from caller pages.
     caller_slots: Arc<window_commands::InFlight>,
+    /// The per-source rate limit of the citizen's channels (`sources.rs`).
+    source_limits: Arc<sources::SourceLimits>,
 }
 
 impl App {
@@ -91,9 +97,13 @@ impl App {
                 tracing::error!(user = %sup.user, "supervisor password hash is not a valid PHC string; this supervisor cannot log in");
             }
         }
+        for kiosk in tingwu_actors::core::ticket_source::kiosks_without_credentials(&dir.config) {
+            tracing::warn!(kiosk = %kiosk, "kiosk has no [[devices]] entry of kind \"kiosk\": it cannot authenticate, so it cannot take tickets over HTTP");
+        }
         Self {
             terminal_slots: Arc::new(window_commands::InFlight::new(&windows)),
             caller_slots: Arc::new(window_commands::InFlight::new(&windows)),
+            source_limits: Arc::new(sources::SourceLimits::new(&dir.config.limits)),
             dir,
             sealer,
             sessions: Arc::new(sessions),

@@ -9,6 +9,7 @@ use serde::Serialize;
 use tingwu_actors::core::admission::{self, Admission, PriorityRefused, PriorityRequest};
 use tingwu_actors::core::day::hall_day;
 use tingwu_actors::core::ticket::{Channel, Priority, Ticket};
+use tingwu_actors::core::ticket_source::{self, Requester, SourceRefused};
 use tingwu_actors::hall::{IssueError, IssueTicket, Rejoin, RejoinError};
 use tingwu_actors::kiosk::{PrintIssued, TakeTicket};
 use tingwu_actors::printer::PrintStatus;
@@ -19,6 +20,7 @@ use tingwu_protocols::id_number::IdNumber;
 use super::auth::{same_secret, AuthError, Claim};
 use super::lockout::{Attempt, Credential};
 use super::personal::PersonalError;
+use super::sources::{KioskAuthError, KioskCredentials, RateLimited, Source};
 use super::App;
 
 /// How long the hall may take to issue: shorter than the HTTP request
@@ -41,6 +43,16 @@ pub enum TicketError {
     /// `unknown_kiosk`).
     #[error("unknown kiosk {0:?} (取号机不存在)")]
     UnknownKiosk(String),
+    /// A kiosk's credentials are missing or wrong (401/403/429, see
+    /// [`KioskAuthError`]).
+    #[error(transparent)]
+    Kiosk(#[from] KioskAuthError),
+    /// What the requester may not take (`tingwu_core::ticket_source`).
+    #[error(transparent)]
+    Source(#[from] SourceRefused),
+    /// A citizen source over its rate (429 `too_many_requests`).
+    #[error(transparent)]
+    RateLimited(#[from] RateLimited),
     /// The hall refused (its code is [`IssueError::code`]).
     #[error(transparent)]
     Issue(#[from] IssueError),
@@ -54,7 +66,9 @@ pub enum TicketError {
 pub struct TicketOrder {
     pub item: Option<String>,
     pub queue: Option<String>,
-    pub channel: Channel,
+    /// The channel the request names, if any (see
+    /// `tingwu_core::ticket_source::admit` for who may name which).
+    pub channel: Option<Channel>,
     /// The priority asked for.
     pub priority: Priority,
     /// The special-group password (特殊人群密码), if given.
@@ -64,6 +78,10 @@ pub struct TicketOrder {
     pub id_number: Option<String>,
     /// The kiosk taking the ticket, if any (取号机编号).
     pub kiosk: Option<String>,
+    /// The kiosk's proof that it is one (its device password).
+    pub kiosk_credentials: Option<KioskCredentials>,
+    /// The client's address, for the per-source rate limit.
+    pub source: Source,
     /// The client's idempotency key, already checked for shape.
     pub idempotency_key: Option<String>,
     /// Who asks, for a green-channel or special-group ticket.
@@ -154,39 +172,54 @@ impl App {
             .unwrap_or(Priority::Normal)
     }
 
-    /// Issues a ticket: seals the personal data, admits the priority, and
-    /// hands it to the kiosk named (which counts it) or to the hall. A
-    /// repeated idempotency key answers the first ticket (`replayed`).
+    /// Who asks: a kiosk that proves itself, staff with a supervisor's
+    /// token, or a citizen source (held to its rate limit).
+    fn requester(&self, order: &TicketOrder) -> Result<(Requester, Option<String>), TicketError> {
+        let named = order
+            .kiosk
+            .as_deref()
+            .or(order.kiosk_credentials.as_ref().map(|c| c.kiosk.as_str()));
+        if let Some(k) = named {
+            if !self.dir.kiosks.contains_key(k) {
+                return Err(TicketError::UnknownKiosk(k.to_string()));
+            }
+        }
+        if let Some(kiosk) =
+            self.authenticate_kiosk(order.kiosk.as_deref(), order.kiosk_credentials.as_ref())?
+        {
+            return Ok((Requester::Kiosk, Some(kiosk)));
+        }
+        if self.supervisor_if_any(&order.supervisor)?.is_some() {
+            return Ok((Requester::Staff, None));
+        }
+        self.check_source(order.source)?;
+        Ok((Requester::Citizen, None))
+    }
+
+    /// Issues a ticket: establishes who asks (and so the channel), seals
+    /// the personal data, admits the priority, and hands it to the kiosk
+    /// (which counts it) or to the hall. A repeated idempotency key answers
+    /// the first ticket (`replayed`).
     pub async fn issue_ticket(&self, order: TicketOrder) -> Result<Issued, TicketError> {
+        let (requester, kiosk_id) = self.requester(&order)?;
         let (personal, id) =
             self.seal_personal(order.phone.as_deref(), order.id_number.as_deref())?;
+        let names_person = personal.phone_sealed.is_some() || id.is_some();
+        let channel = ticket_source::admit(requester, order.channel, names_person)?;
         let priority = self.admit_priority(
             order.priority,
             id.as_ref(),
             order.priority_password.as_deref(),
-            // A kiosk id the hall does not have is refused below; its
-            // guesses count as `online`, so the lockout table stays bounded.
-            order
-                .kiosk
-                .as_deref()
-                .filter(|k| self.dir.kiosks.contains_key(*k)),
+            kiosk_id.as_deref(),
             &order.supervisor,
         )?;
-        let kiosk = match &order.kiosk {
-            Some(k) => Some(
-                self.dir
-                    .kiosks
-                    .get(k)
-                    .ok_or_else(|| TicketError::UnknownKiosk(k.clone()))?,
-            ),
-            None => None,
-        };
+        let kiosk = kiosk_id.as_ref().and_then(|k| self.dir.kiosks.get(k));
         let ticket = IssueTicket {
             deadline: Some(Instant::now() + ISSUE_DEADLINE),
             appointment: None,
             item: order.item,
             queue: order.queue,
-            channel: order.channel,
+            channel,
             priority,
             personal,
             idempotency_key: order.idempotency_key,
@@ -309,6 +342,11 @@ mod tests {
         let order = |edit: fn(&mut TicketOrder)| {
             let mut o = TicketOrder {
                 queue: Some("A".into()),
+                kiosk: Some("K1".into()),
+                kiosk_credentials: Some(KioskCredentials {
+                    kiosk: "K1".into(),
+                    password: "demo-pass-K1".into(),
+                }),
                 ..TicketOrder::default()
             };
             edit(&mut o);

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use super::error::json_body;
 use super::{ApiError, AppState};
 use crate::app::auth::{Claim, SUPERVISOR_SESSION};
+use crate::app::sources::{KioskCredentials, Source};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,7 +49,10 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// What a request claims about its supervisor: nothing without an
 /// `Authorization` header, else its bearer token (if any).
 pub fn claim(headers: &HeaderMap) -> Claim {
-    if headers.contains_key(axum::http::header::AUTHORIZATION) {
+    if basic(headers).is_some() {
+        // A kiosk's credentials, not a supervisor's claim.
+        Claim::Absent
+    } else if headers.contains_key(axum::http::header::AUTHORIZATION) {
         Claim::Bearer(bearer(headers).map(str::to_string))
     } else {
         Claim::Absent
@@ -63,4 +67,62 @@ pub fn supervisor(
     query_token: Option<&str>,
 ) -> Result<String, ApiError> {
     Ok(s.app.supervisor(bearer(headers).or(query_token))?)
+}
+
+/// The payload of `Authorization: Basic …`, if the header holds one.
+fn basic(headers: &HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, rest) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("basic").then_some(rest.trim())
+}
+
+/// A kiosk's credentials from `Authorization: Basic base64(kiosk:password)`
+/// (RFC 7617): None without a Basic header; 400 `bad_credentials` when it
+/// is not base64 of UTF-8 `user:password`.
+pub fn kiosk_credentials(headers: &HeaderMap) -> Result<Option<KioskCredentials>, ApiError> {
+    use base64::Engine;
+    let Some(payload) = basic(headers) else {
+        return Ok(None);
+    };
+    let bad = || {
+        ApiError::bad_request(
+            "bad_credentials",
+            "Authorization: Basic must carry base64 of \"kiosk:password\" (认证信息格式错误)",
+        )
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(payload)
+        .map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (kiosk, password) = text.split_once(':').ok_or_else(bad)?;
+    Ok(Some(KioskCredentials {
+        kiosk: kiosk.to_string(),
+        password: password.to_string(),
+    }))
+}
+
+/// The request's source for the per-source rate limit: the peer address,
+/// or — when the peer is one of `[limits] trusted_proxies` — the last
+/// address its `X-Forwarded-For` names.
+pub fn source(s: &AppState, peer: Option<std::net::SocketAddr>, headers: &HeaderMap) -> Source {
+    let Some(peer) = peer else {
+        return Source::Unknown;
+    };
+    let trusted = &s.dir.config.limits.trusted_proxies;
+    if trusted.contains(&peer.ip()) {
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+            .next_back();
+        if let Some(addr) = forwarded {
+            return Source::Addr(addr);
+        }
+    }
+    Source::Addr(peer.ip())
 }

@@ -9,10 +9,12 @@ use axum::Json;
 use futures::StreamExt;
 use serde_json::json;
 
+use crate::app::sources::{KioskAuthError, RateLimited};
 use crate::app::{
     AuthError, PersonalError, StrategyError, TicketError, WindowAdminRefusal, WindowCommandError,
 };
 use crate::telemetry;
+use tingwu_actors::core::ticket_source::SourceRefused;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -104,6 +106,33 @@ impl From<AuthError> for ApiError {
     }
 }
 
+impl From<KioskAuthError> for ApiError {
+    fn from(e: KioskAuthError) -> Self {
+        let message = e.to_string();
+        match e {
+            KioskAuthError::Unauthorized(_) => {
+                Self::new(StatusCode::UNAUTHORIZED, "kiosk_unauthorized", message)
+            }
+            KioskAuthError::Mismatch { .. } => Self::forbidden("kiosk_mismatch", message),
+            KioskAuthError::LockedOut { left_s, .. } => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message)
+                    .retry_after(u32::try_from(left_s).unwrap_or(60))
+            }
+        }
+    }
+}
+
+impl From<RateLimited> for ApiError {
+    fn from(e: RateLimited) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            e.to_string(),
+        )
+        .retry_after(u32::try_from(e.retry_after_s.max(1)).unwrap_or(60))
+    }
+}
+
 impl From<PersonalError> for ApiError {
     fn from(e: PersonalError) -> Self {
         Self::bad_request(e.code(), e.to_string())
@@ -119,6 +148,15 @@ impl From<TicketError> for ApiError {
             TicketError::Auth(e) => e.into(),
             TicketError::Priority(e) => Self::forbidden("priority_not_allowed", e.to_string()),
             TicketError::UnknownKiosk(_) => Self::bad_request("unknown_kiosk", e.to_string()),
+            TicketError::Kiosk(e) => e.into(),
+            TicketError::Source(e) => {
+                let status = match e {
+                    SourceRefused::PersonRequired => StatusCode::BAD_REQUEST,
+                    SourceRefused::ChannelNotAllowed(_) => StatusCode::FORBIDDEN,
+                };
+                Self::new(status, e.code(), e.to_string())
+            }
+            TicketError::RateLimited(e) => e.into(),
             TicketError::ShuttingDown => Self::unavailable(e.to_string()),
             TicketError::Issue(e) => {
                 let status = match &e {

@@ -19,12 +19,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
+use axum::http::Request;
 use axum::Router;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
+use tower::ServiceExt;
 use tracing::{debug, error, warn};
 
 #[derive(Debug, Clone, Copy)]
@@ -43,6 +47,18 @@ impl Default for Limits {
             drain: Duration::from_secs(3),
         }
     }
+}
+
+/// The router for one connection, telling handlers the peer's address
+/// (`ConnectInfo<SocketAddr>`, for the per-source rate limit).
+fn with_peer(
+    app: &Router,
+    peer: std::net::SocketAddr,
+) -> tower::util::MapRequest<Router, impl FnMut(Request<Incoming>) -> Request<Incoming> + Clone> {
+    app.clone().map_request(move |mut req: Request<Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(peer));
+        req
+    })
 }
 
 /// Serves `app` on `listener` until `shutdown` turns true (or its sender
@@ -89,7 +105,10 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let conn = builder
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()))
+            .serve_connection(
+                TokioIo::new(stream),
+                TowerToHyperService::new(with_peer(&app, peer)),
+            )
             .with_upgrades();
         let mut stop = shutdown.clone();
         tokio::spawn(async move {

@@ -13,10 +13,10 @@ use tingwu_actors::views::TicketView;
 
 use crate::app::tickets::{Fallback, PrintAnswer, TicketOrder};
 
-use super::auth::claim;
+use super::auth::{claim, kiosk_credentials, source};
 use super::board::{public, Entry};
 use super::error::json_body;
-use super::extract::Path;
+use super::extract::{Path, Peer};
 use super::{ApiError, AppState};
 
 const MAX_BODY: usize = 16 * 1024;
@@ -30,8 +30,9 @@ const BOARD_WAIT: Duration = Duration::from_secs(2);
 pub struct TicketRequest {
     item: Option<String>,
     queue: Option<String>,
-    #[serde(default)]
-    channel: Channel,
+    /// Kiosks and staff may name any; a citizen's own channel gets
+    /// `online` (see `tingwu_core::ticket_source`).
+    channel: Option<Channel>,
     #[serde(default)]
     priority: Priority,
     /// Grants a special-group ticket (特殊人群密码), see `[priority]`.
@@ -47,12 +48,17 @@ pub struct TicketRequest {
 /// 201 with the ticket, 200 for a replayed key.
 pub async fn issue(
     State(s): State<AppState>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<(StatusCode, Json<IssueAnswer>), ApiError> {
     let req: TicketRequest = json_body(body, MAX_BODY).await?;
     let idempotency_key = idempotency_key(&headers)?;
-    let kiosk = req.kiosk.clone();
+    let kiosk_credentials = kiosk_credentials(&headers)?;
+    let kiosk = req
+        .kiosk
+        .clone()
+        .or_else(|| kiosk_credentials.as_ref().map(|c| c.kiosk.clone()));
     let issued = s
         .app
         .issue_ticket(TicketOrder {
@@ -64,6 +70,8 @@ pub async fn issue(
             phone: req.phone,
             id_number: req.id_number,
             kiosk: req.kiosk,
+            kiosk_credentials,
+            source: source(&s, peer, &headers),
             idempotency_key,
             supervisor: claim(&headers),
         })

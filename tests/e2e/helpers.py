@@ -16,6 +16,7 @@ MQTT terminals live in `mqtt_terminal.py`, WebSocket screens in
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import os
@@ -149,6 +150,12 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def basic(user: str, password: str) -> dict[str, str]:
+    """`Authorization: Basic` (RFC 7617), e.g. a kiosk's device credentials."""
+    raw = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {raw}"}
+
+
 def assert_error(status: int, body: Any, want_status: int, *want_codes: str) -> dict:
     """Checks a `{"error":{"code","message"}}` answer; returns the error object."""
     assert status == want_status, f"expected {want_status} {want_codes}, got {status}: {body!r}"
@@ -253,6 +260,7 @@ class Server(Process):
         self.http_port = 0
         self.mqtt_port = 0
         self.stdout_lines: list[str] = []
+        self._staff: tuple[int, str] | None = None
 
     # -- lifecycle
 
@@ -345,15 +353,43 @@ class Server(Process):
 
     def issue(self, item: str | None = None, queue_id: str | None = None,
               headers: dict[str, str] | None = None, **fields: Any) -> dict:
-        """POST /api/v1/tickets and insist on 201."""
+        """POST /api/v1/tickets and insist on 201.
+
+        Without `headers`, the request is made as a real one would be: a
+        ticket at a kiosk carries that kiosk's device credentials, and one
+        naming nobody (no phone or ID number) is taken by hall staff (a
+        supervisor's token), since only those may take anonymous tickets.
+        """
         body = dict(fields)
         if item is not None:
             body["item"] = item
         if queue_id is not None:
             body["queue"] = queue_id
+        if headers is None:
+            if "kiosk" in body:
+                headers = self.kiosk_auth(body["kiosk"])
+            elif "phone" not in body and "id_number" not in body:
+                headers = bearer(self.staff_token())
         status, ticket = self.post_json("/api/v1/tickets", body, headers)
         assert status == 201, f"issuing {body} failed: {status} {ticket!r}"
         return ticket
+
+    def hall_config(self) -> dict:
+        return load_hall(self.config if self.config is not None else DEMO_HALL)
+
+    def kiosk_auth(self, kiosk: str) -> dict[str, str]:
+        """`Authorization: Basic` with the kiosk's device password from the config."""
+        device = next((d for d in self.hall_config().get("devices", [])
+                       if d["id"] == kiosk and d["kind"] == "kiosk"), None)
+        assert device is not None, f"the hall has no kiosk device {kiosk!r}"
+        return basic(kiosk, device["password"])
+
+    def staff_token(self) -> str:
+        """A supervisor's token for this run of the server (hall staff)."""
+        if self._staff is None or self._staff[0] != self.http_port:
+            password = "demo-admin" if self.config in (None, DEMO_HALL) else "secret"
+            self._staff = (self.http_port, self.login("admin", password))
+        return self._staff[1]
 
     def ticket(self, ticket_id: str) -> dict:
         status, body = self.get_json(f"/api/v1/tickets/{ticket_id}")

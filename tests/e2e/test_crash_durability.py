@@ -26,13 +26,15 @@ ITEMS = ("general", "police", "tax")
 VERIFIERS = 8
 
 
-def hammer(port: int, seed: int, acked: list[dict], unexpected: list, lock: threading.Lock) -> None:
-    """Takes tickets until the server goes away; records every 201."""
+def hammer(port: int, seed: int, acked: list[dict], unexpected: list, lock: threading.Lock,
+           headers: dict[str, str]) -> None:
+    """Takes tickets (as the hall's kiosk) until the server goes away; records every 201."""
     rng = random.Random(seed)
     with HttpClient(port, timeout=10) as client:
         for _ in range(MAX_REQUESTS_PER_CLIENT):
             try:
-                status, body = client.request("POST", "/api/v1/tickets", {"item": rng.choice(ITEMS)})
+                status, body = client.request("POST", "/api/v1/tickets", {"item": rng.choice(ITEMS)},
+                                              headers)
             except (OSError, http.client.HTTPException):
                 return  # killed
             with lock:
@@ -86,7 +88,8 @@ def test_acknowledged_tickets_survive_kill_9(start_server, tmp_path, capsys):
         unexpected: list = []
         lock = threading.Lock()
         threads = [threading.Thread(target=hammer, args=(server.http_port, rng.random(), acked,
-                                                         unexpected, lock), daemon=True)
+                                                         unexpected, lock, server.kiosk_auth("K01")),
+                                   daemon=True)
                    for _ in range(CLIENTS)]
         for t in threads:
             t.start()

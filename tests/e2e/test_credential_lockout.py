@@ -96,9 +96,11 @@ def test_priority_password_guessing_is_locked_out(start_server, small_hall_confi
     hall = start_server(small_hall_config)
     order = {"item": "general", "priority": "special", "kiosk": "K01"}
     for i in range(MAX_FAILURES):
-        status, body = hall.post_json("/api/v1/tickets", {**order, "priority_password": guess(i)})
+        status, body = hall.post_json("/api/v1/tickets", {**order, "priority_password": guess(i)},
+                                      hall.kiosk_auth("K01"))
         assert status == 403 and body["error"]["code"] == "priority_not_allowed", (status, body)
-    status, body = hall.post_json("/api/v1/tickets", {**order, "priority_password": "green-7"})
+    status, body = hall.post_json("/api/v1/tickets", {**order, "priority_password": "green-7"},
+                                  hall.kiosk_auth("K01"))
     assert status == 429 and body["error"]["code"] == "too_many_attempts", (status, body)
     assert hall.metrics().value("tingwu_auth_refusals_total", credential="priority_password",
                                 reason="locked_out") == 1

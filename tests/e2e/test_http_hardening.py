@@ -37,7 +37,9 @@ def hall_today() -> date:
 
 
 def test_green_channel_needs_a_supervisor(small_hall: Server, supervisor):
-    status, body = small_hall.post_json(TICKETS, {"item": "general", "priority": "green"})
+    # At a kiosk (it proves itself), not as a supervisor.
+    status, body = small_hall.post_json(TICKETS, {"item": "general", "priority": "green",
+                                                  "kiosk": "K01"}, small_hall.kiosk_auth("K01"))
     err = assert_error(status, body, 403, "priority_not_allowed")
     assert "绿色通道" in err["message"] and "supervisor" in err["message"], err
 
@@ -59,7 +61,8 @@ def test_special_group_by_age_or_supervisor_with_default_rules(small_hall: Serve
     for refused in ({}, {"id_number": seventy_tomorrow}, {"priority_password": ""},
                     {"priority_password": "demo-special"}):
         status, body = small_hall.post_json(
-            TICKETS, {"item": "general", "priority": "special", **refused})
+            TICKETS, {"item": "general", "priority": "special", "kiosk": "K01", **refused},
+            small_hall.kiosk_auth("K01"))
         err = assert_error(status, body, 403, "priority_not_allowed")
         assert "特殊人群" in err["message"] and "70" in err["message"], err
 
@@ -81,10 +84,12 @@ def test_special_group_password_and_age_from_config(start_server, small_hall_con
     hall = start_server(small_hall_config)
     today = hall_today()
 
-    ticket = hall.issue(item="general", priority="special", priority_password="kiosk-staff-pw")
+    ticket = hall.issue(item="general", priority="special", priority_password="kiosk-staff-pw",
+                        kiosk="K01")
     assert ticket["priority"] == "special"
     status, body = hall.post_json(TICKETS, {"item": "general", "priority": "special",
-                                            "priority_password": "kiosk-staff-p"})
+                                            "priority_password": "kiosk-staff-p", "kiosk": "K01"},
+                                  hall.kiosk_auth("K01"))
     assert_error(status, body, 403, "priority_not_allowed")
     assert "kiosk-staff" not in hall.stderr_text()
 

@@ -207,7 +207,7 @@ def test_kiosk_ticket_printed_faults_alarm_and_fallback(start_emupos, start_serv
 
     # Someone is already waiting, so people ahead is 1.
     server.issue(item="general")
-    status, t = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"})
+    status, t = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"}, server.kiosk_auth("K01"))
     assert status == 201, t
     assert t["print"] == {"printer": "P1", "status": "printed"}, t
     assert "fallback" not in t
@@ -237,7 +237,7 @@ def test_kiosk_ticket_printed_faults_alarm_and_fallback(start_emupos, start_serv
     assert warn["severity"] == "warning" and warn["source"] == "printer/P1", warn
     assert warn["message_zh"] and warn["message_en"] and warn["raised_at"], warn
     dash_shows(("printer/P1/paper_near_end", True))
-    status, t2 = server.post_json("/api/v1/tickets", {"item": "police", "kiosk": "K01"})
+    status, t2 = server.post_json("/api/v1/tickets", {"item": "police", "kiosk": "K01"}, server.kiosk_auth("K01"))
     assert status == 201 and t2["print"]["status"] == "printed", t2
     lines = wait_for("the second ticket", lambda: emulator.printed(t2["id"]))
     assert "户籍办理" in lines and "请到 1号窗口、2号窗口 办理" in lines, lines
@@ -253,7 +253,8 @@ def test_kiosk_ticket_printed_faults_alarm_and_fallback(start_emupos, start_serv
     assert "缺纸" in err["message_zh"], err
     dash_shows(("printer/P1/out_of_service", True))
     status, t3 = server.post_json("/api/v1/tickets",
-                                  {"item": "general", "kiosk": "K01", "phone": "13800138000"})
+                                  {"item": "general", "kiosk": "K01", "phone": "13800138000"},
+                                  server.kiosk_auth("K01"))
     assert status == 201, t3
     assert t3["print"] == {"printer": "P1", "status": "out_of_service"}, t3
     assert t3["fallback"] == {"qr": f"/t/{t3['id']}", "sms": False}, t3
@@ -266,7 +267,7 @@ def test_kiosk_ticket_printed_faults_alarm_and_fallback(start_emupos, start_serv
     assert printers(server, auth)["P1"]["in_service"]
     dash_shows(("printer/P1/out_of_service", False), ("printer/P1/paper_near_end", False))
     dash.close()
-    status, t4 = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"})
+    status, t4 = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"}, server.kiosk_auth("K01"))
     assert status == 201 and t4["print"]["status"] == "printed", t4
     wait_for("the fourth ticket printed", lambda: emulator.printed(t4["id"]))
     printed = [emulator.receipt_text(r["id"]) for r in emulator.receipts()]
@@ -278,7 +279,7 @@ def test_kiosk_ticket_printed_faults_alarm_and_fallback(start_emupos, start_serv
     err = wait_for("the cover-open alarm",
                    lambda: server.alarms(auth).get("printer/P1/out_of_service"))
     assert "cover" in err["message_en"], err
-    status, t5 = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"})
+    status, t5 = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"}, server.kiosk_auth("K01"))
     assert status == 201 and t5["print"]["status"] == "out_of_service" and t5["fallback"], t5
     emulator.fault("cover-open", False)
     wait_for("cover alarm cleared", lambda: server.alarms(auth) == {} or None)
@@ -296,7 +297,7 @@ def test_unreachable_printer_raises_offline_alarm(start_server, small_hall_confi
     alarm = wait_for("the offline alarm",
                      lambda: server.alarms(auth).get("printer/P1/out_of_service"))
     assert alarm["severity"] == "error" and "offline" in alarm["message_en"], alarm
-    status, t = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"})
+    status, t = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"}, server.kiosk_auth("K01"))
     assert status == 201, t
     assert t["print"]["status"] == "out_of_service" and t["fallback"]["qr"] == f"/t/{t['id']}", t
     assert server.metrics().value("tingwu_device_errors_total", device="printer", id="P1",
@@ -318,7 +319,7 @@ def test_kiosk_ticket_printed_over_a_pseudo_terminal(start_emupos, start_server,
     wait_for("printer P1 in service", lambda: printers(server, auth)["P1"]["in_service"])
     assert server.alarms(auth) == {}
     server.issue(item="general")
-    status, t = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"})
+    status, t = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"}, server.kiosk_auth("K01"))
     assert status == 201, t
     assert t["print"] == {"printer": "P1", "status": "printed"}, t
     lines = wait_for("the ticket on the emulator", lambda: emulator.printed(t["id"]))
@@ -335,13 +336,13 @@ def test_kiosk_ticket_printed_over_a_pseudo_terminal(start_emupos, start_server,
     err = wait_for("the out-of-service alarm",
                    lambda: server.alarms(auth).get("printer/P1/out_of_service"))
     assert err["severity"] == "error" and "缺纸" in err["message_zh"], err
-    status, t2 = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"})
+    status, t2 = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"}, server.kiosk_auth("K01"))
     assert status == 201 and t2["print"]["status"] == "out_of_service", t2
     assert t2["fallback"]["qr"] == f"/t/{t2['id']}", t2
     emulator.fault("paper-out", False)
     wait_for("alarm cleared", lambda: server.alarms(auth) == {} or None)
     assert printers(server, auth)["P1"]["in_service"]
-    status, t3 = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"})
+    status, t3 = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"}, server.kiosk_auth("K01"))
     assert status == 201 and t3["print"]["status"] == "printed", t3
     wait_for("the third ticket printed", lambda: emulator.printed(t3["id"]))
     assert emulator.printed(t2["id"]) is None, "printed while out of service"

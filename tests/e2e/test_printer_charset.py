@@ -43,7 +43,7 @@ def test_yen_and_bullet_print_on_a_gbk_printer(start_emupos, start_server,  # no
     auth = supervisor(server).headers
     wait_for("printer P1 in service", lambda: printers(server, auth)["P1"]["in_service"])
 
-    status, t = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"})
+    status, t = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"}, server.kiosk_auth("K01"))
     assert status == 201 and t["print"]["status"] == "printed", t
     lines = wait_for("the ticket on the emulator", lambda: receipt_bytes(emulator, t["id"]))
     assert not any(FOUR_BYTE_YEN in line for line in lines), lines
@@ -62,7 +62,7 @@ def test_gb18030_printer_keeps_the_yen_sign(start_emupos, start_server,  # noqa:
     server = start_server(hall)
     auth = supervisor(server).headers
     wait_for("printer P1 in service", lambda: printers(server, auth)["P1"]["in_service"])
-    status, t = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"})
+    status, t = server.post_json("/api/v1/tickets", {"item": "general", "kiosk": "K01"}, server.kiosk_auth("K01"))
     assert status == 201 and t["print"]["status"] == "printed", t
     lines = wait_for("the ticket on the emulator", lambda: receipt_bytes(emulator, t["id"]))
     assert NOTICE in [line.decode("gb18030", errors="replace") for line in lines], lines

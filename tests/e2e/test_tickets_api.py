@@ -7,6 +7,7 @@ import re
 from helpers import Server, assert_error, closed_hours, id_check_char, id_number_valid
 
 TICKETS = "/api/v1/tickets"
+PHONE = "13800000001"  # a citizen's own channel names the person
 VALID_ID = "11010519491231002X"
 TICKET_FIELDS = {"id", "number", "queue", "item", "status", "channel", "priority", "issued_at",
                  "people_ahead", "estimated_wait_s", "window", "phone", "id_number"}
@@ -59,9 +60,9 @@ def test_malformed_bodies_are_rejected(small_hall: Server):
 
 
 def test_unknown_item_and_queue(small_hall: Server):
-    status, body = small_hall.post_json(TICKETS, {"item": "no-such-item"})
+    status, body = small_hall.post_json(TICKETS, {"item": "no-such-item", "phone": PHONE})
     assert_error(status, body, 400, "unknown_item")
-    status, body = small_hall.post_json(TICKETS, {"queue": "Z"})
+    status, body = small_hall.post_json(TICKETS, {"queue": "Z", "phone": PHONE})
     assert_error(status, body, 400, "unknown_queue")
 
 
@@ -117,7 +118,7 @@ def test_no_open_window_when_supervisor_disables_all(small_hall: Server, supervi
         small_hall.set_enabled(window, False, token)
     assert small_hall.windows()["24"]["enabled"] is False
 
-    status, body = small_hall.post_json(TICKETS, {"item": "tax"})
+    status, body = small_hall.post_json(TICKETS, {"item": "tax", "phone": PHONE})
     assert_error(status, body, 409, "no_open_window")
     assert small_hall.issue(item="general")["queue"] == "A"  # windows 3..23 still serve A
 
@@ -131,7 +132,7 @@ def test_item_outside_hours_is_closed(start_server, small_hall_config: dict):
         "id": "night", "name": "夜间业务", "department": "admin", "queue": "C", "hours": [hours]})
     hall = start_server(small_hall_config)
 
-    status, body = hall.post_json(TICKETS, {"item": "night"})
+    status, body = hall.post_json(TICKETS, {"item": "night", "phone": PHONE})
     assert_error(status, body, 409, "item_closed")
 
     _, items = hall.get_json("/api/v1/items")
@@ -142,14 +143,15 @@ def test_item_outside_hours_is_closed(start_server, small_hall_config: dict):
 
 
 def test_idempotency_key(small_hall: Server):
-    headers = {"Idempotency-Key": "kiosk-K01-press-0001"}
+    headers = {"Idempotency-Key": "kiosk-K01-press-0001", **small_hall.kiosk_auth("K01")}
     status, first = small_hall.post_json(TICKETS, {"item": "general"}, headers)
     assert status == 201, first
     status, again = small_hall.post_json(TICKETS, {"item": "general"}, headers)
     assert status == 200, again
     assert again["id"] == first["id"] and again["number"] == first["number"]
 
-    other = small_hall.issue(item="general", headers={"Idempotency-Key": "kiosk-K01-press-0002"})
+    other = small_hall.issue(item="general", headers={"Idempotency-Key": "kiosk-K01-press-0002",
+                                                      **small_hall.kiosk_auth("K01")})
     assert other["id"] != first["id"]
     _, queues = small_hall.get_json("/api/v1/queues")
     queue_a = next(q for q in queues["queues"] if q["id"] == "A")

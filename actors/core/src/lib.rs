@@ -37,6 +37,7 @@ pub mod staff_audit;
 pub mod strategy;
 pub mod strategy_scope;
 pub mod ticket;
+pub mod ticket_source;
 pub mod views;
 pub mod window_actions;
 pub mod window_state;

@@ -128,8 +128,8 @@ export class Server {
 
   // -- HTTP
 
-  async request(method, path, body) {
-    const init = { method, headers: {}, signal: AbortSignal.timeout(5_000) };
+  async request(method, path, body, headers = {}) {
+    const init = { method, headers: { ...headers }, signal: AbortSignal.timeout(5_000) };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
       init.headers['content-type'] = 'application/json';
@@ -141,9 +141,22 @@ export class Server {
     return { status: res.status, body: json };
   }
 
-  /** POST /api/v1/tickets and insist on 201. */
+  /** A supervisor's token (hall staff) for this run of the server; the
+   * test halls' admin password is "secret". */
+  async staffToken() {
+    if (!this.staff || this.staff.base !== this.base) {
+      const { status, body } = await this.request('POST', '/api/v1/login', { user: 'admin', password: 'secret' });
+      if (status !== 200) throw new Error(`login: ${status} ${JSON.stringify(body)}`);
+      this.staff = { base: this.base, token: body.token };
+    }
+    return this.staff.token;
+  }
+
+  /** POST /api/v1/tickets as hall staff (anonymous tickets need a kiosk's
+   * or staff's credentials) and insist on 201. */
   async issue(fields) {
-    const { status, body } = await this.request('POST', '/api/v1/tickets', fields);
+    const auth = { authorization: `Bearer ${await this.staffToken()}` };
+    const { status, body } = await this.request('POST', '/api/v1/tickets', fields, auth);
     if (status !== 201) throw new Error(`issuing ${JSON.stringify(fields)} failed: ${status} ${JSON.stringify(body)}`);
     return body;
   }

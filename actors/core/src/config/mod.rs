@@ -559,6 +559,29 @@ pub struct LimitsConfig {
     /// 0: no limit.
     #[serde(default = "default_per_person")]
     pub per_person_per_item_per_day: u32,
+    /// Ticket and booking requests one source (client address) may make
+    /// per minute when it is neither an authenticated kiosk nor hall staff
+    /// — the citizen's own channels; 0: no limit. A refusal is 429
+    /// `too_many_requests` with `Retry-After`.
+    #[serde(default = "default_per_source_per_minute")]
+    pub per_source_per_minute: u32,
+    /// How many of those requests may come at once before the per-minute
+    /// rate applies (a family taking tickets together).
+    #[serde(default = "default_per_source_burst")]
+    pub per_source_burst: u32,
+    /// Addresses of reverse proxies (Caddy, nginx) in front of the server:
+    /// for a request from one of them, the source is the last address of
+    /// its `X-Forwarded-For` header. Empty: the peer address is the source.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+fn default_per_source_per_minute() -> u32 {
+    20
+}
+
+fn default_per_source_burst() -> u32 {
+    10
 }
 
 fn default_per_person() -> u32 {
@@ -569,6 +592,9 @@ impl Default for LimitsConfig {
     fn default() -> Self {
         Self {
             per_person_per_item_per_day: default_per_person(),
+            per_source_per_minute: default_per_source_per_minute(),
+            per_source_burst: default_per_source_burst(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -386,6 +386,12 @@ fn notify_and_timing(cfg: &HallConfig) -> Result<(), ConfigError> {
             "5 to 240 minutes, dividing a day evenly",
         ));
     }
+    if cfg.limits.per_source_per_minute > 0 && cfg.limits.per_source_burst == 0 {
+        return Err(invalid(
+            "limits.per_source_burst",
+            "at least 1 while limits.per_source_per_minute is set",
+        ));
+    }
     if cfg.estimate.default_service_s == 0 {
         return Err(invalid("estimate.default_service_s", "must be above zero"));
     }
