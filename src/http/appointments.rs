@@ -69,7 +69,7 @@ fn appointment_error(e: AppointmentError) -> ApiError {
         E::Issue(i) => match i.code() {
             "unknown_item" | "unknown_queue" | "bad_request" => StatusCode::BAD_REQUEST,
             "idempotency_mismatch" => StatusCode::UNPROCESSABLE_ENTITY,
-            "busy" | "unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+            "busy" | "unavailable" | "no_calendar" => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::CONFLICT,
         },
     };

@@ -55,7 +55,7 @@ def appointment_hall(start_server, config: dict, local_hour: int, slot_minutes: 
     `holidays`; returns the server and the hall's time now."""
     name, tz = zone_for_local_hour(local_hour)
     config["hall"]["timezone"] = name
-    config["calendar"] = {"holidays_dir": str(holidays)}
+    config.setdefault("calendar", {})["holidays_dir"] = str(holidays)
     config["items"].append({
         "id": ITEM, "name": "预约办理", "name_en": "By appointment",
         "department": "admin", "queue": "A",

@@ -96,7 +96,7 @@ def test_an_operator_file_changes_a_year_and_adds_one(tingwu_bin: Path, tmp_path
 
     # The hall file's [calendar] holidays_dir, relative to the hall file.
     hall = load_hall(SMALL_HALL)
-    hall["calendar"] = {"holidays_dir": "holidays"}
+    hall.setdefault("calendar", {})["holidays_dir"] = "holidays"
     hall_file = tmp_path / "hall.toml"
     hall_file.write_text(dump_toml(hall), encoding="utf-8")
     days = listing(run(tingwu_bin, "calendar", "list", "2027", "--config", str(hall_file)))
