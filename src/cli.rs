@@ -26,7 +26,13 @@ pub enum Command {
     CheckConfig {
         /// The TOML file to check.
         file: PathBuf,
+        /// Operator holiday files (`{year}.json`); overrides `[calendar] holidays_dir`.
+        #[arg(long, value_name = "DIR")]
+        holidays: Option<PathBuf>,
     },
+    /// The working-day calendar (工作日历): list a year, count working days.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     /// Read a password from standard input (one line) and print its argon2id
     /// PHC string, for a supervisor's `password` in the hall config.
     HashPassword,
@@ -43,6 +49,44 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+/// `tingwu calendar …`: the compiled-in notices plus the operator's files.
+#[derive(Subcommand)]
+pub enum CalendarCommand {
+    /// Print every date of YEAR as `YYYY-MM-DD workday|offday`.
+    List {
+        year: i32,
+        #[command(flatten)]
+        source: CalendarSource,
+    },
+    /// Print the N-th working day after DATE (`YYYY-MM-DD`; DATE itself never counts).
+    AddWorkdays {
+        date: String,
+        n: u32,
+        #[command(flatten)]
+        source: CalendarSource,
+    },
+}
+
+/// Where the calendar commands take their calendar from.
+#[derive(Args, Debug)]
+pub struct CalendarSource {
+    /// Hall configuration whose `[calendar] holidays_dir` applies; default: the demo hall.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Operator holiday files (`{year}.json`); overrides `[calendar] holidays_dir`.
+    #[arg(long, value_name = "DIR")]
+    pub holidays: Option<PathBuf>,
+}
+
+impl CalendarSource {
+    /// The hall's calendar (the demo hall's without `--config`) with the
+    /// operator's files, or why it could not be built.
+    pub fn calendar(&self) -> Result<tingwu_actors::core::calendar::Calendar, String> {
+        let cfg = load_config_with(self.config.as_deref(), self.holidays.as_deref())?;
+        Ok(cfg.calendar.days)
+    }
 }
 
 #[derive(Args, Debug)]
@@ -63,10 +107,31 @@ pub struct ServeArgs {
     /// e.g. mqtt://tingwu:secret@127.0.0.1:1883 (it must enforce the device ACLs).
     #[arg(long)]
     pub mqtt_broker: Option<String>,
+    /// Operator holiday files (`{year}.json`, each adding or replacing its
+    /// year); overrides `[calendar] holidays_dir`.
+    #[arg(long, value_name = "DIR")]
+    pub holidays: Option<PathBuf>,
 }
 
-/// Reads and validates a hall configuration file.
+/// Reads and validates a hall configuration file, with the operator
+/// holiday files of its `[calendar] holidays_dir`.
 pub fn load_config(path: Option<&Path>) -> Result<HallConfig, String> {
+    load_config_with(path, None)
+}
+
+/// [`load_config`], the holiday files of `holidays` (`--holidays DIR`)
+/// replacing the hall file's `holidays_dir`. A bad holiday file is an
+/// error naming the file and the problem.
+pub fn load_config_with(
+    path: Option<&Path>,
+    holidays: Option<&Path>,
+) -> Result<HallConfig, String> {
+    let mut cfg = read_config(path)?;
+    crate::holidays::apply(&mut cfg, path, holidays)?;
+    Ok(cfg)
+}
+
+fn read_config(path: Option<&Path>) -> Result<HallConfig, String> {
     match path {
         None => HallConfig::demo().map_err(|e| format!("built-in demo hall: {e}")),
         Some(p) => {
@@ -77,18 +142,33 @@ pub fn load_config(path: Option<&Path>) -> Result<HallConfig, String> {
     }
 }
 
-pub fn check_config(file: &Path) -> ExitCode {
-    match load_config(Some(file)) {
+pub fn check_config(file: &Path, holidays: Option<&Path>) -> ExitCode {
+    match load_config_with(Some(file), holidays) {
         Ok(cfg) => {
+            let today = tingwu_actors::core::calendar::local_date(chrono::Utc::now(), cfg.tz());
+            match cfg.calendar.check_years(today) {
+                Ok(warnings) => {
+                    for w in warnings {
+                        eprintln!("warning: {w}");
+                    }
+                }
+                Err(e) => {
+                    eprintln!("error: calendar: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            let years: Vec<String> = cfg.calendar.days.years().map(|y| y.to_string()).collect();
             println!(
-                "ok: hall {:?} ({}): {} areas, {} queues, {} items, {} windows, {} screens",
+                "ok: hall {:?} ({}): {} areas, {} queues, {} items, {} windows, {} screens; \
+                 holiday calendar {}",
                 cfg.hall.id,
                 cfg.hall.name,
                 cfg.areas.len(),
                 cfg.queues.len(),
                 cfg.items.len(),
                 cfg.windows.len(),
-                cfg.screens.len()
+                cfg.screens.len(),
+                years.join(", ")
             );
             // Ticket text a printer cannot print (issue 8, item 4): a
             // warning, the ticket prints with a stand-in.

@@ -4,6 +4,7 @@ mod app;
 mod backoff;
 mod cli;
 mod devices;
+mod holidays;
 mod http;
 mod mqtt;
 mod notify;
@@ -20,7 +21,15 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match cli.command {
         cli::Command::Serve(args) => serve::run(args),
-        cli::Command::CheckConfig { file } => cli::check_config(&file),
+        cli::Command::CheckConfig { file, holidays } => {
+            cli::check_config(&file, holidays.as_deref())
+        }
+        cli::Command::Calendar(cli::CalendarCommand::List { year, source }) => {
+            holidays::list(year, source.calendar())
+        }
+        cli::Command::Calendar(cli::CalendarCommand::AddWorkdays { date, n, source }) => {
+            holidays::add_workdays(&date, n, source.calendar())
+        }
         cli::Command::HashPassword => cli::hash_password(),
         cli::Command::Simulate {
             config,

@@ -22,7 +22,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tracing::{error, info};
 
 use crate::app::App;
-use crate::cli::{load_config, ServeArgs};
+use crate::cli::{load_config_with, ServeArgs};
 use crate::http::{self, AppState, TicketBoard, WsLimits};
 use crate::mqtt::edge::BrokerTarget;
 use crate::mqtt::{broker, edge, gate};
@@ -35,14 +35,33 @@ pub fn run(args: ServeArgs) -> ExitCode {
         Ok(m) => m,
         Err(e) => return fail(&e.to_string()),
     };
-    let config = match load_config(args.config.as_deref()) {
+    let config = match load_config_with(args.config.as_deref(), args.holidays.as_deref()) {
         Ok(c) => Arc::new(c),
         Err(e) => return fail(&format!("configuration: {e}")),
     };
+    if let Err(e) = check_calendar(&config) {
+        return fail(&format!("calendar: {e}"));
+    }
     match serve(args, config, metrics) {
         Ok(code) => code,
         Err(e) => fail(&e),
     }
+}
+
+/// A hall that serves on working days needs this year's holiday notice;
+/// from 1 December a missing next year is a warning in the log.
+fn check_calendar(config: &HallConfig) -> Result<(), String> {
+    let today = tingwu_actors::core::calendar::local_date(chrono::Utc::now(), config.tz());
+    let warnings = config
+        .calendar
+        .check_years(today)
+        .map_err(|e| e.to_string())?;
+    for w in warnings {
+        tracing::warn!(warning = %w, "holiday calendar");
+    }
+    let years: Vec<i32> = config.calendar.days.years().collect();
+    info!(years = ?years, open_on = ?config.calendar.open_on, "holiday calendar");
+    Ok(())
 }
 
 fn fail(message: &str) -> ExitCode {

@@ -1,6 +1,7 @@
 //! Appointments (预约) over HTTP:
 //!
-//! - `GET /api/v1/appointments/slots?item=&day=`: an item's slots that day;
+//! - `GET /api/v1/appointments/slots?item=&day=`: an item's slots that day
+//!   (none, and `closed` with the reason, on a day that is not a working day);
 //! - `POST /api/v1/appointments`: book a slot by phone or ID number;
 //! - `DELETE /api/v1/appointments/{code}`: cancel;
 //! - `POST /api/v1/appointments/checkin`: check in at a kiosk by booking
@@ -51,6 +52,10 @@ fn appointment_error(e: AppointmentError) -> ApiError {
             StatusCode::NOT_FOUND
         }
         E::Refused(R::DayOutOfRange { .. } | R::UnknownSlot(_)) => StatusCode::BAD_REQUEST,
+        // A holiday or rest day: a valid day the hall does not book.
+        E::Refused(R::NotAWorkday { .. }) => StatusCode::CONFLICT,
+        // The hall's calendar lacks the year: its own trouble, logged.
+        E::Refused(R::NoCalendar { .. }) => StatusCode::SERVICE_UNAVAILABLE,
         E::Refused(
             R::SlotOver(_)
             | R::SlotFull(_)
@@ -64,7 +69,7 @@ fn appointment_error(e: AppointmentError) -> ApiError {
         E::Issue(i) => match i.code() {
             "unknown_item" | "unknown_queue" | "bad_request" => StatusCode::BAD_REQUEST,
             "idempotency_mismatch" => StatusCode::UNPROCESSABLE_ENTITY,
-            "busy" | "unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+            "busy" | "unavailable" | "no_calendar" => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::CONFLICT,
         },
     };
@@ -120,10 +125,24 @@ pub async fn slots(
     Query(q): Query<SlotsQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let date = parse_day(&q.day)?;
-    let list = s.app.slots(&q.item, date).await.map_err(booking_error)?;
-    Ok(Json(
-        json!({"item": q.item, "day": date.format("%Y-%m-%d").to_string(), "slots": list}),
-    ))
+    let day = date.format("%Y-%m-%d").to_string();
+    match s.app.slots(&q.item, date).await {
+        Ok(list) => Ok(Json(json!({"item": q.item, "day": day, "slots": list}))),
+        // A day that is not a working day is listed as closed, with why.
+        Err(BookingError::Appointment(AppointmentError::Refused(Refusal::NotAWorkday {
+            day: closed,
+            off,
+        }))) => {
+            let (reason, reason_en) = (off.zh(), off.en());
+            let r = Refusal::NotAWorkday { day: closed, off };
+            Ok(Json(json!({
+                "item": q.item, "day": day, "slots": [],
+                "closed": {"code": r.code(), "message": r.to_string(),
+                           "reason": reason, "reason_en": reason_en},
+            })))
+        }
+        Err(e) => Err(booking_error(e)),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -163,9 +163,10 @@ impl From<TicketError> for ApiError {
                     IssueError::UnknownItem(_)
                     | IssueError::UnknownQueue(_)
                     | IssueError::ItemOrQueue => StatusCode::BAD_REQUEST,
-                    IssueError::ItemClosed { .. } | IssueError::NoOpenWindow { .. } => {
-                        StatusCode::CONFLICT
-                    }
+                    IssueError::ItemClosed { .. }
+                    | IssueError::DayOff { .. }
+                    | IssueError::NoOpenWindow { .. } => StatusCode::CONFLICT,
+                    IssueError::NoCalendar(_) => StatusCode::SERVICE_UNAVAILABLE,
                     IssueError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
                     IssueError::LimitReached { .. } => StatusCode::TOO_MANY_REQUESTS,
                     IssueError::Storage(_) | IssueError::Unavailable => {

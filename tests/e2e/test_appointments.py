@@ -3,16 +3,22 @@ outside the slot window, no-shows and stats, over the real API.
 
 The hall's time zone is chosen per test (a fixed-offset `Etc/GMT…` zone) so
 that "now" in the hall is mid-day whatever the time on the machine, and the
-slots around now are all on the same hall day.
+slots around now are all on the same hall day. Bookings are taken on working
+days only (issue 10), so the tests control the calendar, not the clock: an
+operator holidays dir makes every day a working day (or today's neighbours
+a holiday, a rest day, or a year without a notice), whatever day and year CI
+runs on.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from helpers import Server, assert_error, make_id_number
+from holiday_files import all_working, write_notice
 
 APPT = "/api/v1/appointments"
 ITEM = "appt"
@@ -37,13 +43,19 @@ def zone_for_local_hour(hour: int) -> tuple[str, timezone]:
     return name, timezone(timedelta(hours=offset))
 
 
+def years_around(today: date, book_days: int = 7) -> set[int]:
+    return {(today + timedelta(days=n)).year for n in range(-1, book_days + 2)}
+
+
 def appointment_hall(start_server, config: dict, local_hour: int, slot_minutes: int = 30,
-                     early: int = 30, late: int = 15) -> tuple[Server, datetime]:
-    """Starts `config` (the small hall) with an appointment item and a time
-    zone in which it is `local_hour` o'clock; returns the server and the
-    hall's time now."""
+                     early: int = 30, late: int = 15, *,
+                     holidays: Path) -> tuple[Server, datetime]:
+    """Starts `config` (the small hall) with an appointment item, a time
+    zone in which it is `local_hour` o'clock and the operator holidays dir
+    `holidays`; returns the server and the hall's time now."""
     name, tz = zone_for_local_hour(local_hour)
     config["hall"]["timezone"] = name
+    config.setdefault("calendar", {})["holidays_dir"] = str(holidays)
     config["items"].append({
         "id": ITEM, "name": "预约办理", "name_en": "By appointment",
         "department": "admin", "queue": "A",
@@ -55,6 +67,13 @@ def appointment_hall(start_server, config: dict, local_hour: int, slot_minutes: 
     now = datetime.now(tz)
     assert now.hour == local_hour, now
     return server, now
+
+
+def working_every_day(tmp_path: Path, local_hour: int) -> Path:
+    """A holidays dir in which every day around the hall's today is a
+    working day, so the tests below pass on any day of the week and year."""
+    _, tz = zone_for_local_hour(local_hour)
+    return all_working(tmp_path / "holidays", years_around(datetime.now(tz).date()))
 
 
 def floor_slot(now: datetime, minutes: int) -> datetime:
@@ -77,10 +96,11 @@ def checkin(server: Server, **by: str) -> tuple[int, dict]:
 
 
 @pytest.fixture
-def hall(start_server, small_hall_config) -> tuple[Server, datetime]:
+def hall(start_server, small_hall_config, tmp_path) -> tuple[Server, datetime]:
     """30-minute slots, check-in from 30 min before to 15 min after the start;
-    the hall's local time is between 12:00 and 13:00."""
-    return appointment_hall(start_server, small_hall_config, 12)
+    the hall's local time is between 12:00 and 13:00; every day a working day."""
+    return appointment_hall(start_server, small_hall_config, 12,
+                            holidays=working_every_day(tmp_path, 12))
 
 
 def test_slots_are_listed_and_bad_requests_refused(hall):
@@ -231,11 +251,12 @@ def test_capacity_limit_per_person_and_cancel(hall):
     assert_error(status, body, 409, "too_early")
 
 
-def test_late_arrival_becomes_a_walk_in_and_no_shows_are_counted(start_server,
-                                                                  small_hall_config, supervisor):
+def test_late_arrival_becomes_a_walk_in_and_no_shows_are_counted(start_server, small_hall_config,
+                                                                  supervisor, tmp_path):
     # Four-hour slots and a hall clock at 13:xx: the 12:00-16:00 slot began
     # over an hour ago (past the 15 late minutes) and is still bookable.
-    server, now = appointment_hall(start_server, small_hall_config, 13, slot_minutes=240)
+    server, now = appointment_hall(start_server, small_hall_config, 13, slot_minutes=240,
+                                   holidays=working_every_day(tmp_path, 13))
     day = now.date().isoformat()
     late = booked(server, day, "12:00", id_number=id_number(20))
     absent = booked(server, day, "12:00", phone=phone(21))
@@ -264,3 +285,72 @@ def test_late_arrival_becomes_a_walk_in_and_no_shows_are_counted(start_server,
     m = server.metrics()
     assert m.value("tingwu_appointments_total", event="booked") == 2
     assert m.value("tingwu_appointments_total", event="late") == 1
+
+
+def first(days: list[date], want) -> date:
+    return next(d for d in days if want(d))
+
+
+def test_holidays_and_rest_days_are_not_offered(start_server, small_hall_config, tmp_path):
+    """A holiday of the operator's notice and a rest day are listed closed,
+    with why, and refused `not_a_workday`; the working days around them are
+    booked as before."""
+    _, tz = zone_for_local_hour(12)
+    today = datetime.now(tz).date()
+    ahead = [today + timedelta(days=n) for n in range(1, 8)]
+    holiday = ahead[1]
+    rest = first(ahead, lambda d: d.weekday() >= 5 and d != holiday)
+    work = first(ahead, lambda d: d.weekday() < 5 and d != holiday)
+    holidays = tmp_path / "holidays"
+    for year in years_around(today):
+        spans = [("国庆节", holiday, holiday)] if year == holiday.year else []
+        write_notice(holidays, year, holidays=spans)
+    server, _ = appointment_hall(start_server, small_hall_config, 12, holidays=holidays)
+
+    status, body = server.get_json(f"{APPT}/slots?item={ITEM}&day={holiday.isoformat()}")
+    assert status == 200, body
+    assert body["slots"] == [] and body["day"] == holiday.isoformat()
+    closed = body["closed"]
+    assert closed["code"] == "not_a_workday"
+    assert closed["reason"] == "法定节假日（国庆节）", closed
+    assert "National Day" in closed["reason_en"], closed
+    status, body = book(server, holiday.isoformat(), "10:00", phone=phone(40))
+    err = assert_error(status, body, 409, "not_a_workday")
+    assert "国庆节" in err["message"] and "working days only" in err["message"], err
+
+    status, body = server.get_json(f"{APPT}/slots?item={ITEM}&day={rest.isoformat()}")
+    assert status == 200 and body["slots"] == [], body
+    assert body["closed"]["reason"] == "休息日" and "weekend" in body["closed"]["reason_en"]
+    status, body = book(server, rest.isoformat(), "10:00", id_number=id_number(41))
+    err = assert_error(status, body, 409, "not_a_workday")
+    assert "休息日" in err["message"], err
+
+    status, body = server.get_json(f"{APPT}/slots?item={ITEM}&day={work.isoformat()}")
+    assert status == 200 and len(body["slots"]) == 48 and "closed" not in body, body
+    assert booked(server, work.isoformat(), "10:00", phone=phone(40))["status"] == "booked"
+    m = server.metrics()
+    assert m.value("tingwu_appointments_total", event="booked") == 1
+
+
+def test_a_year_without_a_notice_is_not_booked(start_server, small_hall_config, tmp_path):
+    """Bookings open far ahead reach a year the hall has no notice for:
+    refused `no_calendar` with the file to add, and logged."""
+    _, tz = zone_for_local_hour(12)
+    today = datetime.now(tz).date()
+    holidays = tmp_path / "holidays"
+    known = years_around(today, 0)
+    all_working(holidays, known)
+    unknown = date(max(known) + 1, 1, 5)
+    config = small_hall_config
+    server, _ = appointment_hall(start_server, config, 12, holidays=holidays)
+    server.stop()
+    config["appointments"]["book_days"] = 400
+    server = start_server(config)
+
+    status, body = server.get_json(f"{APPT}/slots?item={ITEM}&day={unknown.isoformat()}")
+    err = assert_error(status, body, 503, "no_calendar")
+    assert f"{unknown.year}.json" in err["message"], err
+    status, body = book(server, unknown.isoformat(), "10:00", phone=phone(50))
+    err = assert_error(status, body, 503, "no_calendar")
+    assert "国务院办公厅" in err["message"], err
+    assert "no holiday calendar" in server.stderr_tail(), server.stderr_tail()

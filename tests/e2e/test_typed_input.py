@@ -13,7 +13,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from helpers import Server, assert_error, make_id_number
-from test_appointments import ITEM, appointment_hall, booked, checkin, floor_slot
+from test_appointments import (ITEM, appointment_hall, booked, checkin, floor_slot,
+                               working_every_day)
 
 FULL = str.maketrans("0123456789Xx-", "０１２３４５６７８９Ｘｘ－")
 
@@ -59,9 +60,11 @@ def test_spaced_dashed_and_lower_x_numbers_are_the_same_numbers(small_hall: Serv
     assert_error(status, body, 400, "invalid_id_number")
 
 
-def test_appointments_book_and_check_in_with_typed_numbers(start_server, small_hall_config):
+def test_appointments_book_and_check_in_with_typed_numbers(start_server, small_hall_config,
+                                                          tmp_path):
     # Kind: input typed the way people write it — booking and check-in.
-    server, now = appointment_hall(start_server, small_hall_config, 12)
+    server, now = appointment_hall(start_server, small_hall_config, 12,
+                                   holidays=working_every_day(tmp_path, 12))
     day = now.date().isoformat()
     slot = floor_slot(now, 30)
     if now - slot >= timedelta(minutes=10):

@@ -4,13 +4,20 @@
 //! which of a person's bookings a check-in is for, and the day's counts.
 //! The slot arithmetic and the check-in window are in [`crate::slots`].
 //!
+//! Slots are offered on working days only (the hall's calendar,
+//! `HallConfig.calendar.days`, whatever `[calendar] open_on` says): a
+//! statutory holiday or rest day is refused [`Refusal::NotAWorkday`], a day
+//! in a year without a holiday notice [`Refusal::NoCalendar`].
+//!
 //! The appointment actor owns the bookings, calls these and commits.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::CalendarError;
 use crate::config::{AppointmentConfig, HallConfig, ItemConfig};
 use crate::day::day_key;
+use crate::hours::{self, DayOff};
 use crate::slots::{self, CheckInTiming, SlotTimes};
 use crate::ticket::Personal;
 
@@ -177,6 +184,10 @@ pub enum Refusal {
         first: String,
         last: String,
     },
+    #[error("{day} 不接受预约：{off_zh}；预约仅限工作日 / {day} cannot be booked: {off_en}; appointments are offered on working days only", off_zh = off.zh(), off_en = off.en())]
+    NotAWorkday { day: String, off: DayOff },
+    #[error("{day} 暂不接受预约：该年度节假日安排尚未配置 / {day} cannot be booked yet: {error}")]
+    NoCalendar { day: String, error: CalendarError },
     #[error("there is no slot starting at {0} for this item on that day (该时段不存在)")]
     UnknownSlot(String),
     #[error("the slot starting at {0} is over (该时段已结束)")]
@@ -213,6 +224,8 @@ impl Refusal {
             Refusal::UnknownItem(_) => "unknown_item",
             Refusal::NoAppointments(_) => "no_appointments",
             Refusal::DayOutOfRange { .. } => "day_out_of_range",
+            Refusal::NotAWorkday { .. } => "not_a_workday",
+            Refusal::NoCalendar { .. } => "no_calendar",
             Refusal::UnknownSlot(_) => "unknown_slot",
             Refusal::SlotOver(_) => "slot_over",
             Refusal::SlotFull(_) => "slot_full",
@@ -229,7 +242,8 @@ impl Refusal {
 }
 
 /// The item, if it takes bookings, and its slots on `date`, if that day can
-/// be booked: from `today` to `appointments.book_days` ahead.
+/// be booked: from `today` to `appointments.book_days` ahead, and a working
+/// day of the hall's calendar (see the module doc).
 pub fn bookable<'a>(
     config: &'a HallConfig,
     item: &str,
@@ -251,6 +265,12 @@ pub fn bookable<'a>(
             first: today.format("%Y-%m-%d").to_string(),
             last: last.format("%Y-%m-%d").to_string(),
         });
+    }
+    let day = || date.format("%Y-%m-%d").to_string();
+    match hours::day_off(&config.calendar.days, date) {
+        Ok(None) => {}
+        Ok(Some(off)) => return Err(Refusal::NotAWorkday { day: day(), off }),
+        Err(error) => return Err(Refusal::NoCalendar { day: day(), error }),
     }
     // The hours were validated with the configuration.
     let slots = slots::day_slots(&cfg.hours, config.appointments.slot_minutes).unwrap_or_default();
@@ -417,6 +437,43 @@ mod tests {
     }
 
     #[test]
+    fn only_working_days_can_be_booked() {
+        let mut cfg = HallConfig::demo().unwrap();
+        cfg.items[0].appointment_capacity = 2;
+        cfg.calendar.open_on = crate::config::OpenOn::EveryDay;
+        let id = cfg.items[0].id.clone();
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        // 2026-11-28 is a Saturday, 11-30 a Monday.
+        let e = bookable(&cfg, &id, d(11, 28), d(11, 26)).unwrap_err();
+        assert_eq!(e.code(), "not_a_workday");
+        assert_eq!(
+            e.to_string(),
+            "2026-11-28 不接受预约：休息日；预约仅限工作日 / 2026-11-28 cannot be booked: \
+             rest day (weekend); appointments are offered on working days only"
+        );
+        assert!(bookable(&cfg, &id, d(11, 30), d(11, 26)).is_ok());
+        // 国庆节 (国务院办公厅关于2026年部分节假日安排的通知): 10-1..10-7 off,
+        // Saturday 10-10 a make-up workday.
+        let e = bookable(&cfg, &id, d(10, 1), d(9, 30)).unwrap_err();
+        assert_eq!(
+            e,
+            Refusal::NotAWorkday {
+                day: "2026-10-01".into(),
+                off: DayOff::Holiday("国庆节".into())
+            }
+        );
+        assert!(e.to_string().contains("国庆节") && e.to_string().contains("National Day"));
+        assert!(bookable(&cfg, &id, d(10, 10), d(10, 5)).is_ok());
+        // Past the last notice: no calendar, never a guess.
+        let e = bookable(&cfg, &id, d(12, 31).succ_opt().unwrap(), d(12, 28)).unwrap_err();
+        assert_eq!(e.code(), "no_calendar");
+        assert!(e.to_string().contains("2027.json"), "{e}");
+        // Checked after the range: a day outside it is out of range first.
+        let e = bookable(&cfg, &id, d(11, 28), d(11, 29)).unwrap_err();
+        assert_eq!(e.code(), "day_out_of_range");
+    }
+
+    #[test]
     fn one_booking_per_person_and_a_full_slot() {
         let held = [
             booking("A", 9, "p1", BookingStatus::Booked),
@@ -484,6 +541,20 @@ mod tests {
     }
 
     proptest! {
+        /// Whatever day is asked for, a day that can be booked is a working
+        /// day of the hall's calendar, and every working day in range can.
+        #[test]
+        fn only_working_days_are_ever_bookable(today in 0u64..1089, ahead in 0u64..8) {
+            let mut cfg = HallConfig::demo().unwrap();
+            cfg.items[0].appointment_capacity = 1;
+            let first = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+            let today = first.checked_add_days(chrono::Days::new(today)).unwrap();
+            let date = today.checked_add_days(chrono::Days::new(ahead)).unwrap();
+            let workday = cfg.calendar.days.is_workday(date).unwrap();
+            let result = bookable(&cfg, &cfg.items[0].id, date, today);
+            prop_assert_eq!(result.is_ok(), workday, "{} {:?}", date, result.err());
+        }
+
         /// However bookings arrive, a slot never holds more than its
         /// capacity and nobody holds two bookings of the item that day.
         #[test]

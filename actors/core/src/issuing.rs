@@ -5,14 +5,21 @@
 //!
 //! The hall actor keeps the state these rules read (service hours, which
 //! windows are open, the counts per person) and calls them for each request.
+//!
+//! Service hours follow the working-day calendar: with `[calendar] open_on =
+//! "workdays"` (the default) an item is closed on statutory holidays and rest
+//! days ([`Refusal::DayOff`], code `item_closed`; see [`crate::hours`] for the
+//! sources), and a date the calendar has no notice for is refused
+//! [`Refusal::NoCalendar`] rather than guessed.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
-use chrono::NaiveTime;
+use chrono::{NaiveDate, NaiveTime};
 
-use crate::config::HallConfig;
-use crate::hours::ServiceHours;
+use crate::calendar::CalendarError;
+use crate::config::{HallConfig, OpenOn};
+use crate::hours::{self, DayOff, ServiceHours};
 use crate::ticket::{Channel, Personal, Priority, Ticket};
 
 /// Why a ticket request is refused before any queue sees it. Messages are
@@ -25,6 +32,10 @@ pub enum Refusal {
     UnknownQueue(String),
     #[error("{item} is not served at this time; service hours are {hours} (不在办理时间)")]
     ItemClosed { item: String, hours: String },
+    #[error("{item} 今日不办理：{off_zh}（不在办理时间） / {item} is not served today: {off_en}", off_zh = off.zh(), off_en = off.en())]
+    DayOff { item: String, off: DayOff },
+    #[error("今日无法确定是否为工作日，暂停取号 / tickets are paused: {0}")]
+    NoCalendar(CalendarError),
     #[error("every window for {item} is closed (该事项窗口均已停用)")]
     NoOpenWindow { item: String },
     #[error("give either \"item\" or \"queue\", not both or neither")]
@@ -44,6 +55,8 @@ pub struct Hall<'a> {
     pub enabled: &'a HashMap<String, bool>,
     /// The hall's local time of day.
     pub local_time: NaiveTime,
+    /// The hall's local date (for the working-day calendar).
+    pub local_date: NaiveDate,
 }
 
 impl Hall<'_> {
@@ -60,6 +73,18 @@ impl Hall<'_> {
         let Some(cfg) = self.config.item(item) else {
             return Err(Refusal::UnknownItem(item.to_string()));
         };
+        if self.config.calendar.open_on == OpenOn::Workdays {
+            match hours::day_off(&self.config.calendar.days, self.local_date) {
+                Ok(None) => {}
+                Ok(Some(off)) => {
+                    return Err(Refusal::DayOff {
+                        item: cfg.name.clone(),
+                        off,
+                    })
+                }
+                Err(e) => return Err(Refusal::NoCalendar(e)),
+            }
+        }
         if let Some(h) = self.hours.get(item) {
             if !h.is_open(self.local_time) {
                 return Err(Refusal::ItemClosed {
@@ -239,6 +264,66 @@ mod tests {
         NaiveTime::from_hms_opt(h, m, 0).unwrap()
     }
 
+    /// 2026-11-30, an ordinary working day.
+    fn monday() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+    }
+
+    #[test]
+    fn items_are_closed_on_days_off_when_the_hall_follows_working_days() {
+        let mut cfg = demo();
+        cfg.calendar.open_on = OpenOn::Workdays;
+        let hours = hours_by_item(&cfg);
+        let enabled = HashMap::new();
+        let item = cfg.items[0].clone();
+        let on = |cfg: &HallConfig, y: i32, m: u32, d: u32| {
+            let hall = Hall {
+                config: cfg,
+                hours: &hours,
+                enabled: &enabled,
+                local_time: at(10, 0),
+                local_date: NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+            };
+            (
+                hall.admit_item(&item.id),
+                hall.route(None, Some(&item.queue)),
+            )
+        };
+        assert_eq!(on(&cfg, 2026, 11, 30).0, Ok(item.queue.clone()));
+        // An ordinary Saturday: a rest day.
+        let (refused, by_queue) = on(&cfg, 2026, 11, 28);
+        let refused = refused.unwrap_err();
+        assert_eq!(
+            refused,
+            Refusal::DayOff {
+                item: item.name.clone(),
+                off: DayOff::RestDay
+            }
+        );
+        assert!(refused.to_string().contains("休息日") && refused.to_string().contains("rest day"));
+        // By queue (staff, appointment check-ins) the day does not apply.
+        assert_eq!(by_queue, Ok(item.queue.clone()));
+        // 国务院办公厅关于2026年部分节假日安排的通知: 国庆节 10-1..10-7 off,
+        // Saturday 10-10 worked.
+        let holiday = on(&cfg, 2026, 10, 1).0.unwrap_err();
+        assert!(
+            holiday.to_string().contains("法定节假日（国庆节）"),
+            "{holiday}"
+        );
+        assert!(holiday.to_string().contains("National Day"), "{holiday}");
+        assert_eq!(on(&cfg, 2026, 10, 10).0, Ok(item.queue.clone()));
+        // No notice for 2027: refused, never guessed.
+        assert_eq!(
+            on(&cfg, 2027, 1, 4).0,
+            Err(Refusal::NoCalendar(CalendarError::MissingYear(2027)))
+        );
+        // A hall open every day serves on all of them.
+        cfg.calendar.open_on = OpenOn::EveryDay;
+        for (y, m, d) in [(2026, 11, 28), (2026, 10, 1), (2027, 1, 4)] {
+            assert_eq!(on(&cfg, y, m, d).0, Ok(item.queue.clone()));
+        }
+    }
+
     #[test]
     fn items_are_admitted_within_hours_with_an_open_window() {
         let cfg = demo();
@@ -250,6 +335,7 @@ mod tests {
             hours: &hours,
             enabled: &enabled,
             local_time: at(10, 0),
+            local_date: monday(),
         };
         assert_eq!(hall.admit_item(&item.id), Ok(item.queue.clone()));
         assert_eq!(
@@ -275,6 +361,7 @@ mod tests {
             hours: &hours,
             enabled: &enabled,
             local_time: at(10, 0),
+            local_date: monday(),
         };
         assert!(matches!(
             hall.admit_item(&item.id),
@@ -298,6 +385,7 @@ mod tests {
             hours: &hours,
             enabled: &enabled,
             local_time: at(12, 30),
+            local_date: monday(),
         };
         assert!(matches!(
             hall.admit_item(&item.id),

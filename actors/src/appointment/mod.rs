@@ -149,14 +149,20 @@ impl AppointmentActor {
             .to_string()
     }
 
-    /// The item, if it takes bookings, and the day, if it can be booked.
+    /// The item, if it takes bookings, and the day, if it can be booked
+    /// (a working day of the hall's calendar). A day the calendar cannot
+    /// answer for is logged: the operator has a holiday file to add.
     fn bookable(
         &self,
         item: &str,
         date: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<(&ItemConfig, Vec<SlotTimes>), Refusal> {
-        booking::bookable(&self.config, item, date, self.today(now))
+        let result = booking::bookable(&self.config, item, date, self.today(now));
+        if let Err(Refusal::NoCalendar { day, error }) = &result {
+            warn!(day = %day, item = %item, error = %error, "booking refused: no holiday calendar for that year");
+        }
+        result
     }
 
     fn held(&self, date: NaiveDate, item: &str) -> impl Iterator<Item = &Booking> {

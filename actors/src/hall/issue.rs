@@ -19,6 +19,15 @@ pub enum IssueError {
     UnknownQueue(String),
     #[error("{item} is not served at this time; service hours are {hours} (不在办理时间)")]
     ItemClosed { item: String, hours: String },
+    /// Not a working day (the hall follows the working-day calendar).
+    #[error("{item} 今日不办理：{off_zh}（不在办理时间） / {item} is not served today: {off_en}", off_zh = off.zh(), off_en = off.en())]
+    DayOff {
+        item: String,
+        off: crate::core::hours::DayOff,
+    },
+    /// The calendar has no notice for today's year.
+    #[error("今日无法确定是否为工作日，暂停取号 / tickets are paused: {0}")]
+    NoCalendar(crate::core::calendar::CalendarError),
     #[error("every window for {item} is closed (该事项窗口均已停用)")]
     NoOpenWindow { item: String },
     #[error("give either \"item\" or \"queue\", not both or neither")]
@@ -38,7 +47,8 @@ impl IssueError {
         match self {
             IssueError::UnknownItem(_) => "unknown_item",
             IssueError::UnknownQueue(_) => "unknown_queue",
-            IssueError::ItemClosed { .. } => "item_closed",
+            IssueError::ItemClosed { .. } | IssueError::DayOff { .. } => "item_closed",
+            IssueError::NoCalendar(_) => "no_calendar",
             IssueError::NoOpenWindow { .. } => "no_open_window",
             IssueError::ItemOrQueue => "bad_request",
             IssueError::IdempotencyMismatch => "idempotency_mismatch",
@@ -55,6 +65,8 @@ impl From<Refusal> for IssueError {
             Refusal::UnknownItem(i) => IssueError::UnknownItem(i),
             Refusal::UnknownQueue(q) => IssueError::UnknownQueue(q),
             Refusal::ItemClosed { item, hours } => IssueError::ItemClosed { item, hours },
+            Refusal::DayOff { item, off } => IssueError::DayOff { item, off },
+            Refusal::NoCalendar(e) => IssueError::NoCalendar(e),
             Refusal::NoOpenWindow { item } => IssueError::NoOpenWindow { item },
             Refusal::ItemOrQueue => IssueError::ItemOrQueue,
             Refusal::IdempotencyMismatch => IssueError::IdempotencyMismatch,

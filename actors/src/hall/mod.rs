@@ -81,11 +81,13 @@ impl HallActor {
 
     /// What the admission rules read of the hall now.
     fn admission(&self) -> issuing::Hall<'_> {
+        let now = self.clock.now();
         issuing::Hall {
             config: &self.config,
             hours: &self.hours,
             enabled: &self.enabled,
-            local_time: self.clock.local_time(self.clock.now()),
+            local_time: self.clock.local_time(now),
+            local_date: crate::core::calendar::local_date(now, self.clock.tz),
         }
     }
 

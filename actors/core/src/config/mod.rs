@@ -9,9 +9,11 @@ use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 
 mod bus;
+mod calendar;
 mod validate;
 
 pub use bus::{BusConfig, BusDeviceConfig, BusDeviceKind};
+pub use calendar::{CalendarConfig, HolidayFileError, OpenOn, YearWarning};
 pub(crate) use validate::check_id;
 
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +80,10 @@ pub struct HallConfig {
     /// and windows.
     #[serde(default)]
     pub card_readers: Vec<CardReaderConfig>,
+    /// The working-day calendar: operator holiday files and which days the
+    /// hall serves (`calendar.rs`).
+    #[serde(default)]
+    pub calendar: CalendarConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

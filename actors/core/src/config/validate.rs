@@ -24,7 +24,8 @@ impl HallConfig {
         bus::validate(cfg)?;
         ticket_text(cfg)?;
         people_and_calling(cfg, &areas, &windows)?;
-        notify_and_timing(cfg)
+        notify_and_timing(cfg)?;
+        calendar(cfg)
     }
 }
 
@@ -437,4 +438,18 @@ fn check_ref(field: &str, id: &str, known: &HashSet<&str>, what: &str) -> Result
     } else {
         Err(invalid(field, format!("unknown {what} {id:?}")))
     }
+}
+
+/// `[calendar]`: a `holidays_dir`, if given, is a usable path (its files
+/// are read and checked by the binary, which names a bad one).
+fn calendar(cfg: &HallConfig) -> Result<(), ConfigError> {
+    if let Some(dir) = &cfg.calendar.holidays_dir {
+        if dir.trim().is_empty() || dir.chars().any(char::is_control) {
+            return Err(invalid(
+                "calendar.holidays_dir",
+                "expected a directory path such as \"/etc/tingwu/holidays\"",
+            ));
+        }
+    }
+    Ok(())
 }
