@@ -19,7 +19,9 @@
 //!   rule in `tingwu_core::strategy_scope`);
 //! - opening and closing windows (`windows.rs`);
 //! - recording an evaluation (`evaluations.rs`);
-//! - appointments: slots, booking, cancelling, check-in (`appointments.rs`).
+//! - appointments: slots, booking, cancelling, check-in (`appointments.rs`);
+//! - hall statistics for supervisors (`stats.rs`, the rule in
+//!   `tingwu_core::stats`).
 //!
 //! Each concept has one error enum (`thiserror`) whose messages are the
 //! ones clients see; transports choose only the status or reply shape.
@@ -31,6 +33,7 @@ pub mod lockout;
 pub mod passwords;
 pub mod personal;
 pub mod seats;
+pub mod stats;
 pub mod strategies;
 pub mod tickets;
 pub mod window_commands;

@@ -11,6 +11,7 @@ mod evaluations;
 mod extract;
 mod pages;
 mod server;
+mod stats;
 mod strategies;
 #[cfg(test)]
 mod testing;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/alarms", get(alarms::list))
         .route("/api/v1/printers", get(alarms::printers))
         .route("/api/v1/card-readers", get(alarms::card_readers))
+        .route("/api/v1/stats", get(stats::get))
         .route("/ws/screen/{screen}", get(ws::screen))
         .route("/ws/dashboard", get(ws::dashboard))
         .route("/", get(pages::index))
