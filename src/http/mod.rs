@@ -6,6 +6,7 @@ pub mod appointments;
 mod auth;
 pub mod board;
 mod caller;
+mod dashboard_page;
 mod error;
 mod evaluations;
 mod extract;
@@ -103,6 +104,17 @@ pub fn router(state: AppState) -> Router {
         .route("/screen/{screen}", get(pages::screen))
         .route("/caller/{window}", get(pages::caller))
         .route("/t/{ticket}", get(pages::ticket))
+        .route("/dashboard", get(dashboard_page::page))
+        .route("/dashboard/app.js", get(dashboard_page::script))
+        .route(dashboard_page::ECHARTS_PATH, get(dashboard_page::echarts))
+        .route(
+            dashboard_page::ECHARTS_LICENSE_PATH,
+            get(dashboard_page::echarts_license),
+        )
+        .route(
+            dashboard_page::ECHARTS_NOTICE_PATH,
+            get(dashboard_page::echarts_notice),
+        )
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         // After every route: it applies to the routes already added.
