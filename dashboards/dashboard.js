@@ -454,7 +454,7 @@
       series: CHANNELS.map(([key, zh, en, color]) => ({
         name: L(zh, en), type: "bar", stack: "tickets", color, data: hours.map((g) => g[key]),
       })),
-    }, { notMerge: true });
+    });
     const queues = r.by_queue;
     const min = (ms) => (ms == null ? 0 : Math.round(ms / 600) / 100);
     chart("chart-waits").setOption({
@@ -468,7 +468,7 @@
         { name: L("平均", "Average"), type: "bar", color: "#2f6fe0", data: queues.map((q) => min(q.avg_wait_ms)) },
         { name: "P90", type: "bar", color: "#d33a3a", data: queues.map((q) => min(q.p90_wait_ms)) },
       ],
-    }, { notMerge: true });
+    });
     chart("chart-areas").setOption({
       animation: false,
       tooltip: { trigger: "item" },
@@ -476,7 +476,7 @@
         type: "pie", radius: ["35%", "65%"], label: { fontSize: 10 },
         data: r.by_area.map((g) => ({ name: L(g.label_zh, g.label_en), value: g.tickets })),
       }],
-    }, { notMerge: true });
+    });
   }
 
   // ---------------------------------------------------------------- strategy

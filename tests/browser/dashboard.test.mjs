@@ -99,15 +99,27 @@ describe('supervisor dashboard (issue 9)', () => {
           return row && row.querySelector('.waiting').textContent === '1';
         });
 
+        // More of a hall for the picture: window 1 idle, window 2 paused,
+        // two tickets taken online.
+        const t1 = await terminal(1);
+        const t2 = await terminal(2);
+        await t2.act('pause', { reason: '系统维护' });
+        await suite.server.issue({ item: 'general', channel: 'online' });
+        await suite.server.issue({ item: 'police', channel: 'online' });
+        await waitInPage(page, 'window 2 paused', () =>
+          document.querySelector('#floor .tile[data-window="2"]').dataset.state === 'paused');
+        await t1.close();
+        await t2.close();
+
         // Charts: ECharts draws on a canvas from the statistics API's data.
         await page.click('#range-apply');
-        const drawn = await waitInPage(page, 'the hourly chart with both tickets', () => {
+        const drawn = await waitInPage(page, 'the hourly chart with all four tickets', () => {
           const el = document.getElementById('chart-hourly');
           const chart = window.echarts && window.echarts.getInstanceByDom(el);
           if (!chart || !el.querySelector('canvas')) return false;
           const series = chart.getOption().series;
           const total = series.reduce((sum, s) => sum + s.data.reduce((a, b) => a + b, 0), 0);
-          return total === 2 && series.map((s) => s.name).join('/');
+          return total === 4 && series.map((s) => s.name).join('/');
         }, undefined, 8_000);
         assert.equal(drawn, '现场/预约/网上');
         for (const id of ['chart-waits', 'chart-areas']) {
@@ -123,6 +135,23 @@ describe('supervisor dashboard (issue 9)', () => {
         assert.ok(fits[0] <= 1366 && fits[1] <= 768, `the page overflows 1366×768: ${fits}`);
         mkdirSync(SCREENSHOTS, { recursive: true });
         await page.screenshot({ path: join(SCREENSHOTS, 'dashboard.png') });
+
+        // The hall's calling strategy, changed from the page.
+        await page.selectOption('#strategy-preset', 'walkin_first');
+        await page.fill('#strategy-max-wait', '45');
+        await page.fill('#strategy-reason', '午间现场高峰 / midday walk-ins');
+        await page.click('#strategy-apply');
+        await waitInPage(page, 'the strategy applied', () =>
+          document.getElementById('strategy-message').dataset.ok === 'true');
+        const strategies = await suite.server.request('GET', '/api/v1/strategies');
+        assert.equal(strategies.status, 401, 'strategies need a supervisor');
+        const hall = await page.evaluate(async () => {
+          const r = await fetch('/api/v1/strategies', { headers: { Authorization: `Bearer ${sessionStorage.getItem('tingwu.dashboard.token')}` } });
+          return (await r.json()).hall;
+        });
+        assert.deepEqual(hall.order, ['returned', 'green', 'special', 'walkin', 'appointment']);
+        assert.equal(hall.max_wait_s, 45 * 60);
+        assert.match(await page.textContent('#strategy-current'), /现场优先于预约/);
 
         // A dropped stream comes back by itself and resumes where it was.
         assert.ok(await page.evaluate(() => window.__tingwuTestDropSockets()) >= 1);
@@ -145,4 +174,65 @@ describe('supervisor dashboard (issue 9)', () => {
       assert.deepEqual(errors, [], 'console errors');
       await page.close();
     }));
+
+  // Issue 9 item 4, scaled down: the demo mode (100 windows, ten minutes)
+  // does not exist yet, so six windows serve 180 tickets over MQTT while
+  // the page follows the stream and redraws its charts. After a forced
+  // garbage collection, its DOM nodes and listeners are exactly where they
+  // were after the first 30 tickets, and its JavaScript heap within 2 MB of
+  // it (seen: 0.4–1 MB, levelling off — V8's and ECharts' bounded caches
+  // and DevTools' network buffer, not per-event state).
+  test('the page does not grow while the hall works', { timeout: 120_000 }, guarded(async () => {
+    const { page, record } = await openPage(suite.context, `${suite.server.base}/dashboard`);
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.evaluate(() => sessionStorage.clear());
+    await page.fill('#user', 'admin');
+    await page.fill('#password', 'secret');
+    await page.click('#login-btn');
+    await waitInPage(page, 'the live dashboard', () => document.getElementById('conn').dataset.state === 'open');
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const measure = async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
+      return { heap: m.JSHeapUsedSize, nodes: m.Nodes, listeners: m.JSEventListeners };
+    };
+    const terms = [];
+    try {
+      for (let w = 7; w <= 12; w++) terms.push(await terminal(w));
+      const round = async () => {
+        for (let i = 0; i < terms.length; i++) await suite.server.issue({ item: 'general', channel: i % 3 === 0 ? 'online' : 'onsite' });
+        await Promise.all(terms.map(async (t) => {
+          const r = await t.act('call_next');
+          assert.ok(r.ticket, JSON.stringify(r));
+          await t.act('start');
+          await t.act('finish');
+        }));
+      };
+      for (let i = 0; i < 5; i++) await round();
+      await page.click('#range-apply');
+      await page.waitForTimeout(1_000);
+      const before = await measure();
+      for (let i = 0; i < 25; i++) await round();
+      await page.click('#range-apply');
+      await waitInPage(page, 'all 180 tickets charted', () => {
+        const c = window.echarts.getInstanceByDom(document.getElementById('chart-hourly'));
+        return c && c.getOption().series.reduce((n, s) => n + s.data.reduce((a, b) => a + b, 0), 0) >= 180;
+      }, undefined, 10_000);
+      await page.waitForTimeout(1_000);
+      const after = await measure();
+      console.log(`dashboard after 30 and 180 tickets: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
+      assert.ok(after.heap - before.heap < 2 * 1024 * 1024,
+        `heap grew from ${before.heap} to ${after.heap} bytes`);
+      assert.ok(after.nodes - before.nodes <= 8, `DOM nodes grew from ${before.nodes} to ${after.nodes}`);
+      assert.equal(after.listeners, before.listeners, 'event listeners grew');
+      assert.equal(await page.evaluate(() => document.querySelectorAll('#floor .tile').length), 24);
+      assert.deepEqual(record.pageErrors, []);
+      assert.deepEqual(record.consoleErrors, []);
+    } finally {
+      for (const t of terms) await t.close();
+      await page.close();
+    }
+  }));
 });
