@@ -74,7 +74,7 @@ pub async fn get(
     })
     .await
     .map_err(|e| ApiError::unavailable(format!("statistics failed: {e}")))??;
-    tracing::info!(user = %user, from = %report.from, to = %report.to, tickets = report.totals.tickets, "statistics read");
+    tracing::debug!(user = %user, from = %report.from, to = %report.to, tickets = report.totals.tickets, "statistics read");
     match format {
         Format::Json => Ok(Json(report).into_response()),
         Format::Csv => csv_response(&report),

@@ -18,7 +18,8 @@ pub struct StatsRange {
 }
 
 /// Why a range was refused. The messages are what clients see (zh-CN and
-/// English), and never echo the submitted text beyond the field's name.
+/// English); they name the field, and echo dates only once parsed, never
+/// the submitted text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RangeError {
     /// Not a calendar date written `YYYY-MM-DD`.
