@@ -22,7 +22,9 @@
 //!   rule in `tingwu_core::strategy_scope`);
 //! - opening and closing windows (`windows.rs`);
 //! - recording an evaluation (`evaluations.rs`);
-//! - appointments: slots, booking, cancelling, check-in (`appointments.rs`).
+//! - appointments: slots, booking, cancelling, check-in (`appointments.rs`);
+//! - hall statistics for supervisors (`stats.rs`, the rule in
+//!   `tingwu_core::stats`).
 //!
 //! Each concept has one error enum (`thiserror`) whose messages are the
 //! ones clients see; transports choose only the status or reply shape.
@@ -35,6 +37,7 @@ pub mod passwords;
 pub mod personal;
 pub mod seats;
 pub mod sources;
+pub mod stats;
 pub mod strategies;
 pub mod tickets;
 pub mod window_commands;

@@ -6,11 +6,13 @@ pub mod appointments;
 mod auth;
 pub mod board;
 mod caller;
+mod dashboard_page;
 mod error;
 mod evaluations;
 mod extract;
 mod pages;
 mod server;
+mod stats;
 mod strategies;
 #[cfg(test)]
 mod testing;
@@ -95,12 +97,24 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/alarms", get(alarms::list))
         .route("/api/v1/printers", get(alarms::printers))
         .route("/api/v1/card-readers", get(alarms::card_readers))
+        .route("/api/v1/stats", get(stats::get))
         .route("/ws/screen/{screen}", get(ws::screen))
         .route("/ws/dashboard", get(ws::dashboard))
         .route("/", get(pages::index))
         .route("/screen/{screen}", get(pages::screen))
         .route("/caller/{window}", get(pages::caller))
         .route("/t/{ticket}", get(pages::ticket))
+        .route("/dashboard", get(dashboard_page::page))
+        .route("/dashboard/app.js", get(dashboard_page::script))
+        .route(dashboard_page::ECHARTS_PATH, get(dashboard_page::echarts))
+        .route(
+            dashboard_page::ECHARTS_LICENSE_PATH,
+            get(dashboard_page::echarts_license),
+        )
+        .route(
+            dashboard_page::ECHARTS_NOTICE_PATH,
+            get(dashboard_page::echarts_notice),
+        )
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         // After every route: it applies to the routes already added.

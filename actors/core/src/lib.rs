@@ -34,6 +34,7 @@ pub mod secret;
 pub mod slots;
 pub mod speech;
 pub mod staff_audit;
+pub mod stats;
 pub mod strategy;
 pub mod strategy_scope;
 pub mod ticket;
