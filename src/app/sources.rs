@@ -14,8 +14,9 @@ use std::time::Duration;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tingwu_actors::core::config::{DeviceKind, LimitsConfig};
+use tingwu_actors::core::ticket_source::Requester;
 
-use super::auth::same_secret;
+use super::auth::{same_secret, AuthError, Claim};
 use super::lockout::{Attempt, Credential};
 use super::App;
 
@@ -113,7 +114,64 @@ impl SourceLimits {
     }
 }
 
+/// Who a request says it is, as its transport read it.
+#[derive(Debug, Clone, Default)]
+pub struct Asker {
+    /// The kiosk the request names (body), if any.
+    pub kiosk: Option<String>,
+    /// The kiosk's credentials (HTTP Basic), if any.
+    pub kiosk_credentials: Option<KioskCredentials>,
+    /// A supervisor's token, if any.
+    pub supervisor: Claim,
+    /// The client's address.
+    pub source: Source,
+}
+
+/// Why who asks is not established.
+#[derive(Debug, thiserror::Error)]
+pub enum AskerError {
+    /// The request names a kiosk the hall does not have (400
+    /// `unknown_kiosk`).
+    #[error("unknown kiosk {0:?} (取号机不存在)")]
+    UnknownKiosk(String),
+    /// A kiosk's credentials are missing or wrong.
+    #[error(transparent)]
+    Kiosk(#[from] KioskAuthError),
+    /// A supervisor's token that is not valid (401).
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// A citizen source over its rate (429 `too_many_requests`).
+    #[error(transparent)]
+    RateLimited(#[from] RateLimited),
+}
+
 impl App {
+    /// Who asks: a kiosk that proves itself (with its id), staff with a
+    /// supervisor's token, or a citizen source — which this call holds to
+    /// its rate limit. Every public write that can act for a kiosk or take
+    /// a place (tickets, bookings, check-ins, cancellations) asks this first.
+    pub fn who_asks(&self, a: &Asker) -> Result<(Requester, Option<String>), AskerError> {
+        let named = a
+            .kiosk
+            .as_deref()
+            .or(a.kiosk_credentials.as_ref().map(|c| c.kiosk.as_str()));
+        if let Some(k) = named {
+            if !self.dir.kiosks.contains_key(k) {
+                return Err(AskerError::UnknownKiosk(k.to_string()));
+            }
+        }
+        if let Some(kiosk) =
+            self.authenticate_kiosk(a.kiosk.as_deref(), a.kiosk_credentials.as_ref())?
+        {
+            return Ok((Requester::Kiosk, Some(kiosk)));
+        }
+        if self.supervisor_if_any(&a.supervisor)?.is_some() {
+            return Ok((Requester::Staff, None));
+        }
+        self.check_source(a.source)?;
+        Ok((Requester::Citizen, None))
+    }
+
     /// Checks a kiosk's claim: `named` is the kiosk a request names (if
     /// any), `given` its credentials (if any). `Ok(Some(id))` for a kiosk
     /// that proved itself, `Ok(None)` when the request names no kiosk and

@@ -9,7 +9,7 @@ use serde::Serialize;
 use tingwu_actors::core::admission::{self, Admission, PriorityRefused, PriorityRequest};
 use tingwu_actors::core::day::hall_day;
 use tingwu_actors::core::ticket::{Channel, Priority, Ticket};
-use tingwu_actors::core::ticket_source::{self, Requester, SourceRefused};
+use tingwu_actors::core::ticket_source::{self, SourceRefused};
 use tingwu_actors::hall::{IssueError, IssueTicket, Rejoin, RejoinError};
 use tingwu_actors::kiosk::{PrintIssued, TakeTicket};
 use tingwu_actors::printer::PrintStatus;
@@ -20,7 +20,7 @@ use tingwu_protocols::id_number::IdNumber;
 use super::auth::{same_secret, AuthError, Claim};
 use super::lockout::{Attempt, Credential};
 use super::personal::PersonalError;
-use super::sources::{KioskAuthError, KioskCredentials, RateLimited, Source};
+use super::sources::{Asker, AskerError, KioskCredentials, Source};
 use super::App;
 
 /// How long the hall may take to issue: shorter than the HTTP request
@@ -39,20 +39,12 @@ pub enum TicketError {
     /// The priority asked for is not allowed (403 `priority_not_allowed`).
     #[error(transparent)]
     Priority(#[from] PriorityRefused),
-    /// The request names a kiosk the hall does not have (400
-    /// `unknown_kiosk`).
-    #[error("unknown kiosk {0:?} (取号机不存在)")]
-    UnknownKiosk(String),
-    /// A kiosk's credentials are missing or wrong (401/403/429, see
-    /// [`KioskAuthError`]).
+    /// Who asks is not established (see [`AskerError`]).
     #[error(transparent)]
-    Kiosk(#[from] KioskAuthError),
+    Asker(#[from] AskerError),
     /// What the requester may not take (`tingwu_core::ticket_source`).
     #[error(transparent)]
     Source(#[from] SourceRefused),
-    /// A citizen source over its rate (429 `too_many_requests`).
-    #[error(transparent)]
-    RateLimited(#[from] RateLimited),
     /// The hall refused (its code is [`IssueError::code`]).
     #[error(transparent)]
     Issue(#[from] IssueError),
@@ -172,36 +164,17 @@ impl App {
             .unwrap_or(Priority::Normal)
     }
 
-    /// Who asks: a kiosk that proves itself, staff with a supervisor's
-    /// token, or a citizen source (held to its rate limit).
-    fn requester(&self, order: &TicketOrder) -> Result<(Requester, Option<String>), TicketError> {
-        let named = order
-            .kiosk
-            .as_deref()
-            .or(order.kiosk_credentials.as_ref().map(|c| c.kiosk.as_str()));
-        if let Some(k) = named {
-            if !self.dir.kiosks.contains_key(k) {
-                return Err(TicketError::UnknownKiosk(k.to_string()));
-            }
-        }
-        if let Some(kiosk) =
-            self.authenticate_kiosk(order.kiosk.as_deref(), order.kiosk_credentials.as_ref())?
-        {
-            return Ok((Requester::Kiosk, Some(kiosk)));
-        }
-        if self.supervisor_if_any(&order.supervisor)?.is_some() {
-            return Ok((Requester::Staff, None));
-        }
-        self.check_source(order.source)?;
-        Ok((Requester::Citizen, None))
-    }
-
     /// Issues a ticket: establishes who asks (and so the channel), seals
     /// the personal data, admits the priority, and hands it to the kiosk
     /// (which counts it) or to the hall. A repeated idempotency key answers
     /// the first ticket (`replayed`).
     pub async fn issue_ticket(&self, order: TicketOrder) -> Result<Issued, TicketError> {
-        let (requester, kiosk_id) = self.requester(&order)?;
+        let (requester, kiosk_id) = self.who_asks(&Asker {
+            kiosk: order.kiosk.clone(),
+            kiosk_credentials: order.kiosk_credentials.clone(),
+            supervisor: order.supervisor.clone(),
+            source: order.source,
+        })?;
         let (personal, id) =
             self.seal_personal(order.phone.as_deref(), order.id_number.as_deref())?;
         let names_person = personal.phone_sealed.is_some() || id.is_some();

@@ -28,10 +28,11 @@ use tingwu_actors::core::hhmm;
 use tingwu_protocols::typed;
 use tracing::warn;
 
-use super::auth::supervisor;
+use super::auth::{claim, kiosk_credentials, source, supervisor};
 use super::error::json_body;
-use super::extract::{Path, Query};
+use super::extract::{Path, Peer, Query};
 use super::{ApiError, AppState};
+use crate::app::sources::Asker;
 use crate::app::{BookOrder, BookingError};
 use crate::storage::ReadError;
 
@@ -158,8 +159,12 @@ pub struct BookRequest {
 
 pub async fn book(
     State(s): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<(StatusCode, Json<appt::BookingView>), ApiError> {
+    // A booking takes a place: the citizen's own channel is rate-limited.
+    s.app.who_asks(&asker(&s, peer, &headers, None)?)?;
     let req: BookRequest = json_body(body, MAX_BODY).await?;
     let date = parse_day(&req.day)?;
     let start = hhmm::parse_minutes(&req.start)
@@ -180,8 +185,12 @@ pub async fn book(
 
 pub async fn cancel(
     State(s): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
     Path(code): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    // Guessing codes to cancel others' bookings is held to the rate limit.
+    s.app.who_asks(&asker(&s, peer, &headers, None)?)?;
     let code = parse_code(&code)?;
     let view = s.app.cancel_booking(code).await.map_err(booking_error)?;
     Ok(Json(json!({"status": "cancelled", "booking": view})))
@@ -199,15 +208,22 @@ pub struct CheckInRequest {
 
 pub async fn checkin(
     State(s): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<Response, ApiError> {
     let req: CheckInRequest = json_body(body, MAX_BODY).await?;
+    // A check-in credited to a kiosk needs that kiosk's credentials; one
+    // from anywhere else is the citizen's own channel, rate-limited.
+    let (_, kiosk) = s
+        .app
+        .who_asks(&asker(&s, peer, &headers, req.kiosk.clone())?)?;
     let code = req.code.as_deref().map(parse_code).transpose()?;
     let by = s
         .app
         .find_booking_by(code, req.id_number.as_deref(), req.phone.as_deref())
         .map_err(booking_error)?;
-    let res = s.app.check_in(by, req.kiosk).await;
+    let res = s.app.check_in(by, kiosk).await;
     let done = match res {
         Ok(done) => done,
         Err(BookingError::Appointment(AppointmentError::Refused(Refusal::TooEarly {
@@ -304,4 +320,19 @@ mod tests {
         assert_eq!(parse_code(" k7m2q9xa ").unwrap(), "K7M2Q9XA");
         assert_eq!(parse_code("K7M2Q9X0").unwrap_err().code, "invalid_code");
     }
+}
+
+/// Who a booking request says it is (see `App::who_asks`).
+fn asker(
+    s: &AppState,
+    peer: Option<std::net::SocketAddr>,
+    headers: &HeaderMap,
+    kiosk: Option<String>,
+) -> Result<Asker, ApiError> {
+    Ok(Asker {
+        kiosk,
+        kiosk_credentials: kiosk_credentials(headers)?,
+        supervisor: claim(headers),
+        source: source(s, peer, headers),
+    })
 }

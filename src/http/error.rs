@@ -9,7 +9,7 @@ use axum::Json;
 use futures::StreamExt;
 use serde_json::json;
 
-use crate::app::sources::{KioskAuthError, RateLimited};
+use crate::app::sources::{AskerError, KioskAuthError, RateLimited};
 use crate::app::{
     AuthError, PersonalError, StrategyError, TicketError, WindowAdminRefusal, WindowCommandError,
 };
@@ -122,6 +122,17 @@ impl From<KioskAuthError> for ApiError {
     }
 }
 
+impl From<AskerError> for ApiError {
+    fn from(e: AskerError) -> Self {
+        match e {
+            AskerError::UnknownKiosk(_) => Self::bad_request("unknown_kiosk", e.to_string()),
+            AskerError::Kiosk(e) => e.into(),
+            AskerError::Auth(e) => e.into(),
+            AskerError::RateLimited(e) => e.into(),
+        }
+    }
+}
+
 impl From<RateLimited> for ApiError {
     fn from(e: RateLimited) -> Self {
         Self::new(
@@ -147,8 +158,7 @@ impl From<TicketError> for ApiError {
             TicketError::Personal(e) => e.into(),
             TicketError::Auth(e) => e.into(),
             TicketError::Priority(e) => Self::forbidden("priority_not_allowed", e.to_string()),
-            TicketError::UnknownKiosk(_) => Self::bad_request("unknown_kiosk", e.to_string()),
-            TicketError::Kiosk(e) => e.into(),
+            TicketError::Asker(e) => e.into(),
             TicketError::Source(e) => {
                 let status = match e {
                     SourceRefused::PersonRequired => StatusCode::BAD_REQUEST,
@@ -156,7 +166,6 @@ impl From<TicketError> for ApiError {
                 };
                 Self::new(status, e.code(), e.to_string())
             }
-            TicketError::RateLimited(e) => e.into(),
             TicketError::ShuttingDown => Self::unavailable(e.to_string()),
             TicketError::Issue(e) => {
                 let status = match &e {

@@ -91,8 +91,11 @@ def booked(server: Server, day: str, start: str, **person: str) -> dict:
     return body
 
 
-def checkin(server: Server, **by: str) -> tuple[int, dict]:
-    return server.post_json(f"{APPT}/checkin", by)
+def checkin(server: Server, credentials: bool = True, **by: str) -> tuple[int, dict]:
+    """A check-in; at a kiosk of the hall, with that kiosk's credentials."""
+    kiosks = {d["id"] for d in server.hall_config().get("devices", []) if d["kind"] == "kiosk"}
+    headers = server.kiosk_auth(by["kiosk"]) if credentials and by.get("kiosk") in kiosks else None
+    return server.post_json(f"{APPT}/checkin", by, headers)
 
 
 @pytest.fixture
@@ -166,6 +169,10 @@ def test_check_in_inside_the_window_gives_an_appointment_ticket(hall):
     assert b["id_number"] == id_number(2)[:3] + "*" * 11 + id_number(2)[-4:]
     assert id_number(2) not in str(b)
 
+    # Issue 8, item 12 (kind: acting as someone without proving it): a
+    # check-in credited to a kiosk needs that kiosk's credentials.
+    status, body = checkin(server, credentials=False, code=b["code"], kiosk="K01")
+    assert_error(status, body, 401, "kiosk_unauthorized")
     status, body = checkin(server, code=b["code"].lower(), kiosk="K01")
     assert status == 201, body
     assert body["checkin"] == "on_time", body
@@ -354,3 +361,20 @@ def test_a_year_without_a_notice_is_not_booked(start_server, small_hall_config, 
     err = assert_error(status, body, 503, "no_calendar")
     assert "国务院办公厅" in err["message"], err
     assert "no holiday calendar" in server.stderr_tail(), server.stderr_tail()
+
+
+def test_bookings_and_cancellations_from_one_address_are_rate_limited(start_server,
+                                                                      small_hall_config, tmp_path):
+    # Issue 8, item 12 (kind: taking places without limit): booking takes a
+    # slot and cancelling by code can be guessed; both are the citizen's own
+    # channel, held to the per-address rate.
+    small_hall_config["limits"] = {"per_source_per_minute": 6, "per_source_burst": 3}
+    server, now = appointment_hall(start_server, small_hall_config, 12,
+                                   holidays=working_every_day(tmp_path, 12))
+    day = (now.date() + timedelta(days=1)).isoformat()
+    for i in range(3):
+        book(server, day, "15:00", id_number=id_number(40 + i))
+    status, body = book(server, day, "15:30", id_number=id_number(50))
+    assert_error(status, body, 429, "too_many_requests")
+    status, body = server.request("DELETE", f"{APPT}/ABCD2345")
+    assert_error(status, body, 429, "too_many_requests")

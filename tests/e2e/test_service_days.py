@@ -43,7 +43,7 @@ def test_a_holiday_closes_every_item(start_server, small_hall_config, tmp_path):
     holiday_around_today(tmp_path / "holidays")
     hall = start_server(workdays_hall(small_hall_config, tmp_path / "holidays"))
 
-    status, body = hall.post_json(TICKETS, {"item": "general"})
+    status, body = hall.post_json(TICKETS, {"item": "general", "phone": "13800000002"})
     err = assert_error(status, body, 409, "item_closed")
     assert "法定节假日（国庆节）" in err["message"], err
     assert "not served today" in err["message"] and "National Day" in err["message"], err
