@@ -311,17 +311,6 @@ pub async fn stats(
     Ok(Json(view))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_are_parsed_case_insensitively() {
-        assert_eq!(parse_code(" k7m2q9xa ").unwrap(), "K7M2Q9XA");
-        assert_eq!(parse_code("K7M2Q9X0").unwrap_err().code, "invalid_code");
-    }
-}
-
 /// Who a booking request says it is (see `App::who_asks`).
 fn asker(
     s: &AppState,
@@ -335,4 +324,15 @@ fn asker(
         supervisor: claim(headers),
         source: source(s, peer, headers),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_parsed_case_insensitively() {
+        assert_eq!(parse_code(" k7m2q9xa ").unwrap(), "K7M2Q9XA");
+        assert_eq!(parse_code("K7M2Q9X0").unwrap_err().code, "invalid_code");
+    }
 }
