@@ -9,6 +9,7 @@ use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 
 mod bus;
+pub mod cases;
 mod validate;
 
 pub use bus::{BusConfig, BusDeviceConfig, BusDeviceKind};
@@ -154,6 +155,10 @@ pub struct ItemConfig {
     /// Appointments (预约) per slot; 0 or absent: the item takes no bookings.
     #[serde(default)]
     pub appointment_capacity: u32,
+    /// How its cases (办件) are handled (`[items.case]`, `cases.rs`); none:
+    /// the item takes no cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<cases::CaseSettings>,
 }
 
 fn all_day() -> Vec<String> {
