@@ -7,7 +7,7 @@
 //! and its promised limit (承诺时限), come from the item's `promise_days`
 //! (0: immediate), so the ticket and the case never disagree. Limits are in
 //! working days (《行政许可法》第八十二条); the rules that use them are in
-//! `crate::case`.
+//! the rules crate's `case` module.
 //!
 //! ```toml
 //! [items.case]
@@ -322,10 +322,10 @@ fn check_package(
     pkg: &PackageConfig,
     promise: u32,
 ) -> Result<(), ConfigError> {
-    if pkg.parts.len() < 2 {
+    if !(2..=20).contains(&pkg.parts.len()) {
         return Err(invalid(
             format!("{field}.parts"),
-            "a package has at least two department parts",
+            "a package has 2 to 20 department parts",
         ));
     }
     let known = |d: &str| cfg.departments.iter().any(|x| x.id == d);

@@ -1,0 +1,9 @@
+//! Worked examples per article of the Administrative Licensing Law
+//! (`articles.rs`), the other rules at work (`flows.rs`), and property tests
+//! of the state machine (`props.rs`). Dates are within 2024–2026, the
+//! compiled calendar.
+
+mod articles;
+mod flows;
+mod props;
+mod support;
