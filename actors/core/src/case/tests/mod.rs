@@ -3,7 +3,9 @@
 //! of the state machine (`props.rs`). Dates are within 2024–2026, the
 //! compiled calendar.
 
+mod article_32;
 mod articles;
 mod flows;
+mod package;
 mod props;
 mod support;
