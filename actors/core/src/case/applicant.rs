@@ -62,6 +62,7 @@ pub enum ApplicantKind {
 /// personal data only (an organisation's code and name are public).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApplicantSummary {
+    /// Person or organisation.
     pub kind: ApplicantKind,
     /// `510***********1234` for a person; the full credit code for an
     /// organisation.

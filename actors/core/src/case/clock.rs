@@ -29,8 +29,11 @@ pub enum StopKind {
 /// One stop of the clock, `(from, to]`; `to` none while it lasts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stop {
+    /// Correction or suspension.
     pub kind: StopKind,
+    /// The day it began (still counted).
     pub from: NaiveDate,
+    /// The day it ended (not counted); none while it lasts.
     pub to: Option<NaiveDate>,
 }
 

@@ -33,9 +33,11 @@ pub const CASE_EVENT_VERSION: u32 = 1;
 pub struct CaseEvent {
     /// The case (or package part) it belongs to.
     pub case: CaseNumber,
+    /// When it happened (UTC).
     pub at: DateTime<Utc>,
     /// Staff id or supervisor user.
     pub by: String,
+    /// The role they acted in.
     pub role: Role,
     #[serde(flatten)]
     pub body: CaseEventBody,

@@ -34,14 +34,18 @@ pub enum MaterialState {
 /// One line of the checklist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MaterialLine {
+    /// The material's name, as on the checklist.
     pub name: String,
+    /// Its English name (may be empty).
     pub name_en: String,
+    /// Handed in, owed, tolerated or not needed.
     pub state: MaterialState,
 }
 
 /// A case's (or a package's shared) checklist.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checklist {
+    /// One line per configured material, in config order.
     pub lines: Vec<MaterialLine>,
     /// When tolerated materials are due (set at acceptance).
     pub tolerated_due: Option<NaiveDate>,
@@ -63,14 +67,18 @@ pub enum NoticeKind {
 /// correction (e.g. 申请书缺少法定代表人签字).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwedItem {
+    /// The material's name or the point to correct.
     pub name: String,
+    /// Its English name (empty for free text).
     pub name_en: String,
 }
 
 /// The one-time notice (一次性告知): everything owed at once, and by when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OneTimeNotice {
+    /// Refusal, tolerated materials or correction.
     pub kind: NoticeKind,
+    /// Everything owed, listed once (一次告知).
     pub items: Vec<OwedItem>,
     /// Last working day to hand them in; none for a notice of refusal.
     pub due: Option<NaiveDate>,

@@ -77,7 +77,9 @@ pub enum Role {
 /// The person acting: a staff id or a supervisor user, and their role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
+    /// Staff id or supervisor user.
     pub id: String,
+    /// What they may do.
     pub role: Role,
 }
 
@@ -102,7 +104,9 @@ impl Actor {
 /// hall-local date (for every count in working days).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Now {
+    /// The instant (UTC), for events.
     pub at: DateTime<Utc>,
+    /// The hall-local date, for counts in working days.
     pub date: NaiveDate,
 }
 

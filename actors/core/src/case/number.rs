@@ -20,7 +20,9 @@ pub const MAX_SEQ: u32 = 999_999;
 /// A case number; its `Display` is the documented format.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CaseNumber {
+    /// The hall's id (unique in the federation).
     pub hall: String,
+    /// The hall-local day of intake.
     pub date: NaiveDate,
     /// 1..=999,999 within the hall's day.
     pub seq: u32,

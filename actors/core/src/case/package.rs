@@ -29,9 +29,13 @@ use crate::config::ItemConfig;
 /// A package and its parts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageCase {
+    /// The package's number; parts add `-P{n}`.
     pub number: CaseNumber,
+    /// The item's id.
     pub item: String,
+    /// The package's name (我要开一家公司).
     pub name: String,
+    /// Its English name.
     pub name_en: String,
     /// The lead department.
     pub lead: String,
@@ -80,7 +84,7 @@ impl PackageCase {
 /// Takes in a package of `item` (its config has `[items.case.package]`):
 /// the shared checklist, then one part per department, accepted together.
 /// The events: `package_received`, then each part's `received`. Errors: as
-/// [`transition::intake`].
+/// [`transition::intake()`].
 pub fn intake_package(
     item: &ItemConfig,
     input: &Intake,
@@ -216,30 +220,42 @@ pub fn apply_to_part(
 /// One part in the progress view.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartProgress {
+    /// The part's case number.
     pub number: CaseNumber,
+    /// Its department.
     pub department: String,
+    /// Whether it is the lead department's part.
     pub lead: bool,
+    /// The part's status.
     pub status: Status,
     /// The current step's name while open.
     pub step: Option<String>,
+    /// Its e-supervision colour today.
     pub colour: Colour,
+    /// Its deadline (none before acceptance or while stopped).
     pub deadline: Option<NaiveDate>,
 }
 
 /// A package's progress as one view (办理进度).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageProgress {
+    /// The package's number.
     pub number: CaseNumber,
+    /// Its name.
     pub name: String,
+    /// Its English name.
     pub name_en: String,
+    /// In progress, completed or ended.
     pub status: PackageStatus,
     /// Parts completed, of `total`.
     pub done: usize,
+    /// Number of parts.
     pub total: usize,
     /// The worst colour of its parts.
     pub colour: Colour,
     /// The latest of the parts' deadlines (none while any is unknown).
     pub deadline: Option<NaiveDate>,
+    /// Each part, in config order.
     pub parts: Vec<PartProgress>,
 }
 

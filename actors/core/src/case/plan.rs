@@ -43,27 +43,42 @@ impl Scope {
 /// One step's name and limit in working days.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepPlan {
+    /// The step's name (受理, 审查…).
     pub name: String,
+    /// Its English name.
     pub name_en: String,
+    /// Its limit in working days (0: the same day).
     pub days: u32,
 }
 
 /// Everything a case needs from its item's config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CasePlan {
+    /// The item's id.
     pub item: String,
+    /// The department handling it.
     pub department: String,
+    /// Immediate (即办件) or promise case (承诺件).
     pub kind: CaseKind,
+    /// A case of its own or a package part.
     pub scope: Scope,
     /// The promise (承诺时限) in working days (green channel applied).
     pub promise_days: u32,
+    /// The steps in order; never empty.
     pub steps: Vec<StepPlan>,
+    /// The checklist's materials (empty for package parts: the package holds them).
     pub materials: Vec<MaterialConfig>,
+    /// The fee in fen (分).
     pub fee_fen: u64,
+    /// Whether the green channel's limits apply.
     pub green: bool,
+    /// Working days after acceptance by which tolerated materials are due.
     pub tolerated_days: u32,
+    /// Working days the applicant has to answer a correction.
     pub correction_answer_days: u32,
+    /// Working days from the decision to delivery (at most 10, art. 44).
     pub delivery_days: u32,
+    /// Where e-supervision turns yellow.
     pub warn: WarnPoint,
 }
 

@@ -80,27 +80,37 @@ pub enum Outcome {
 /// One step's progress.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepState {
+    /// The step's name.
     pub name: String,
+    /// Its English name.
     pub name_en: String,
     /// Its limit in working days (plus an extension granted during it).
     pub limit_days: u32,
+    /// The day it started (acceptance or the previous step's approval).
     pub started_on: Option<NaiveDate>,
+    /// The day it was approved, or the case decided at it.
     pub done_on: Option<NaiveDate>,
 }
 
 /// The one extension a case may have (第四十二条).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Extension {
+    /// Working days added (1 to 10, 15 for a package part).
     pub days: u32,
+    /// The reason told to the applicant.
     pub reason: String,
+    /// Who approved it (a supervisor).
     pub by: String,
+    /// The day it was granted.
     pub on: NaiveDate,
 }
 
 /// The open correction notice and whether it came before acceptance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Correction {
+    /// The notice given (一次性告知).
     pub notice: OneTimeNotice,
+    /// Whether it came before acceptance (the answer then starts the clock).
     pub before_acceptance: bool,
 }
 
@@ -117,8 +127,11 @@ pub enum DeliveryMethod {
 /// The delivery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delivery {
+    /// Pick-up or post.
     pub method: DeliveryMethod,
+    /// The day it was delivered.
     pub on: NaiveDate,
+    /// Whether within `delivery_due` (art. 44).
     pub on_time: bool,
 }
 
@@ -126,11 +139,17 @@ pub struct Delivery {
 /// transition needs only the case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseRules {
+    /// Immediate or promise case.
     pub kind: CaseKind,
+    /// A case of its own or a package part (the extension allowed).
     pub scope: Scope,
+    /// Working days after acceptance by which tolerated materials are due.
     pub tolerated_days: u32,
+    /// Working days the applicant has to answer a correction.
     pub correction_answer_days: u32,
+    /// Working days from the decision to delivery (at most 10).
     pub delivery_days: u32,
+    /// Where e-supervision turns yellow.
     pub warn: WarnPoint,
     /// Who may extend (第四十二条: the body's head).
     pub extension_role: Role,
@@ -139,15 +158,25 @@ pub struct CaseRules {
 /// One case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Case {
+    /// Its number, `{hall}-{YYYYMMDD}-{seq:06}`.
     pub number: CaseNumber,
+    /// The item's id.
     pub item: String,
+    /// The department handling it.
     pub department: String,
+    /// The applicant, masked.
     pub applicant: ApplicantSummary,
+    /// The window that took it in.
     pub window: Option<String>,
+    /// Whether the green channel's limits apply.
     pub green: bool,
+    /// The limits and roles it carries from its plan.
     pub rules: CaseRules,
+    /// Where it stands.
     pub status: Status,
+    /// The fee in fen (分).
     pub fee_fen: u64,
+    /// Its materials checklist.
     pub materials: Checklist,
     /// The day the materials arrived (收件).
     pub received_on: NaiveDate,
@@ -155,18 +184,27 @@ pub struct Case {
     pub accepted_on: Option<NaiveDate>,
     /// The limit in working days: the promise plus an extension.
     pub limit_days: u32,
+    /// The one extension, once granted.
     pub extension: Option<Extension>,
+    /// Every stop of the clock, in order (at most one open).
     pub stops: Vec<Stop>,
+    /// Its steps, in order.
     pub steps: Vec<StepState>,
     /// Index of the current step.
     pub current: usize,
+    /// The open correction notice (status correction).
     pub correction: Option<Correction>,
+    /// The decision, once made.
     pub outcome: Option<Outcome>,
+    /// The day of the decision (办结).
     pub completed_on: Option<NaiveDate>,
+    /// Last working day to deliver (art. 44).
     pub delivery_due: Option<NaiveDate>,
+    /// The delivery, once made.
     pub delivery: Option<Delivery>,
-    /// Why it ended without a decision, and when.
+    /// Why it ended without a decision (终止).
     pub termination: Option<String>,
+    /// The day it was terminated.
     pub terminated_on: Option<NaiveDate>,
 }
 
@@ -189,7 +227,7 @@ impl Case {
         }
     }
 
-    /// The current step's deadline, as [`Self::deadline`].
+    /// Step `step`'s deadline, as [`Self::deadline`] (none before it starts).
     pub fn step_deadline(
         &self,
         cal: &Calendar,

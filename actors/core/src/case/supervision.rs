@@ -70,19 +70,28 @@ pub fn colour(
 /// One step's supervision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepSupervision {
+    /// The step's name.
     pub name: String,
+    /// Its colour.
     pub colour: Colour,
+    /// Working days used (stopped time left out).
     pub used_days: u32,
+    /// Its limit in working days.
     pub limit_days: u32,
+    /// Its deadline (none while a stop holds it).
     pub deadline: Option<NaiveDate>,
 }
 
 /// A case's supervision on a day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseSupervision {
+    /// The case's colour.
     pub colour: Colour,
+    /// Working days used (stopped time left out).
     pub used_days: u32,
+    /// The limit in working days (promise plus extension).
     pub limit_days: u32,
+    /// Its deadline (none before acceptance or while a stop holds it).
     pub deadline: Option<NaiveDate>,
     /// Whether the clock stands still today (补正 or 挂起).
     pub paused: bool,

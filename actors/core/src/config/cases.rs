@@ -119,6 +119,7 @@ pub struct StepConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MaterialConfig {
+    /// The material's name, as printed on the checklist (申请书…).
     pub name: String,
     #[serde(default)]
     pub name_en: String,
@@ -143,6 +144,7 @@ pub struct PackageConfig {
     pub name_en: String,
     /// The lead department (牵头部门), one of the parts' departments.
     pub lead: String,
+    /// The department parts (2 to 20).
     pub parts: Vec<PackagePartConfig>,
 }
 
@@ -150,7 +152,9 @@ pub struct PackageConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PackagePartConfig {
+    /// The department handling the part.
     pub department: String,
+    /// The part's name (营业执照, 公章刻制…).
     pub name: String,
     #[serde(default)]
     pub name_en: String,

@@ -26,7 +26,9 @@ use crate::config::ItemConfig;
 /// What the window hands over.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Intake {
+    /// The number the hall gave it (its own sequence).
     pub number: CaseNumber,
+    /// The validated applicant (only its masked summary is kept).
     pub applicant: Applicant,
     /// Names of the checklist materials handed in.
     pub provided: Vec<String>,
@@ -34,6 +36,7 @@ pub struct Intake {
     pub green: bool,
     /// Accept on the spot (当场受理); false: received for examination.
     pub on_the_spot: bool,
+    /// The window taking it in.
     pub window: Option<String>,
 }
 

@@ -46,6 +46,7 @@ pub enum SuspensionReason {
 /// A suspension's input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SuspendInput {
+    /// The special procedure.
     pub reason: SuspensionReason,
     /// What is done, and how long it is expected to take.
     pub detail: String,
