@@ -7,7 +7,11 @@
 //!   of the limit used or two working days or fewer left (the item's
 //!   `warn_percent` and `warn_days_left`); a limit of 0 (an immediate case,
 //!   a same-day step) has no warning point: green on its day, red after;
-//! - green (绿牌): otherwise, and before acceptance.
+//! - green (绿牌): otherwise;
+//! - a case received but not yet accepted is measured against the 5
+//!   working days the hall has to accept it or ask for a correction
+//!   (《行政许可法》第三十二条); one awaiting a correction before acceptance
+//!   is green (the applicant's turn).
 //!
 //! Time stopped (补正, 挂起) never counts (`clock`); while a stop holds a
 //! clock that has not run out the colour is that of the time used so far.
@@ -18,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::clock;
 use super::state::{Case, Status};
 use crate::calendar::{Calendar, CalendarError};
+use crate::config::cases::CORRECTION_NOTICE_DAYS;
 
 /// A supervision colour, ordered green < yellow < red.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -111,10 +116,16 @@ pub fn supervise(
     let end = case.end(today);
     let used_days = case.used_days(cal, today)?;
     let deadline = case.deadline(cal)?;
-    let colour = if case.accepted_on.is_none() {
-        Colour::Green
-    } else {
-        self::colour(used_days, case.limit_days, deadline, end, warn)
+    let colour = match case.accepted_on {
+        Some(_) => self::colour(used_days, case.limit_days, deadline, end, warn),
+        // Received, not yet accepted: the 5 working days to accept or ask
+        // for a correction (art. 32) are what can run out.
+        None if case.status == Status::Received => {
+            let due = cal.add_working_days(case.received_on, CORRECTION_NOTICE_DAYS)?;
+            let used = cal.working_days_between(case.received_on, today)?;
+            self::colour(used, CORRECTION_NOTICE_DAYS, Some(due), today, warn)
+        }
+        None => Colour::Green,
     };
     let mut steps = Vec::new();
     for (i, s) in case.steps.iter().enumerate() {

@@ -5,6 +5,7 @@ use super::support::*;
 use crate::case::events::CaseEventBody;
 use crate::case::materials::NoticeKind;
 use crate::case::state::Status;
+use crate::case::supervision::{supervise, Colour};
 use crate::case::transition::intake::intake;
 use crate::case::transition::{apply, Input};
 use crate::case::Refusal;
@@ -51,6 +52,12 @@ fn article_32_correction_within_five_working_days_or_deemed_accepted() {
     )
     .unwrap();
     assert_eq!(received.status, Status::Received);
+    // E-supervision watches the 5 days to act on it.
+    let colour = |day: &str| supervise(&received, d(day), &cal).unwrap().colour;
+    assert_eq!(colour("2026-11-03"), Colour::Green);
+    assert_eq!(colour("2026-11-05"), Colour::Yellow, "2 working days left");
+    assert_eq!(colour("2026-11-09"), Colour::Yellow);
+    assert_eq!(colour("2026-11-10"), Colour::Red);
     assert_eq!(
         received.deadline(&cal).unwrap(),
         None,

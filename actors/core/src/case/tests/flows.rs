@@ -279,3 +279,14 @@ fn events_are_versioned_for_the_outbox() {
     assert!(CaseEvent::decode(newer.as_bytes()).is_err());
     assert!(CaseEvent::decode(V1.replacen("\"v\":1,", "", 1).as_bytes()).is_err());
 }
+
+#[test]
+fn now_takes_the_hall_local_date() {
+    use chrono::TimeZone;
+    let late = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 30, 17, 0, 0)
+        .unwrap();
+    let now = crate::case::Now::new(late, chrono_tz::Asia::Shanghai);
+    assert_eq!(now.date, d("2026-12-01"), "01:00 the next day in Shanghai");
+    assert_eq!(now.at, late);
+}
