@@ -15,6 +15,7 @@
 //! | [`mqtt_packet`] | MQTT 3.1.1 packets seen by the broker's ACL gate | `docs/mqtt-gate.md` |
 //! | [`terminal`] | window terminal (呼叫器) JSON payloads over MQTT | `docs/mqtt-terminal.md` |
 //! | [`envelope`] | WebSocket stream envelopes for screens and dashboards | `docs/websocket-stream.md` |
+//! | [`credit_code`] | unified social credit codes of organisations (GB 32100-2015) | the module's own documentation |
 //! | [`id_number`] | resident ID numbers (GB 11643-1999), phone and name masking | `docs/id-number.md` |
 //! | [`escpos`] | ESC/POS ticket layout and printer status replies | `docs/escpos.md` |
 //! | [`idcard`] | second-generation ID card reader frames (GA/T 467) | `docs/idcard.md` |
@@ -35,6 +36,7 @@
     )
 )]
 
+pub mod credit_code;
 pub mod envelope;
 pub mod escpos;
 pub mod id_number;

@@ -13,6 +13,7 @@ pub mod booking;
 pub mod bus;
 pub mod calendar;
 pub mod card_reading;
+pub mod case;
 pub mod config;
 pub mod day;
 pub mod day_end;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 mod bus;
 mod calendar;
+pub mod cases;
 mod validate;
 
 pub use bus::{BusConfig, BusDeviceConfig, BusDeviceKind};
@@ -160,6 +161,10 @@ pub struct ItemConfig {
     /// Appointments (预约) per slot; 0 or absent: the item takes no bookings.
     #[serde(default)]
     pub appointment_capacity: u32,
+    /// How its cases (办件) are handled (`[items.case]`, `cases.rs`); none:
+    /// the item takes no cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<cases::CaseSettings>,
 }
 
 fn all_day() -> Vec<String> {

@@ -24,6 +24,7 @@ impl HallConfig {
         bus::validate(cfg)?;
         ticket_text(cfg)?;
         people_and_calling(cfg, &areas, &windows)?;
+        super::cases::validate(cfg)?;
         notify_and_timing(cfg)?;
         calendar(cfg)
     }
