@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use actix::prelude::*;
 use chrono::Utc;
 
-pub use tingwu_core::alarm::{Alarm, AlarmView, Severity};
+pub use tingwu_core::alarm::{Alarm, AlarmKind, AlarmView, Severity};
 
 use crate::events::EventBody;
 use crate::store::{Commit, Store, StoreError};

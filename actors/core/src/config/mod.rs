@@ -9,6 +9,7 @@ use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 
 mod bus;
+pub mod supervision;
 mod validate;
 
 pub use bus::{BusConfig, BusDeviceConfig, BusDeviceKind};
@@ -78,6 +79,10 @@ pub struct HallConfig {
     /// and windows.
     #[serde(default)]
     pub card_readers: Vec<CardReaderConfig>,
+    /// Alarm thresholds, attendance shifts, escalation and 好差评 limits
+    /// (`supervision.rs`); defaults when absent.
+    #[serde(default)]
+    pub supervision: supervision::SupervisionConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

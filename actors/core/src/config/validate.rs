@@ -24,7 +24,8 @@ impl HallConfig {
         bus::validate(cfg)?;
         ticket_text(cfg)?;
         people_and_calling(cfg, &areas, &windows)?;
-        notify_and_timing(cfg)
+        notify_and_timing(cfg)?;
+        super::supervision::validate(cfg)
     }
 }
 
