@@ -9,6 +9,7 @@
 
 pub mod admission;
 pub mod alarm;
+pub mod attendance;
 pub mod booking;
 pub mod bus;
 pub mod calendar;
