@@ -27,6 +27,7 @@ pub mod lockout;
 pub mod numbering;
 pub mod predict;
 pub mod printing;
+pub mod rating;
 pub mod records;
 pub mod screen_feed;
 pub mod screen_scope;

@@ -1,0 +1,11 @@
+//! 好差评 (the national rating system of government services, 国办发
+//! 〔2019〕51号): the one grading scale ([`grade`]), one rating per service
+//! with "not rated" on a timeout and no rating by staff ([`record`]).
+
+pub mod grade;
+pub mod record;
+
+pub use grade::{Indicators, RatingGrade};
+pub use record::{
+    rate, time_out, Outcome, Prompt, Rater, RatingRecord, RatingRefusal, ServiceRef, Submission,
+};
