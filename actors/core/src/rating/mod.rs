@@ -2,10 +2,12 @@
 //! 〔2019〕51号): the one grading scale ([`grade`]), one rating per service
 //! with "not rated" on a timeout and no rating by staff ([`record`]), and the
 //! follow-up of a bad rating — 回访核实 → 整改 → 反馈 with limits in working
-//! days, and 申诉复核 — ([`follow_up`]).
+//! days, and 申诉复核 — ([`follow_up`]), and the monthly tallies by window
+//! and staff member that feed the dashboard's ranking ([`monthly`]).
 
 pub mod follow_up;
 pub mod grade;
+pub mod monthly;
 pub mod record;
 
 pub use grade::{Indicators, RatingGrade};
