@@ -86,6 +86,14 @@ impl RatingGrade {
         }
     }
 
+    /// The grade of an RS-485 evaluator code as stored in
+    /// `bus::Evaluation::score` (1 = 非常满意 … 5 = 非常不满意).
+    pub fn from_rs485_code(code: u16) -> Result<Self, GradeError> {
+        Grade::from_code(code)
+            .map(Self::from_rs485)
+            .map_err(|_| GradeError(i64::from(code)))
+    }
+
     /// The same grade in the RS-485 profile.
     pub fn to_rs485(self) -> Grade {
         match self {
@@ -199,11 +207,13 @@ mod tests {
             assert_eq!(g.to_rs485().code(), code);
             let wire = Grade::from_code(code).unwrap();
             assert_eq!(RatingGrade::from_rs485(wire), g);
+            assert_eq!(RatingGrade::from_rs485_code(code), Ok(g));
             assert_eq!(g.label_zh(), wire.label(), "same words on both");
             assert_eq!(g.is_bad(), wire.is_bad(), "same 差评 on both");
         }
         assert_eq!(RatingGrade::from_stars(0), Err(GradeError(0)));
         assert_eq!(RatingGrade::from_stars(6), Err(GradeError(6)));
+        assert_eq!(RatingGrade::from_rs485_code(0), Err(GradeError(0)));
         assert!(RatingGrade::VerySatisfied > RatingGrade::Basic);
         assert_eq!(
             serde_json::to_value(RatingGrade::Basic).unwrap(),
