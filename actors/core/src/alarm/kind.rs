@@ -127,6 +127,20 @@ impl AlarmKind {
         }
     }
 
+    /// Whether its raiser raises it again for as long as the condition
+    /// holds (devices, thresholds, attendance) — so after a restart an
+    /// alarm of this kind that nobody raises again is over — rather than
+    /// once for a record (a bad rating, a follow-up, a case deadline).
+    pub fn is_live_condition(self) -> bool {
+        !matches!(
+            self,
+            AlarmKind::BadRating
+                | AlarmKind::FollowUpOverdue
+                | AlarmKind::CaseDeadlineYellow
+                | AlarmKind::CaseDeadlineRed
+        )
+    }
+
     /// The Chinese label (dashboard, reports).
     pub fn label_zh(self) -> &'static str {
         match self {
@@ -224,6 +238,10 @@ mod tests {
             assert!(!k.label_zh().is_empty() && !k.label_en().is_empty());
         }
         assert_eq!(AlarmKind::parse("nonsense"), None);
+        assert!(AlarmKind::PaperOut.is_live_condition());
+        assert!(AlarmKind::QueueTooLong.is_live_condition());
+        assert!(!AlarmKind::BadRating.is_live_condition());
+        assert!(!AlarmKind::CaseDeadlineRed.is_live_condition());
     }
 
     #[test]
