@@ -2,7 +2,7 @@
 //! citizen back, when, what was found) → 整改 (what was changed) → 反馈
 //! (what the citizen was told), each within its limit in working days
 //! (`[supervision.rating]`, counted with the hall's
-//! [`Calendar`](crate::calendar::Calendar) from the day the previous step
+//! [`Calendar`] from the day the previous step
 //! was done; provinces use 5 to 15). A step whose limit has passed is
 //! overdue and the follow-up shows [`Colour::Red`].
 //!
