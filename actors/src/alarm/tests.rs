@@ -169,6 +169,10 @@ async fn an_acknowledged_alarm_survives_a_restart() {
     assert_eq!(list[0].raised_at, acked.raised_at);
     let views = alarms.send(GetAlarms).await.unwrap();
     assert_eq!(views[0].kind, "paper_out");
+    assert_eq!(
+        views[0].acknowledged.as_ref().map(|a| a.by.as_str()),
+        Some("admin")
+    );
     // The printer raises it again after the restart: one occurrence, still
     // acknowledged, counted twice.
     alarms.send(Raise(paper_out())).await.unwrap().unwrap();

@@ -192,6 +192,7 @@ impl AlarmRecord {
             raised_at: self.raised_at,
             active: self.is_open(),
             cleared_at: self.cleared_at,
+            acknowledged: self.acknowledged.clone(),
         }
     }
 }

@@ -26,6 +26,10 @@ fn raise_acknowledge_clear() {
     assert_eq!((r.stage(), r.count), (Stage::Active, 1));
     let r = acknowledge(&r, "admin", "已通知保洁换纸", t(5)).unwrap();
     assert_eq!(r.stage(), Stage::Acknowledged);
+    let json = serde_json::to_value(r.view()).unwrap();
+    assert_eq!(json["acknowledged"]["by"], "admin", "the stream shows it");
+    let fresh = serde_json::to_value(raise(None, &a, t(0)).unwrap().record().view()).unwrap();
+    assert!(fresh.get("acknowledged").is_none(), "left out until then");
     assert_eq!(r.acknowledged.as_ref().unwrap().by, "admin");
     let r = clear(&r, t(9)).unwrap();
     assert_eq!(r.stage(), Stage::Cleared);

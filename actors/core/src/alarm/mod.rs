@@ -66,4 +66,9 @@ pub struct AlarmView {
     pub active: bool,
     #[serde(default)]
     pub cleared_at: Option<DateTime<Utc>>,
+    /// Who acknowledged it, when, with what note; left out of the JSON
+    /// until then (an optional field: no new event version, see
+    /// `events.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged: Option<lifecycle::Acknowledgement>,
 }
