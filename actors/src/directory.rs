@@ -179,7 +179,7 @@ impl Directory {
         }
         let last_seq = recovered.last_seq;
         let recent = &recovered.recent_events;
-        let alarms = AlarmActor::new(store.clone()).start();
+        let alarms = AlarmActor::recovered(store.clone(), recovered.alarms.clone()).start();
         let sources = Sources {
             windows: windows.values().cloned().collect(),
             queues: queues.values().cloned().collect(),

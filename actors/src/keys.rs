@@ -113,6 +113,26 @@ pub const NOTIFY_CURSOR: &[u8] = b"n/cursor";
 /// start-up reads only the days after it.
 pub const DAY_END_DONE: &[u8] = b"d/day_end";
 
+/// `l/printer/P1/paper_near_end`: an open alarm occurrence (raised or
+/// acknowledged, not cleared), as `AlarmRecord` JSON; deleted when cleared.
+pub fn alarm(id: &str) -> Vec<u8> {
+    format!("l/{id}").into_bytes()
+}
+
+/// `l/`: every open alarm.
+pub const ALARMS: &[u8] = b"l/";
+
+/// `lh/001772413200000/0000000007/printer/P1/paper_near_end/acknowledged`:
+/// one step of an alarm's history at `at_ms` (Unix milliseconds), the
+/// `n`-th the alarm actor wrote since it started (steps within one
+/// millisecond keep their order), as a schema-versioned `HistoryEntry`.
+pub fn alarm_history(at_ms: i64, n: u64, id: &str, change: &str) -> Vec<u8> {
+    format!("lh/{:015}/{n:010}/{id}/{change}", at_ms.max(0)).into_bytes()
+}
+
+/// `lh/`: the whole alarm history.
+pub const ALARM_HISTORY: &[u8] = b"lh/";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +152,10 @@ mod tests {
         assert_eq!(window_id(&window("5")), Some(&b"5"[..]));
         assert_eq!(strategy_scope(&strategy("*")), Some(&b"*"[..]));
         assert_eq!(window_id(&strategy("*")), None);
+        assert!(alarm("printer/P1/x").starts_with(ALARMS));
+        assert!(!alarm_history(1, 0, "x", "raised").starts_with(ALARMS));
+        assert!(alarm_history(9, 5, "x", "raised") < alarm_history(10, 0, "a", "raised"));
+        assert!(alarm_history(9, 1, "x", "raised") < alarm_history(9, 2, "x", "acknowledged"));
+        assert!(alarm_history(9, 0, "x", "raised").starts_with(ALARM_HISTORY));
     }
 }

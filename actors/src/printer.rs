@@ -464,7 +464,7 @@ mod tests {
             .await
             .unwrap();
         eventually(&alarms, |l| {
-            l.len() == 1 && l[0].kind == "out_of_service" && l[0].active
+            l.len() == 1 && l[0].kind == "paper_out" && l[0].active
         })
         .await;
         let got = printer.send(PrintTicket(ticket("t3"))).await.unwrap();
@@ -496,10 +496,10 @@ mod tests {
             seen,
             vec![
                 ("paper_near_end".to_string(), true),
-                ("out_of_service".to_string(), true),
+                ("paper_out".to_string(), true),
                 ("paper_near_end".to_string(), false),
-                ("out_of_service".to_string(), false),
-                ("out_of_service".to_string(), true),
+                ("paper_out".to_string(), false),
+                ("offline".to_string(), true),
             ]
         );
     }

@@ -30,7 +30,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tingwu_actors::alarm::{Alarm, Clear, Raise, Severity};
+use tingwu_actors::alarm::{Alarm, AlarmKind, Clear, Raise, Severity};
 use tingwu_actors::bus::{
     self, BusConfig, BusDeviceConfig, BusDeviceKind, EventGate, Health, Poller,
 };
@@ -137,7 +137,7 @@ impl Link {
         let port_alarm = Alarm {
             id: format!("bus/{}/port", self.cfg.id),
             source: format!("bus/{}", self.cfg.id),
-            kind: "port".into(),
+            kind: AlarmKind::DeviceOffline.as_str().into(),
             severity: Severity::Error,
             message_zh: format!("RS-485 总线 {} 串口 {} 不可用", self.cfg.id, self.cfg.path),
             message_en: format!(

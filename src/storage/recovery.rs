@@ -107,6 +107,16 @@ pub fn recover(reader: &StoreReader, clock: &HallClock) -> Result<Recovered, Rea
             }
         }
     }
+    for kv in reader.raw_prefix(keys::ALARMS) {
+        let (k, v) = kv?;
+        match serde_json::from_slice(&v) {
+            Ok(a) => out.alarms.push(a),
+            Err(e) => {
+                skipped += 1;
+                warn!(alarm = %utf8(&k), error = %e, "unreadable alarm record skipped");
+            }
+        }
+    }
     let (recent, last_seq) = reader.newest_events(RECENT_EVENTS)?;
     out.recent_events = recent;
     out.last_seq = last_seq;
@@ -120,6 +130,7 @@ pub fn recover(reader: &StoreReader, clock: &HallClock) -> Result<Recovered, Rea
         unfinished = out.unfinished.len(),
         bookings = out.bookings.len(),
         windows = out.windows.len(),
+        alarms = out.alarms.len(),
         last_seq = out.last_seq,
         skipped,
         "storage recovered"
@@ -178,5 +189,31 @@ mod tests {
             .collect();
         codes.sort();
         assert_eq!(codes, ["BBBBBBBB", "CCCCCCCC"]);
+    }
+
+    #[test]
+    fn open_alarms_are_recovered_with_their_acknowledgement() {
+        use tingwu_actors::core::alarm::{lifecycle, AlarmKind};
+        let storage = crate::storage::Storage::temporary().unwrap();
+        let cfg = tingwu_actors::config::HallConfig::demo().unwrap();
+        let clock = tingwu_actors::clock::HallClock::of(&cfg);
+        let a = AlarmKind::PaperOut.alarm(
+            "printer/P1/out_of_service",
+            "printer/P1",
+            "缺纸",
+            "Paper out",
+        );
+        let now = clock.now();
+        let raised = lifecycle::raise(None, &a, now).unwrap().record().clone();
+        let acked = lifecycle::acknowledge(&raised, "admin", "换纸中", now).unwrap();
+        let mut commit = tingwu_actors::store::Commit::default();
+        commit.put_json(tingwu_actors::keys::alarm(&acked.id), &acked);
+        commit.put(
+            tingwu_actors::keys::alarm("bus/B1/port"),
+            b"not json".to_vec(),
+        );
+        storage.write_now(commit).unwrap();
+        let alarms = recover(&storage.reader(), &clock).unwrap().alarms;
+        assert_eq!(alarms, vec![acked], "the unreadable one is skipped");
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod admission;
 pub mod alarm;
+pub mod attendance;
 pub mod booking;
 pub mod bus;
 pub mod calendar;
@@ -27,6 +28,7 @@ pub mod lockout;
 pub mod numbering;
 pub mod predict;
 pub mod printing;
+pub mod rating;
 pub mod records;
 pub mod screen_feed;
 pub mod screen_scope;

@@ -16,7 +16,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use tingwu_protocols::escpos::{self, Charset, PrinterStatus, TicketLayout};
 
-use crate::alarm::{Alarm, Severity};
+use crate::alarm::{Alarm, AlarmKind, Severity};
 use crate::config::{HallConfig, QueueRole, WindowConfig};
 use crate::views::TicketView;
 
@@ -41,6 +41,17 @@ pub enum OutOfService {
 }
 
 impl OutOfService {
+    /// The kind of its alarm: paper out, cover open, device offline or
+    /// printer fault.
+    pub fn alarm_kind(self) -> AlarmKind {
+        match self {
+            OutOfService::Offline => AlarmKind::DeviceOffline,
+            OutOfService::CoverOpen => AlarmKind::CoverOpen,
+            OutOfService::PaperEnd => AlarmKind::PaperOut,
+            OutOfService::Fault => AlarmKind::PrinterFault,
+        }
+    }
+
     /// The alarm text for printer `id`: (Chinese, English).
     pub fn messages(self, id: &str) -> (String, String) {
         match self {
@@ -116,7 +127,9 @@ impl RaisedAlarms {
     /// The changes that bring the raised alarms of printer `printer` in line
     /// with `now`. Nothing is raised before the link has reported anything
     /// (`heard`): "offline" waits for the first connection attempt. A change
-    /// of cause raises the same `out_of_service` id again with the new text.
+    /// of cause raises the same `out_of_service` id again with the new text
+    /// and the cause's kind (`paper_out`, `cover_open`, `offline`,
+    /// `printer_fault`: [`OutOfService::alarm_kind`]).
     pub fn changes(self, printer: &str, heard: bool, now: Assessment) -> AlarmChanges {
         let mut raise = Vec::new();
         let mut clear = Vec::new();
@@ -149,7 +162,7 @@ impl RaisedAlarms {
                     raise.push(Alarm {
                         id: alarm_id(printer, "out_of_service"),
                         source,
-                        kind: "out_of_service".into(),
+                        kind: why.alarm_kind().as_str().into(),
                         severity: Severity::Error,
                         message_zh: zh,
                         message_en: en,
@@ -475,6 +488,29 @@ mod tests {
             assess(true, Some(&jam)).out_of_service,
             Some(OutOfService::Fault)
         );
+    }
+
+    #[test]
+    fn each_cause_has_its_alarm_kind() {
+        for (why, kind) in [
+            (OutOfService::PaperEnd, AlarmKind::PaperOut),
+            (OutOfService::CoverOpen, AlarmKind::CoverOpen),
+            (OutOfService::Offline, AlarmKind::DeviceOffline),
+            (OutOfService::Fault, AlarmKind::PrinterFault),
+        ] {
+            assert_eq!(why.alarm_kind(), kind);
+            let c = RaisedAlarms::default().changes(
+                "P1",
+                true,
+                Assessment {
+                    in_service: false,
+                    near_end: false,
+                    out_of_service: Some(why),
+                },
+            );
+            assert_eq!(c.raise[0].id, "printer/P1/out_of_service", "one id");
+            assert_eq!(c.raise[0].typed_kind(), Some(kind));
+        }
     }
 
     #[test]

@@ -74,4 +74,6 @@ pub struct Recovered {
     /// the server was down, or under `carry_over`): the end-of-day rule
     /// (`crate::day_end`) applies to them at start-up.
     pub unfinished: Vec<Ticket>,
+    /// Open alarm occurrences (`l/{id}`), acknowledged or not.
+    pub alarms: Vec<crate::alarm::lifecycle::AlarmRecord>,
 }

@@ -231,6 +231,7 @@ windows = ["2", "1"]
             raised_at: Utc::now(),
             active,
             cleared_at: None,
+            acknowledged: None,
         }
     }
 

@@ -87,6 +87,68 @@ fn hint(state: WindowState) -> &'static str {
     }
 }
 
+/// What screens and the dashboard show for a window (窗口显示状态): its
+/// [`WindowState`], or 考勤异常 (attendance anomaly, the fifth displayed
+/// state of the hall's window monitoring) over it while an attendance
+/// anomaly holds (`attendance::detect::ongoing`). Serialized
+/// snake_case: `logged_out`, `idle`, `called`, `serving`, `paused`,
+/// `attendance_anomaly`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisplayState {
+    /// 未登录
+    LoggedOut,
+    /// 空闲
+    Idle,
+    /// 已呼叫
+    Called,
+    /// 正在办理
+    Serving,
+    /// 暂停办理
+    Paused,
+    /// 考勤异常
+    AttendanceAnomaly,
+}
+
+impl DisplayState {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            DisplayState::LoggedOut => "未登录",
+            DisplayState::Idle => "空闲",
+            DisplayState::Called => "已呼叫",
+            DisplayState::Serving => "正在办理",
+            DisplayState::Paused => "暂停办理",
+            DisplayState::AttendanceAnomaly => "考勤异常",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            DisplayState::LoggedOut => "Not logged in",
+            DisplayState::Idle => "Idle",
+            DisplayState::Called => "Called",
+            DisplayState::Serving => "Serving",
+            DisplayState::Paused => "Paused",
+            DisplayState::AttendanceAnomaly => "Attendance anomaly",
+        }
+    }
+}
+
+/// The displayed state of a window in `state` with `anomaly` true while
+/// any attendance anomaly of it holds: the anomaly wins over every state.
+pub fn display_state(state: WindowState, anomaly: bool) -> DisplayState {
+    if anomaly {
+        return DisplayState::AttendanceAnomaly;
+    }
+    match state {
+        WindowState::LoggedOut => DisplayState::LoggedOut,
+        WindowState::Idle => DisplayState::Idle,
+        WindowState::Called => DisplayState::Called,
+        WindowState::Serving => DisplayState::Serving,
+        WindowState::Paused => DisplayState::Paused,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +207,21 @@ mod tests {
         let err = next_state(WindowState::Serving, Action::CallNext).unwrap_err();
         assert!(err.to_string().contains("正在办理"), "{err}");
         assert!(next_state(WindowState::Serving, Action::Logout).is_err());
+    }
+
+    #[test]
+    fn the_fifth_displayed_state() {
+        for s in ALL_STATES {
+            let shown = display_state(s, false);
+            assert_eq!(shown.label_zh(), s.label_zh());
+            assert_eq!(display_state(s, true), DisplayState::AttendanceAnomaly);
+        }
+        let v = serde_json::to_value(DisplayState::AttendanceAnomaly).unwrap();
+        assert_eq!(v, serde_json::json!("attendance_anomaly"));
+        assert_eq!(DisplayState::AttendanceAnomaly.label_zh(), "考勤异常");
+        assert_eq!(
+            DisplayState::AttendanceAnomaly.label_en(),
+            "Attendance anomaly"
+        );
     }
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 mod bus;
 mod calendar;
 pub mod cases;
+pub mod supervision;
 mod validate;
 
 pub use bus::{BusConfig, BusDeviceConfig, BusDeviceKind};
@@ -85,6 +86,10 @@ pub struct HallConfig {
     /// hall serves (`calendar.rs`).
     #[serde(default)]
     pub calendar: CalendarConfig,
+    /// Alarm thresholds, attendance shifts, escalation and 好差评 limits
+    /// (`supervision.rs`); defaults when absent.
+    #[serde(default)]
+    pub supervision: supervision::SupervisionConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -26,6 +26,7 @@ impl HallConfig {
         people_and_calling(cfg, &areas, &windows)?;
         super::cases::validate(cfg)?;
         notify_and_timing(cfg)?;
+        super::supervision::validate(cfg)?;
         calendar(cfg)
     }
 }

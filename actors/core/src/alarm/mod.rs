@@ -1,11 +1,34 @@
 //! Alarms (告警) as data: what is wrong with what, and how the dashboard and
 //! the API show it. The actor that keeps the active ones is
 //! `tingwu_actors::alarm::AlarmActor`.
+//!
+//! The alarm engine's rules, one concept per file:
+//!
+//! - [`kind`]: [`AlarmKind`], every kind of alarm the hall raises (issue 9)
+//!   with its default [`Severity`];
+//! - [`lifecycle`]: one occurrence's record and its pure state machine
+//!   raise → acknowledge (who, when, note) → clear, with de-duplication
+//!   and typed refusals;
+//! - [`history`]: the schema-versioned entry kept for durable history;
+//! - [`escalation`]: which unacknowledged alarms are due to go to the
+//!   supervisor on duty, as a function of (alarms, now, config);
+//! - [`thresholds`]: the queue and window threshold rules over a hall
+//!   snapshot and `now`.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub mod escalation;
+pub mod history;
+pub mod kind;
+pub mod lifecycle;
+pub mod thresholds;
+
+pub use kind::AlarmKind;
+
+/// How pressing an alarm is. Ordered: `Warning < Error`, so "at least a
+/// given severity" (escalation) is a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Works, but someone should act soon (paper near end).
@@ -43,4 +66,9 @@ pub struct AlarmView {
     pub active: bool,
     #[serde(default)]
     pub cleared_at: Option<DateTime<Utc>>,
+    /// Who acknowledged it, when, with what note; left out of the JSON
+    /// until then (an optional field: no new event version, see
+    /// `events.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged: Option<lifecycle::Acknowledgement>,
 }
