@@ -388,9 +388,45 @@
       const when = document.createElement("div");
       when.className = "when";
       when.textContent = `${new Date(a.raised_at).toLocaleTimeString(lang === "en" ? "en-GB" : "zh-CN")} · ${a.source} · ${a.kind}`;
-      li.append(msg, when);
+      li.append(msg, when, ackPart(a));
       ul.appendChild(li);
     }
+  }
+
+  // An acknowledged alarm says who and when; an open one offers 确认 with a note.
+  function ackPart(a) {
+    const div = document.createElement("div");
+    div.className = "ack";
+    if (a.acknowledged) {
+      const k = a.acknowledged;
+      const at = new Date(k.at).toLocaleTimeString(lang === "en" ? "en-GB" : "zh-CN");
+      div.dataset.acknowledged = "true";
+      div.textContent = L(`已确认：${k.by} ${at}`, `Acknowledged by ${k.by} at ${at}`) + (k.note ? ` · ${k.note}` : "");
+      return div;
+    }
+    const note = document.createElement("input");
+    note.type = "text";
+    note.maxLength = 500;
+    note.placeholder = L("备注（可选）", "Note (optional)");
+    const btn = document.createElement("button");
+    btn.type = "button";
+    btn.className = "ack-button";
+    btn.textContent = L("确认", "Acknowledge");
+    const err = document.createElement("span");
+    err.className = "error";
+    btn.addEventListener("click", async () => {
+      btn.disabled = true;
+      try {
+        const r = await api("POST", "/api/v1/alarms/ack", { id: a.id, note: note.value });
+        st.alarms.set(a.id, { ...a, ...r.alarm });
+        renderAlarms();
+      } catch (e) {
+        err.textContent = e.message;
+        btn.disabled = false;
+      }
+    });
+    div.append(note, btn, err);
+    return div;
   }
 
   // ---------------------------------------------------------------- statistics

@@ -22,6 +22,7 @@
 //!   rule in `tingwu_core::strategy_scope`);
 //! - opening and closing windows (`windows.rs`);
 //! - recording an evaluation (`evaluations.rs`);
+//! - acknowledging an alarm (`alarms.rs`);
 //! - appointments: slots, booking, cancelling, check-in (`appointments.rs`);
 //! - hall statistics for supervisors (`stats.rs`, the rule in
 //!   `tingwu_core::stats`).
@@ -29,6 +30,7 @@
 //! Each concept has one error enum (`thiserror`) whose messages are the
 //! ones clients see; transports choose only the status or reply shape.
 
+pub mod alarms;
 pub mod appointments;
 pub mod auth;
 pub mod evaluations;

@@ -47,6 +47,13 @@ pub enum KioskAuthError {
          (取号机须以设备密码认证)"
     )]
     Unauthorized(String),
+    /// The password is wrong (401 `kiosk_unauthorized`); after five in a
+    /// row the kiosk is locked out.
+    #[error(
+        "wrong device password for kiosk {0:?}; repeated wrong passwords lock the kiosk out \
+         (取号机设备密码错误，多次错误将被锁定)"
+    )]
+    WrongPassword(String),
     /// The credentials are another kiosk's than the one named (403
     /// `kiosk_mismatch`).
     #[error(
@@ -210,7 +217,7 @@ impl App {
                 same_secret(&kiosk.password, &device.password)
             }) {
             Ok(()) => Ok(Some(device.id.clone())),
-            Err(Attempt::Wrong) => Err(KioskAuthError::Unauthorized(kiosk.kiosk.clone())),
+            Err(Attempt::Wrong) => Err(KioskAuthError::WrongPassword(kiosk.kiosk.clone())),
             Err(Attempt::Locked(l)) => Err(KioskAuthError::LockedOut {
                 kiosk: kiosk.kiosk.clone(),
                 left_s: l.left_s,
@@ -259,7 +266,7 @@ mod tests {
         );
         assert_eq!(
             app.authenticate_kiosk(Some("K1"), Some(&creds("K1", "demo-pass-K2"))),
-            Err(KioskAuthError::Unauthorized("K1".into()))
+            Err(KioskAuthError::WrongPassword("K1".into()))
         );
         assert!(matches!(
             app.authenticate_kiosk(Some("K1"), Some(&creds("K2", "demo-pass-K2"))),

@@ -9,7 +9,7 @@ use serde::Serialize;
 use tingwu_actors::core::admission::{self, Admission, PriorityRefused, PriorityRequest};
 use tingwu_actors::core::day::hall_day;
 use tingwu_actors::core::ticket::{Channel, Priority, Ticket};
-use tingwu_actors::core::ticket_source::{self, SourceRefused};
+use tingwu_actors::core::ticket_source::{self, Requester, SourceRefused};
 use tingwu_actors::hall::{IssueError, IssueTicket, Rejoin, RejoinError};
 use tingwu_actors::kiosk::{PrintIssued, TakeTicket};
 use tingwu_actors::printer::PrintStatus;
@@ -179,6 +179,17 @@ impl App {
             self.seal_personal(order.phone.as_deref(), order.id_number.as_deref())?;
         let names_person = personal.phone_sealed.is_some() || id.is_some();
         let channel = ticket_source::admit(requester, order.channel, names_person)?;
+        if order.priority_password.is_some() {
+            ticket_source::password_allowed(requester)?;
+        }
+        // A key is the requester's own: another kiosk (or a citizen) using
+        // the same key gets its own ticket, never this one's.
+        let scope = match (&requester, &kiosk_id) {
+            (_, Some(k)) => k.as_str(),
+            (Requester::Staff, _) => "staff",
+            _ => "online",
+        };
+        let idempotency_key = order.idempotency_key.map(|k| format!("{scope}/{k}"));
         let priority = self.admit_priority(
             order.priority,
             id.as_ref(),
@@ -195,7 +206,7 @@ impl App {
             channel,
             priority,
             personal,
-            idempotency_key: order.idempotency_key,
+            idempotency_key,
         };
         let issued = match kiosk {
             Some(kiosk) => kiosk.send(TakeTicket(ticket)).await,

@@ -25,6 +25,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tingwu_actors::appointment::{self as appt, AppointmentError, CheckInKind, Refusal, StatsView};
 use tingwu_actors::core::hhmm;
+use tingwu_actors::core::ticket_source;
 use tingwu_protocols::typed;
 use tracing::warn;
 
@@ -215,9 +216,10 @@ pub async fn checkin(
     let req: CheckInRequest = json_body(body, MAX_BODY).await?;
     // A check-in credited to a kiosk needs that kiosk's credentials; one
     // from anywhere else is the citizen's own channel, rate-limited.
-    let (_, kiosk) = s
+    let (requester, kiosk) = s
         .app
         .who_asks(&asker(&s, peer, &headers, req.kiosk.clone())?)?;
+    ticket_source::check_in_allowed(requester)?;
     let code = req.code.as_deref().map(parse_code).transpose()?;
     let by = s
         .app

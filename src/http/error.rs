@@ -110,7 +110,7 @@ impl From<KioskAuthError> for ApiError {
     fn from(e: KioskAuthError) -> Self {
         let message = e.to_string();
         match e {
-            KioskAuthError::Unauthorized(_) => {
+            KioskAuthError::Unauthorized(_) | KioskAuthError::WrongPassword(_) => {
                 Self::new(StatusCode::UNAUTHORIZED, "kiosk_unauthorized", message)
             }
             KioskAuthError::Mismatch { .. } => Self::forbidden("kiosk_mismatch", message),
@@ -119,6 +119,18 @@ impl From<KioskAuthError> for ApiError {
                     .retry_after(u32::try_from(left_s).unwrap_or(60))
             }
         }
+    }
+}
+
+impl From<SourceRefused> for ApiError {
+    fn from(e: SourceRefused) -> Self {
+        let status = match e {
+            SourceRefused::PersonRequired => StatusCode::BAD_REQUEST,
+            SourceRefused::ChannelNotAllowed(_)
+            | SourceRefused::PasswordAtKioskOnly
+            | SourceRefused::CheckInAtKioskOnly => StatusCode::FORBIDDEN,
+        };
+        Self::new(status, e.code(), e.to_string())
     }
 }
 
@@ -159,13 +171,7 @@ impl From<TicketError> for ApiError {
             TicketError::Auth(e) => e.into(),
             TicketError::Priority(e) => Self::forbidden("priority_not_allowed", e.to_string()),
             TicketError::Asker(e) => e.into(),
-            TicketError::Source(e) => {
-                let status = match e {
-                    SourceRefused::PersonRequired => StatusCode::BAD_REQUEST,
-                    SourceRefused::ChannelNotAllowed(_) => StatusCode::FORBIDDEN,
-                };
-                Self::new(status, e.code(), e.to_string())
-            }
+            TicketError::Source(e) => e.into(),
             TicketError::ShuttingDown => Self::unavailable(e.to_string()),
             TicketError::Issue(e) => {
                 let status = match &e {

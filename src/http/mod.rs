@@ -95,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/audit", get(strategies::audit))
         .route("/api/v1/alarms", get(alarms::list))
+        .route("/api/v1/alarms/ack", post(alarms::acknowledge))
         .route("/api/v1/printers", get(alarms::printers))
         .route("/api/v1/card-readers", get(alarms::card_readers))
         .route("/api/v1/stats", get(stats::get))

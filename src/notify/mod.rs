@@ -22,6 +22,7 @@
 //! the events after the cursor `n/cursor`). Each notice has a stable `id`,
 //! also sent as `Idempotency-Key`, for the gateway to drop duplicates.
 
+pub mod escalation;
 pub mod follower;
 pub mod notice;
 pub mod outbox;
@@ -62,6 +63,7 @@ pub fn start(dir: &Directory, reader: &StoreReader, sealer: &Arc<Sealer>) {
         "notices to phones on"
     );
     tokio::spawn(outbox.clone().deliver(hook));
+    tokio::spawn(escalation::run(dir.clone(), outbox.clone()));
     let follower = follower::Follower::new(dir.clone(), reader.clone(), sealer.clone(), outbox);
     tokio::spawn(follower.run(events));
 }

@@ -20,6 +20,9 @@ pub enum Kind {
     Ahead,
     /// The ticket was called (or re-announced) to a window.
     Called,
+    /// An alarm unacknowledged too long, to the supervisor on duty
+    /// (`escalation.rs`).
+    Escalation,
 }
 
 impl Kind {
@@ -28,6 +31,7 @@ impl Kind {
             Kind::Issued => "issued",
             Kind::Ahead => "ahead",
             Kind::Called => "called",
+            Kind::Escalation => "alarm_escalation",
         }
     }
 }

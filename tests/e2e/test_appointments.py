@@ -92,9 +92,12 @@ def booked(server: Server, day: str, start: str, **person: str) -> dict:
 
 
 def checkin(server: Server, credentials: bool = True, **by: str) -> tuple[int, dict]:
-    """A check-in; at a kiosk of the hall, with that kiosk's credentials."""
+    """A check-in at a kiosk, with that kiosk's credentials: the one named,
+    or K01 when none is (check-in is made in the hall). `credentials=False`
+    sends none."""
     kiosks = {d["id"] for d in server.hall_config().get("devices", []) if d["kind"] == "kiosk"}
-    headers = server.kiosk_auth(by["kiosk"]) if credentials and by.get("kiosk") in kiosks else None
+    kiosk = by.get("kiosk", "K01")
+    headers = server.kiosk_auth(kiosk) if credentials and kiosk in kiosks else None
     return server.post_json(f"{APPT}/checkin", by, headers)
 
 
@@ -173,6 +176,10 @@ def test_check_in_inside_the_window_gives_an_appointment_ticket(hall):
     # check-in credited to a kiosk needs that kiosk's credentials.
     status, body = checkin(server, credentials=False, code=b["code"], kiosk="K01")
     assert_error(status, body, 401, "kiosk_unauthorized")
+    # ...and one from anywhere else (a phone) is refused: check-in is in the hall.
+    status, body = checkin(server, credentials=False, code=b["code"])
+    err = assert_error(status, body, 403, "kiosk_required")
+    assert "取号机" in err["message"], err
     status, body = checkin(server, code=b["code"].lower(), kiosk="K01")
     assert status == 201, body
     assert body["checkin"] == "on_time", body

@@ -165,3 +165,26 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_rate(start_server, small
                                       {"X-Forwarded-For": client})
         assert_error(status, body, 429, "too_many_requests")
     assert queue_issued(hall) == 6
+
+
+def test_kiosk_only_powers_stay_at_the_kiosk(small_hall_config, start_server):
+    # Same kind, found by a newcomer's trial: the special-group password and
+    # idempotency keys were open to any requester.
+    small_hall_config["priority"] = {"special_password": "kiosk-staff-pw"}
+    hall = start_server(small_hall_config)
+    status, body = hall.post_json(TICKETS, {"item": "general", "phone": "13800000008",
+                                            "priority": "special",
+                                            "priority_password": "kiosk-staff-pw"})
+    assert_error(status, body, 403, "password_at_kiosk_only")
+    special = hall.issue(item="general", kiosk="K01", priority="special",
+                         priority_password="kiosk-staff-pw")
+    assert special["priority"] == "special"
+
+    # An Idempotency-Key is its sender's own: staff reusing the kiosk's key
+    # get a ticket of their own, the kiosk its first one again.
+    key = {"Idempotency-Key": "press-0001"}
+    first = hall.issue(item="general", headers={**key, **hall.kiosk_auth("K01")})
+    staff = hall.issue(item="general", headers={**key, **bearer(hall.staff_token())})
+    assert staff["id"] != first["id"]
+    status, again = hall.post_json(TICKETS, {"item": "general"}, {**key, **hall.kiosk_auth("K01")})
+    assert status == 200 and again["id"] == first["id"], again

@@ -40,10 +40,48 @@ pub enum SourceRefused {
     /// A citizen asked for a channel only kiosks and staff use (403
     /// `channel_not_allowed`).
     #[error(
-        "only a kiosk or hall staff may take {0:?} tickets; tickets taken online are \"online\" \
-         (现场取号和预约签到须在取号机办理)"
+        "only a kiosk or hall staff may take {} tickets; tickets taken online are \"online\" \
+         (现场取号和预约签到须在取号机办理)", channel_name(*.0)
     )]
     ChannelNotAllowed(Channel),
+    /// The special-group password (特殊人群密码) is for kiosk staff: it is
+    /// honoured only at a kiosk (403 `password_at_kiosk_only`). Elsewhere a
+    /// guess would lock the password out for every kiosk's citizens.
+    #[error(
+        "the special-group password is accepted only at a kiosk \
+         (特殊人群密码仅限取号机工作人员使用)"
+    )]
+    PasswordAtKioskOnly,
+    /// An appointment is checked in at a kiosk or by hall staff (403
+    /// `kiosk_required`): a check-in from anywhere else could be made by
+    /// anyone who knows the booking's phone or ID number.
+    #[error("appointments are checked in at a kiosk in the hall (预约签到须在大厅取号机办理)")]
+    CheckInAtKioskOnly,
+}
+
+/// A channel's wire name (`onsite`, `appointment`, `online`).
+pub fn channel_name(c: Channel) -> &'static str {
+    match c {
+        Channel::Onsite => "onsite",
+        Channel::Appointment => "appointment",
+        Channel::Online => "online",
+    }
+}
+
+/// Whether a requester may use the special-group password.
+pub fn password_allowed(requester: Requester) -> Result<(), SourceRefused> {
+    match requester {
+        Requester::Kiosk => Ok(()),
+        Requester::Staff | Requester::Citizen => Err(SourceRefused::PasswordAtKioskOnly),
+    }
+}
+
+/// Whether a requester may check in an appointment.
+pub fn check_in_allowed(requester: Requester) -> Result<(), SourceRefused> {
+    match requester {
+        Requester::Kiosk | Requester::Staff => Ok(()),
+        Requester::Citizen => Err(SourceRefused::CheckInAtKioskOnly),
+    }
 }
 
 impl SourceRefused {
@@ -52,6 +90,8 @@ impl SourceRefused {
         match self {
             Self::PersonRequired => "phone_or_id_required",
             Self::ChannelNotAllowed(_) => "channel_not_allowed",
+            Self::PasswordAtKioskOnly => "password_at_kiosk_only",
+            Self::CheckInAtKioskOnly => "kiosk_required",
         }
     }
 }
@@ -139,6 +179,26 @@ mod tests {
             Err(SourceRefused::ChannelNotAllowed(Channel::Onsite))
         );
         assert_eq!(SourceRefused::PersonRequired.code(), "phone_or_id_required");
+        let e = admit(Requester::Citizen, Some(Channel::Appointment), true).unwrap_err();
+        assert!(e.to_string().contains("appointment tickets"), "{e}");
+    }
+
+    #[test]
+    fn the_password_is_for_kiosks_and_check_in_for_the_hall() {
+        assert_eq!(password_allowed(Requester::Kiosk), Ok(()));
+        assert_eq!(
+            password_allowed(Requester::Citizen),
+            Err(SourceRefused::PasswordAtKioskOnly)
+        );
+        assert_eq!(
+            password_allowed(Requester::Staff),
+            Err(SourceRefused::PasswordAtKioskOnly)
+        );
+        assert_eq!(check_in_allowed(Requester::Staff), Ok(()));
+        assert_eq!(
+            check_in_allowed(Requester::Citizen),
+            Err(SourceRefused::CheckInAtKioskOnly)
+        );
     }
 
     fn channel() -> impl Strategy<Value = Option<Channel>> {
