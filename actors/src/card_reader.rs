@@ -21,9 +21,13 @@ use serde::Serialize;
 use crate::alarm::{AlarmActor, Clear, Raise};
 use crate::config::CardReaderConfig;
 use crate::core::card_reading::{self, AlarmChange, Decision, LastRead, Port};
+use crate::core::kiosk_feed::KioskEvent;
+use crate::core::printing::PrintStatus;
 use crate::core::ticket::{Personal, Priority};
 use crate::hall::{IssueError, IssueTicket};
 use crate::kiosk::{KioskActor, PrintIssued, TakeTicket};
+use crate::kiosk_events::RecordEvent;
+use crate::queue::Issued;
 
 pub use crate::core::card_reading::{offline_alarm, Applicant, ISSUE_DEADLINE, REREAD_QUIET};
 
@@ -96,6 +100,37 @@ fn act_on(decision: Decision, read: CardRead) -> ReadAction {
             personal: read.personal,
             idempotency_key: None,
         })),
+    }
+}
+
+/// What the kiosk's screen shows of a read at its reader: the ticket it
+/// took (with how it printed), or why it took none; the holder masked only.
+fn kiosk_event(
+    res: &Result<(Issued, Option<PrintStatus>), IssueError>,
+    holder: Option<&Applicant>,
+) -> KioskEvent {
+    let (id_masked, name_masked) = holder.map_or_else(Default::default, |a| {
+        (a.id_masked.clone(), a.name_masked.clone())
+    });
+    match res {
+        Ok((issued, print)) => KioskEvent::CardTicket {
+            ticket: issued.ticket.id.clone(),
+            number: issued.ticket.number.clone(),
+            item: issued.ticket.item.clone(),
+            queue: issued.ticket.queue.clone(),
+            priority: issued.ticket.priority,
+            people_ahead: issued.ticket.people_ahead,
+            expected_call_at: issued.ticket.expected_call_at,
+            print: *print,
+            id_masked,
+            name_masked,
+        },
+        Err(e) => KioskEvent::CardRefused {
+            code: e.code().to_string(),
+            message: e.to_string(),
+            id_masked,
+            name_masked,
+        },
     }
 }
 
@@ -233,26 +268,37 @@ impl Handler<CardRead> for CardReaderActor {
                 let Some(kiosk) = self.kiosk.clone() else {
                     return Box::pin(actix::fut::ready(()));
                 };
+                let screen = kiosk.clone();
+                let holder = self.applicant.clone();
                 let fut = async move {
                     let issued = kiosk
                         .send(TakeTicket(*ticket))
                         .await
                         .map_err(|_| IssueError::Unavailable)??;
                     // Durable: now print it (the ticket stands either way).
-                    let _ = kiosk
+                    let print = kiosk
                         .send(PrintIssued(Box::new(issued.ticket.clone())))
-                        .await;
-                    Ok::<_, IssueError>(issued)
+                        .await
+                        .ok()
+                        .flatten();
+                    Ok::<_, IssueError>((issued, print))
                 };
-                Box::pin(fut.into_actor(self).map(|res, act, _| match res {
-                    Ok(issued) => {
-                        tracing::info!(reader = %act.cfg.id, ticket = %issued.ticket.id, number = %issued.ticket.number, priority = ?issued.ticket.priority, "ticket taken by ID card");
-                        act.last_ticket = Some((issued.ticket.number, issued.ticket.id));
-                        act.last_refusal = None;
+                Box::pin(fut.into_actor(self).map(move |res, act, _| {
+                    // The kiosk's screen shows what the read did.
+                    let event = kiosk_event(&res, holder.as_ref());
+                    if let Err(e) = screen.try_send(RecordEvent(event)) {
+                        tracing::warn!(reader = %act.cfg.id, error = %e, "card read not shown on the kiosk screen");
                     }
-                    Err(e) => {
-                        tracing::warn!(reader = %act.cfg.id, error = %e, "card read took no ticket");
-                        act.last_refusal = Some(e.code().to_string());
+                    match res {
+                        Ok((issued, _)) => {
+                            tracing::info!(reader = %act.cfg.id, ticket = %issued.ticket.id, number = %issued.ticket.number, priority = ?issued.ticket.priority, "ticket taken by ID card");
+                            act.last_ticket = Some((issued.ticket.number, issued.ticket.id));
+                            act.last_refusal = None;
+                        }
+                        Err(e) => {
+                            tracing::warn!(reader = %act.cfg.id, error = %e, "card read took no ticket");
+                            act.last_refusal = Some(e.code().to_string());
+                        }
                     }
                 }))
             }

@@ -32,6 +32,7 @@
 pub mod appointments;
 pub mod auth;
 pub mod evaluations;
+pub mod kiosk_events;
 pub mod lockout;
 pub mod passwords;
 pub mod personal;

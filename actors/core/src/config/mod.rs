@@ -160,6 +160,13 @@ pub struct ItemConfig {
     /// Appointments (预约) per slot; 0 or absent: the item takes no bookings.
     #[serde(default)]
     pub appointment_capacity: u32,
+    /// The kiosk page's group within the department (事项分类, e.g. 企业开办);
+    /// optional: items without one are listed under their department.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// The category in English (optional).
+    #[serde(default)]
+    pub category_en: Option<String>,
 }
 
 fn all_day() -> Vec<String> {
