@@ -12,6 +12,7 @@ mod evaluations;
 mod extract;
 mod items;
 mod kiosk_events;
+mod kiosk_page;
 mod pages;
 mod server;
 mod stats;
@@ -117,6 +118,13 @@ pub fn router(state: AppState) -> Router {
         .route(
             dashboard_page::ECHARTS_NOTICE_PATH,
             get(dashboard_page::echarts_notice),
+        )
+        .route("/kiosk/{kiosk}", get(kiosk_page::page))
+        .route("/kiosk/app.js", get(kiosk_page::script))
+        .route(kiosk_page::QRCODE_PATH, get(kiosk_page::qrcode))
+        .route(
+            kiosk_page::QRCODE_LICENSE_PATH,
+            get(kiosk_page::qrcode_license),
         )
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))

@@ -1,0 +1,234 @@
+// The kiosk page (/kiosk/{kiosk}; 取号机页面) against issue 9 (items 1 and
+// 5), in a real browser: Debian's Chromium driven by playwright-core on a
+// 1080×1920 portrait touch screen, against the real `tingwu` binary
+// running the small test hall (kiosk K01, device password pw-K01; items
+// general/police/tax; supervisor admin / secret).
+//
+//   cargo build --bin tingwu
+//   npm ci --prefix tests/browser
+//   TINGWU_BIN=target/debug/tingwu node --test tests/browser/kiosk.test.mjs
+//
+// The screenshot is saved as target/screenshots/kiosk.png (and copied by
+// hand to docs/screenshots/kiosk.png for the README).
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { openPage, waitInPage } from './lib/browser.mjs';
+import { Terminal } from './lib/mqtt.mjs';
+import { HOST, REPO, SMALL_HALL, Server } from './lib/server.mjs';
+import { browserSuite } from './lib/suite.mjs';
+
+const suite = browserSuite('kiosk');
+const { guarded } = suite;
+const SCREENSHOTS = join(REPO, 'target', 'screenshots');
+const PHONE = '13812345678';
+
+/** Presses the on-screen keys for `text`. */
+async function type(page, text) {
+  for (const ch of text) await page.click(`#keys button[data-key="${ch}"]`);
+}
+
+/** `HH:MM` of an RFC 3339 time in the browser's time zone, as the page shows it. */
+function hhmmIn(page, iso) {
+  return page.evaluate((t) => {
+    const d = new Date(t);
+    return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  }, iso);
+}
+
+/** Resource-load lines the browser logs for refusals the test asks for. */
+const expected = (codes) => (e) => !codes.some((c) => e.text.includes(`status of ${c}`));
+
+describe('kiosk page (issue 9)', () => {
+  test('set-up with the device password, items by department, a ticket by phone with people ahead and the predicted time, refusals',
+    { timeout: 40_000 }, guarded(async () => {
+      const { server } = suite;
+      const { page, record } = await openPage(suite.context, `${server.base}/kiosk/K01`);
+      await page.setViewportSize({ width: 1080, height: 1920 });
+
+      // First the set-up step, in Chinese; a wrong password is refused clearly.
+      assert.equal(await page.isVisible('#setup'), true);
+      assert.equal(await page.isVisible('#items'), false);
+      assert.equal((await page.textContent('#setup h2')).trim(), '取号机设置');
+      await page.fill('#setup-password', 'wrong');
+      await page.click('#setup-save');
+      const refused = await waitInPage(page, 'the set-up error', () => document.getElementById('setup-error').textContent);
+      assert.match(refused, /设备密码错误/);
+      assert.match(refused, /Wrong device password/);
+      assert.equal(await page.evaluate(() => localStorage.getItem('tingwu.kiosk.K01.password')), null);
+
+      await page.fill('#setup-password', 'pw-K01');
+      await page.click('#setup-save');
+      await waitInPage(page, 'the items', () => !document.getElementById('items').hidden &&
+        document.querySelectorAll('#item-list .item').length === 3);
+      assert.equal(await page.evaluate(() => localStorage.getItem('tingwu.kiosk.K01.password')), 'pw-K01');
+      await waitInPage(page, 'the event poll connected', () => document.getElementById('conn').dataset.state === 'open');
+      // Grouped by department, with the department's name.
+      const depts = await page.evaluate(() => [...document.querySelectorAll('#item-list .dept')].map((d) =>
+        [d.dataset.department, d.querySelector('h3').textContent, [...d.querySelectorAll('.item')].map((i) => i.dataset.item)]));
+      assert.deepEqual(depts, [['admin', '综合受理', ['general', 'tax']], ['police', '公安局', ['police']]]);
+      // Touch-sized targets.
+      const box = await page.locator('.item[data-item="general"]').boundingBox();
+      assert.ok(box.height >= 100 && box.width >= 280, `item tile too small: ${JSON.stringify(box)}`);
+
+      // Window 3 is staffed (so a call time can be predicted) and two
+      // people already wait for "general".
+      const term = new Terminal({ host: HOST, port: server.mqttPort, hall: server.hall,
+        device: 'T03', password: 'pw-T03', window: '3' });
+      await term.connect();
+      await term.act('login', { staff: 'S03', pin: '1111' });
+      await server.issue({ item: 'general' });
+      await server.issue({ item: 'general' });
+
+      // By phone number on the on-screen keypad.
+      await page.click('.item[data-item="general"]');
+      await page.click('#m-phone');
+      assert.equal(await page.isDisabled('#key-ok'), true);
+      await type(page, PHONE);
+      assert.equal(await page.getAttribute('#entry', 'data-value'), PHONE);
+      await page.click('#key-ok');
+      await waitInPage(page, 'the ticket', () => !document.getElementById('ticket-view').hidden &&
+        document.getElementById('t-number').textContent.length > 0);
+      const id = await page.getAttribute('#t-number', 'data-ticket');
+      const shown = await page.evaluate(() => ({
+        number: document.getElementById('t-number').textContent,
+        ahead: document.getElementById('t-ahead').textContent,
+        eta: document.getElementById('t-eta').textContent,
+        item: document.getElementById('t-item').textContent,
+        direction: document.getElementById('t-direction').textContent,
+        print: document.getElementById('t-print').dataset.status,
+        qr: !!document.querySelector('#t-qr img'),
+      }));
+      const api = await server.request('GET', `/api/v1/tickets/${id}`);
+      assert.equal(api.status, 200, JSON.stringify(api.body));
+      assert.equal(shown.number, api.body.number);
+      assert.equal(shown.ahead, String(api.body.people_ahead));
+      assert.equal(api.body.people_ahead, 2);
+      assert.ok(api.body.expected_call_at, 'the API predicts a call time');
+      // The prediction is "now + wait", so it may have moved on by a minute.
+      const etaNow = await hhmmIn(page, api.body.expected_call_at);
+      const etaBefore = await hhmmIn(page, new Date(Date.parse(api.body.expected_call_at) - 60_000).toISOString());
+      assert.ok([etaNow, etaBefore].includes(shown.eta), `page shows ${shown.eta}, the API ${etaNow}`);
+      assert.equal(shown.item, '综合咨询');
+      assert.match(shown.direction, /^请到 .+ 办理/);
+      // K01 has no printer here: the status page's QR code is offered.
+      assert.equal(shown.print, 'none');
+      assert.equal(shown.qr, true);
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: join(SCREENSHOTS, 'kiosk.png') });
+      await term.close();
+
+      // A refusal, in both languages: this phone's tickets for the item are used up.
+      await server.issue({ item: 'general', phone: PHONE });
+      await server.issue({ item: 'general', phone: PHONE });
+      await page.click('#t-done');
+      await page.click('.item[data-item="general"]');
+      await page.click('#m-phone');
+      await type(page, PHONE);
+      await page.click('#key-ok');
+      await waitInPage(page, 'the limit refusal', () => !document.getElementById('refusal').hidden &&
+        document.getElementById('refusal').dataset.code === 'limit_reached');
+      assert.equal((await page.textContent('#refusal-zh')).trim(), '今日该事项取号次数已达上限');
+      assert.match(await page.textContent('#refusal-en'), /ticket limit/);
+
+      // An item with every window disabled is greyed with its reason (the
+      // page reads the items again when it goes back to them).
+      const auth = { authorization: `Bearer ${await server.staffToken()}` };
+      for (const w of ['1', '2', '24']) {
+        const r = await server.request('PUT', `/api/v1/windows/${w}/enabled`, { enabled: false, reason: 'test' }, auth);
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+      }
+      await page.click('#refusal-ok');
+      const tax = await waitInPage(page, 'tax greyed', () => {
+        const t = document.querySelector('.item[data-item="tax"]');
+        return t && t.dataset.open === 'false' && t.querySelector('.reason').textContent;
+      });
+      assert.match(tax, /该事项窗口均已停用/);
+      assert.match(tax, /Every window for this item is closed/);
+      await page.click('.item[data-item="tax"]');
+      await waitInPage(page, 'the closed refusal', () => document.getElementById('refusal').dataset.code === 'no_open_window' &&
+        !document.getElementById('refusal').hidden);
+      await page.click('#refusal-ok');
+      for (const w of ['1', '2', '24']) {
+        await server.request('PUT', `/api/v1/windows/${w}/enabled`, { enabled: true }, auth);
+      }
+
+      // English on request.
+      await page.click('#lang');
+      assert.equal((await page.textContent('header h1')).trim(), 'Self-service tickets');
+      assert.equal((await page.textContent('.item[data-item="general"]')).trim(), 'General enquiries');
+      await page.click('#lang');
+
+      // Staff reset: the current password, then the set-up step again.
+      await page.click('#reset');
+      await page.fill('#setup-password', 'pw-K01');
+      await page.click('#setup-save');
+      await waitInPage(page, 'the set-up step again', () => !document.getElementById('setup').hidden &&
+        document.getElementById('setup-cancel').hidden);
+      assert.equal(await page.evaluate(() => localStorage.getItem('tingwu.kiosk.K01.password')), null);
+
+      const outside = record.requests.filter((u) => !u.startsWith(server.base) && !u.startsWith('data:'));
+      assert.deepEqual(outside, []);
+      assert.deepEqual(record.pageErrors, [], 'uncaught errors in the page');
+      // The wrong password (401) and the refused ticket (429) are the browser's own lines.
+      assert.deepEqual(record.consoleErrors.filter(expected([401, 429])), [], 'console errors');
+      await page.close();
+    }));
+
+  test('the printer out of service: the SMS/QR ticket; the special-group password; a stored password skips set-up',
+    { timeout: 40_000 }, guarded(async () => {
+      // The small hall with a printer for K01 that nothing listens for.
+      const config = join(suite.tmp, 'hall-with-printer.toml');
+      writeFileSync(config, readFileSync(SMALL_HALL, 'utf8') +
+        '\n[[printers]]\nid = "P1"\nkiosk = "K01"\naddress = "127.0.0.1:9"\n\n[priority]\nspecial_password = "special"\n');
+      mkdirSync(join(suite.tmp, 'data2'));
+      const server = new Server({ config, dataDir: join(suite.tmp, 'data2'), logPath: join(suite.tmp, 'tingwu2.stderr.log') });
+      await server.start(10_000);
+      try {
+        const { page, record } = await openPage(suite.context, `${server.base}/kiosk/K01`);
+        await page.setViewportSize({ width: 1920, height: 1080 });
+        await page.evaluate(() => localStorage.setItem('tingwu.kiosk.K01.password', 'pw-K01'));
+        await page.reload();
+        await waitInPage(page, 'the items without set-up', () => !document.getElementById('items').hidden &&
+          document.querySelectorAll('#item-list .item').length === 3);
+
+        await page.click('.item[data-item="police"]');
+        await page.click('#m-plain');
+        await waitInPage(page, 'the ticket', () => !document.getElementById('ticket-view').hidden);
+        const fallback = await waitInPage(page, 'the printer out of service', () => {
+          const p = document.getElementById('t-print');
+          return p.dataset.status === 'out_of_service' && !document.getElementById('t-fallback').hidden &&
+            document.querySelector('#t-qr img') && { qr: document.getElementById('t-fallback').dataset.qr, text: p.textContent };
+        });
+        const id = await page.getAttribute('#t-number', 'data-ticket');
+        assert.equal(fallback.qr, `/t/${id}`);
+        assert.match(fallback.text, /打印机暂停服务/);
+        assert.match(fallback.text, /out of service/);
+        await page.click('#t-done');
+
+        // The special-group password: wrong, then right.
+        await page.click('.item[data-item="general"]');
+        await page.click('#m-special');
+        await page.fill('#special-password', 'nope');
+        await page.click('#special-ok');
+        await waitInPage(page, 'the special refusal', () => document.getElementById('refusal').dataset.code === 'priority_not_allowed' &&
+          !document.getElementById('refusal').hidden);
+        await page.click('#refusal-ok');
+        await page.fill('#special-password', 'special');
+        await page.click('#special-ok');
+        await waitInPage(page, 'the special ticket', () => !document.getElementById('ticket-view').hidden);
+        const special = await page.getAttribute('#t-number', 'data-ticket');
+        const api = await server.request('GET', `/api/v1/tickets/${special}`);
+        assert.equal(api.body.priority, 'special');
+
+        assert.deepEqual(record.pageErrors, [], 'uncaught errors in the page');
+        assert.deepEqual(record.consoleErrors.filter(expected([403])), [], 'console errors');
+        await page.close();
+      } finally {
+        await server.stop(5_000);
+      }
+    }));
+});
