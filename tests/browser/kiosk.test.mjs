@@ -13,8 +13,10 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 import { openPage, waitInPage } from './lib/browser.mjs';
 import { Terminal } from './lib/mqtt.mjs';
@@ -38,6 +40,38 @@ function hhmmIn(page, iso) {
     return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
   }, iso);
 }
+
+/** A GB 11643 ID number: area, birth date (YYYYMMDD), sequence, check character. */
+function idNumber(area, born, seq) {
+  const first = `${area}${born}${seq}`;
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...first].reduce((acc, d, i) => acc + Number(d) * weights[i], 0);
+  return first + '10X98765432'[sum % 11];
+}
+
+/** socat's pseudo-terminal pair and the card reader emulator on one end
+ * (lib/card_reader_emulator.py, the e2e tests' emulator): `present(card)`
+ * resolves when the reader has read it. */
+async function cardReader(dir) {
+  mkdirSync(dir);
+  const [a, b] = [join(dir, 'a'), join(dir, 'b')];
+  const socat = spawn('socat', [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
+  for (let i = 0; i < 100 && !(existsSync(a) && existsSync(b)); i++) await new Promise((ok) => setTimeout(ok, 50));
+  const emu = spawn('python3', [join(REPO, 'tests/browser/lib/card_reader_emulator.py'), b], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: emu.stdout });
+  const waiting = [];
+  lines.on('line', (line) => { const w = waiting.shift(); if (w) w(line); });
+  const next = () => new Promise((ok) => waiting.push(ok));
+  const ready = await next();
+  assert.equal(ready, 'ready');
+  return {
+    path: a,
+    present: (card) => { const served = next(); emu.stdin.write(`${JSON.stringify(card)}\n`); return served; },
+    stop: () => { emu.kill(); socat.kill(); },
+  };
+}
+
+const HAVE_SOCAT = spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
 
 /** Resource-load lines the browser logs for refusals the test asks for. */
 const expected = (codes) => (e) => !codes.some((c) => e.text.includes(`status of ${c}`));
@@ -229,6 +263,68 @@ describe('kiosk page (issue 9)', () => {
         await page.close();
       } finally {
         await server.stop(5_000);
+      }
+    }));
+
+  test('an ID card read at the kiosk shows its ticket; a read that took none shows why, also after the page was offline',
+    { timeout: 40_000, skip: HAVE_SOCAT ? false : 'socat is not installed' }, guarded(async () => {
+      const reader = await cardReader(join(suite.tmp, 'pty'));
+      // The small hall with reader R1 at kiosk K01, taking "tax" tickets
+      // (windows 1, 2 and 24 serve tax).
+      const config = join(suite.tmp, 'hall-with-reader.toml');
+      writeFileSync(config, readFileSync(SMALL_HALL, 'utf8') +
+        `\n[[card_readers]]\nid = "R1"\npath = "${reader.path}"\nkiosk = "K01"\nitem = "tax"\n`);
+      mkdirSync(join(suite.tmp, 'data3'));
+      const server = new Server({ config, dataDir: join(suite.tmp, 'data3'), logPath: join(suite.tmp, 'tingwu3.stderr.log') });
+      await server.start(10_000);
+      try {
+        const { page, record } = await openPage(suite.context, `${server.base}/kiosk/K01`);
+        await page.evaluate(() => localStorage.setItem('tingwu.kiosk.K01.password', 'pw-K01'));
+        await page.reload();
+        await waitInPage(page, 'polling the kiosk events', () => document.getElementById('conn').dataset.state === 'open');
+
+        const first = idNumber('110101', '19860506', '321');
+        await reader.present({ name: '赵小燕', sex: '2', born: '1986-05-06', id_number: first });
+        const shown = await waitInPage(page, 'the card ticket', () => !document.getElementById('ticket-view').hidden &&
+          { id: document.getElementById('t-number').dataset.ticket, source: document.getElementById('t-source').textContent });
+        const api = await server.request('GET', `/api/v1/tickets/${shown.id}`);
+        assert.equal(api.status, 200);
+        assert.equal(await page.textContent('#t-number'), api.body.number);
+        assert.equal(await page.textContent('#t-ahead'), String(api.body.people_ahead));
+        assert.match(shown.source, /身份证/);
+        assert.ok(shown.source.includes(`${first.slice(0, 3)}${'*'.repeat(11)}${first.slice(-4)}`), shown.source);
+        assert.ok(shown.source.includes('赵*燕'), shown.source);
+        await page.click('#t-done');
+
+        // The page loses the server; meanwhile a read takes no ticket.
+        await suite.context.setOffline(true);
+        await waitInPage(page, 'the page to notice', () => document.getElementById('conn').dataset.state === 'reconnecting', undefined, 8_000);
+        const auth = { authorization: `Bearer ${await server.staffToken()}` };
+        for (const w of ['1', '2', '24']) {
+          await server.request('PUT', `/api/v1/windows/${w}/enabled`, { enabled: false, reason: 'test' }, auth);
+        }
+        const second = idNumber('310104', '19960708', '654');
+        await reader.present({ name: '钱多多', born: '1996-07-08', id_number: second });
+        await suite.context.setOffline(false);
+        // Back, it resumes where it was and shows the refusal it missed.
+        const refusal = await waitInPage(page, 'the missed refusal', () => !document.getElementById('refusal').hidden &&
+          document.getElementById('refusal').dataset.code === 'no_open_window' &&
+          { zh: document.getElementById('refusal-zh').textContent, who: document.getElementById('refusal-who').textContent },
+          undefined, 35_000);
+        assert.match(refusal.zh, /窗口均已停用/);
+        assert.ok(refusal.who.includes(`${second.slice(0, 3)}${'*'.repeat(11)}${second.slice(-4)}`), refusal.who);
+        assert.equal(await page.evaluate(() => document.getElementById('conn').dataset.state), 'open');
+        const polls = record.requests.filter((u) => u.includes('/api/v1/kiosks/K01/events'));
+        assert.ok(polls.some((u) => /[?&]since=\d+&epoch=\d+/.test(u)), polls.slice(-3).join('\n'));
+
+        // No plain ID number or name anywhere on the page.
+        const html = await page.content();
+        for (const secret of [first, second, '赵小燕', '钱多多']) assert.ok(!html.includes(secret), `${secret} on the page`);
+        assert.deepEqual(record.pageErrors, [], 'uncaught errors in the page');
+        await page.close();
+      } finally {
+        await server.stop(5_000);
+        reader.stop();
       }
     }));
 });
