@@ -21,13 +21,10 @@ use serde::Serialize;
 use crate::alarm::{AlarmActor, Clear, Raise};
 use crate::config::CardReaderConfig;
 use crate::core::card_reading::{self, AlarmChange, Decision, LastRead, Port};
-use crate::core::kiosk_feed::KioskEvent;
-use crate::core::printing::PrintStatus;
 use crate::core::ticket::{Personal, Priority};
 use crate::hall::{IssueError, IssueTicket};
 use crate::kiosk::{KioskActor, PrintIssued, TakeTicket};
-use crate::kiosk_events::RecordEvent;
-use crate::queue::Issued;
+use crate::kiosk_events::{card_event, RecordEvent};
 
 pub use crate::core::card_reading::{offline_alarm, Applicant, ISSUE_DEADLINE, REREAD_QUIET};
 
@@ -100,37 +97,6 @@ fn act_on(decision: Decision, read: CardRead) -> ReadAction {
             personal: read.personal,
             idempotency_key: None,
         })),
-    }
-}
-
-/// What the kiosk's screen shows of a read at its reader: the ticket it
-/// took (with how it printed), or why it took none; the holder masked only.
-fn kiosk_event(
-    res: &Result<(Issued, Option<PrintStatus>), IssueError>,
-    holder: Option<&Applicant>,
-) -> KioskEvent {
-    let (id_masked, name_masked) = holder.map_or_else(Default::default, |a| {
-        (a.id_masked.clone(), a.name_masked.clone())
-    });
-    match res {
-        Ok((issued, print)) => KioskEvent::CardTicket {
-            ticket: issued.ticket.id.clone(),
-            number: issued.ticket.number.clone(),
-            item: issued.ticket.item.clone(),
-            queue: issued.ticket.queue.clone(),
-            priority: issued.ticket.priority,
-            people_ahead: issued.ticket.people_ahead,
-            expected_call_at: issued.ticket.expected_call_at,
-            print: *print,
-            id_masked,
-            name_masked,
-        },
-        Err(e) => KioskEvent::CardRefused {
-            code: e.code().to_string(),
-            message: e.to_string(),
-            id_masked,
-            name_masked,
-        },
     }
 }
 
@@ -285,7 +251,7 @@ impl Handler<CardRead> for CardReaderActor {
                 };
                 Box::pin(fut.into_actor(self).map(move |res, act, _| {
                     // The kiosk's screen shows what the read did.
-                    let event = kiosk_event(&res, holder.as_ref());
+                    let event = card_event(&res, holder.as_ref());
                     if let Err(e) = screen.try_send(RecordEvent(event)) {
                         tracing::warn!(reader = %act.cfg.id, error = %e, "card read not shown on the kiosk screen");
                     }
