@@ -594,6 +594,8 @@
     if (k) {
       st.kioskName = k.name;
       $("kiosk-name").textContent = k.name;
+      // Only a kiosk with an ID-card reader invites a card.
+      $("card-hint").hidden = k.card_reader === false;
     }
   }
 

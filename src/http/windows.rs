@@ -73,6 +73,18 @@ pub async fn kiosks(State(s): State<AppState>) -> Json<Value> {
     for k in &s.dir.config.kiosks {
         if let Some(addr) = s.dir.kiosks.get(&k.id) {
             if let Ok(v) = addr.send(GetKiosk).await {
+                // What the kiosk page offers: an ID-card reader, a printer.
+                let cfg = &s.dir.config;
+                let mut v = serde_json::to_value(v).unwrap_or(Value::Null);
+                if let Some(o) = v.as_object_mut() {
+                    let reader = cfg
+                        .card_readers
+                        .iter()
+                        .any(|r| r.kiosk.as_deref() == Some(k.id.as_str()));
+                    let printer = cfg.printers.iter().any(|p| p.kiosk == k.id);
+                    o.insert("card_reader".into(), Value::Bool(reader));
+                    o.insert("printer".into(), Value::Bool(printer));
+                }
                 out.push(v);
             }
         }

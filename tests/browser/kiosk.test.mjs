@@ -104,6 +104,8 @@ describe('kiosk page (issue 9)', () => {
       const depts = await page.evaluate(() => [...document.querySelectorAll('#item-list .dept')].map((d) =>
         [d.dataset.department, d.querySelector('h3').textContent, [...d.querySelectorAll('.item')].map((i) => i.dataset.item)]));
       assert.deepEqual(depts, [['admin', '综合受理', ['general', 'tax']], ['police', '公安局', ['police']]]);
+      // K01 has no ID-card reader here, so the page does not invite a card.
+      await waitInPage(page, 'the card hint hidden', () => document.getElementById('card-hint').hidden);
       // Touch-sized targets.
       const box = await page.locator('.item[data-item="general"]').boundingBox();
       assert.ok(box.height >= 100 && box.width >= 280, `item tile too small: ${JSON.stringify(box)}`);
@@ -282,6 +284,8 @@ describe('kiosk page (issue 9)', () => {
         await page.evaluate(() => localStorage.setItem('tingwu.kiosk.K01.password', 'pw-K01'));
         await page.reload();
         await waitInPage(page, 'polling the kiosk events', () => document.getElementById('conn').dataset.state === 'open');
+        await waitInPage(page, 'the card hint', () => document.getElementById('kiosk-name').textContent === '1号取号机' &&
+          !document.getElementById('card-hint').hidden);
 
         const first = idNumber('110101', '19860506', '321');
         await reader.present({ name: '赵小燕', sex: '2', born: '1986-05-06', id_number: first });

@@ -12,7 +12,8 @@ when socat is missing.
 from __future__ import annotations
 
 import base64
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from helpers import make_id_number as id_number, wait_for
 from test_card_reader import ReaderEmulator, basic_info_response, reader_view, text_block
@@ -106,3 +107,33 @@ def test_card_reads_reach_the_kiosk_page_feed_masked(pty_pair, start_server, sma
     for secret in (idn, idn2, "赵小燕", "钱多多"):
         assert secret not in text
         assert secret not in server.stderr_text()
+
+
+def test_items_say_why_they_are_closed(start_server, small_hall_config):
+    """`GET /api/v1/items` greys what takes no tickets now, with the reason a
+    ticket request would get, in zh and en; and says which kiosks have a
+    reader or a printer."""
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    start_h = (now.hour + 2) % 24
+    end = "24:00" if start_h == 23 else f"{start_h + 1:02d}:00"
+    hall = small_hall_config
+    police = next(i for i in hall["items"] if i["id"] == "police")
+    police["hours"] = [f"{start_h:02d}:00-{end}"]
+    server = start_server(hall)
+    status, body = server.get_json("/api/v1/items")
+    assert status == 200, body
+    items = {i["id"]: i for i in body["items"]}
+    assert items["general"]["open"] is True and items["general"]["closed"] is None, items["general"]
+    assert items["general"]["department_name"] == "综合受理", items["general"]
+    assert items["general"]["direction"].startswith("请到 "), items["general"]
+    closed = items["police"]
+    assert closed["open"] is False, closed
+    assert closed["closed"]["code"] == "item_closed", closed
+    assert "不在办理时间" in closed["closed"]["zh"], closed
+    assert "Not served at this time" in closed["closed"]["en"], closed
+    status, refused = server.post_json("/api/v1/tickets", {"item": "police"}, basic("K01", "pw-K01"))
+    assert (status, refused["error"]["code"]) == (409, closed["closed"]["code"]), refused
+    status, kiosks = server.get_json("/api/v1/kiosks")
+    assert status == 200, kiosks
+    (k01,) = kiosks["kiosks"]
+    assert (k01["card_reader"], k01["printer"]) == (False, False), k01
