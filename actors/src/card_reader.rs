@@ -24,6 +24,7 @@ use crate::core::card_reading::{self, AlarmChange, Decision, LastRead, Port};
 use crate::core::ticket::{Personal, Priority};
 use crate::hall::{IssueError, IssueTicket};
 use crate::kiosk::{KioskActor, PrintIssued, TakeTicket};
+use crate::kiosk_events::{card_event, RecordEvent};
 
 pub use crate::core::card_reading::{offline_alarm, Applicant, ISSUE_DEADLINE, REREAD_QUIET};
 
@@ -233,26 +234,37 @@ impl Handler<CardRead> for CardReaderActor {
                 let Some(kiosk) = self.kiosk.clone() else {
                     return Box::pin(actix::fut::ready(()));
                 };
+                let screen = kiosk.clone();
+                let holder = self.applicant.clone();
                 let fut = async move {
                     let issued = kiosk
                         .send(TakeTicket(*ticket))
                         .await
                         .map_err(|_| IssueError::Unavailable)??;
                     // Durable: now print it (the ticket stands either way).
-                    let _ = kiosk
+                    let print = kiosk
                         .send(PrintIssued(Box::new(issued.ticket.clone())))
-                        .await;
-                    Ok::<_, IssueError>(issued)
+                        .await
+                        .ok()
+                        .flatten();
+                    Ok::<_, IssueError>((issued, print))
                 };
-                Box::pin(fut.into_actor(self).map(|res, act, _| match res {
-                    Ok(issued) => {
-                        tracing::info!(reader = %act.cfg.id, ticket = %issued.ticket.id, number = %issued.ticket.number, priority = ?issued.ticket.priority, "ticket taken by ID card");
-                        act.last_ticket = Some((issued.ticket.number, issued.ticket.id));
-                        act.last_refusal = None;
+                Box::pin(fut.into_actor(self).map(move |res, act, _| {
+                    // The kiosk's screen shows what the read did.
+                    let event = card_event(&res, holder.as_ref());
+                    if let Err(e) = screen.try_send(RecordEvent(event)) {
+                        tracing::warn!(reader = %act.cfg.id, error = %e, "card read not shown on the kiosk screen");
                     }
-                    Err(e) => {
-                        tracing::warn!(reader = %act.cfg.id, error = %e, "card read took no ticket");
-                        act.last_refusal = Some(e.code().to_string());
+                    match res {
+                        Ok((issued, _)) => {
+                            tracing::info!(reader = %act.cfg.id, ticket = %issued.ticket.id, number = %issued.ticket.number, priority = ?issued.ticket.priority, "ticket taken by ID card");
+                            act.last_ticket = Some((issued.ticket.number, issued.ticket.id));
+                            act.last_refusal = None;
+                        }
+                        Err(e) => {
+                            tracing::warn!(reader = %act.cfg.id, error = %e, "card read took no ticket");
+                            act.last_refusal = Some(e.code().to_string());
+                        }
                     }
                 }))
             }

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::clock::HallClock;
 use crate::config::KioskConfig;
+use crate::core::kiosk_feed::KioskFeed;
 use crate::hall::{HallActor, IssueError, IssueTicket};
 use crate::keys;
 use crate::printer::{PrintStatus, PrintTicket, PrinterActor};
@@ -28,6 +29,8 @@ pub struct KioskActor {
     printer: Option<Addr<PrinterActor>>,
     /// Where the count is kept; None in tests that need no storage.
     store: Option<Store>,
+    /// What the kiosk's screen should show unasked (`kiosk_events.rs`).
+    pub(crate) feed: KioskFeed,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -43,6 +46,7 @@ pub struct KioskView {
 
 impl KioskActor {
     pub fn new(cfg: KioskConfig, clock: HallClock, hall: Addr<HallActor>) -> Self {
+        let epoch = u64::try_from(clock.now().timestamp_millis()).unwrap_or(0);
         Self {
             day: clock.day(clock.now()),
             cfg,
@@ -53,6 +57,7 @@ impl KioskActor {
             online: None,
             printer: None,
             store: None,
+            feed: KioskFeed::new(epoch),
         }
     }
 
@@ -98,6 +103,16 @@ impl KioskActor {
     pub fn with_printer(mut self, printer: Addr<PrinterActor>) -> Self {
         self.printer = Some(printer);
         self
+    }
+
+    /// The hall clock's now.
+    pub(crate) fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// The kiosk's id.
+    pub(crate) fn id(&self) -> &str {
+        &self.cfg.id
     }
 
     fn roll_day(&mut self) {

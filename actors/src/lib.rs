@@ -16,6 +16,7 @@ pub mod directory;
 pub mod hall;
 pub mod keys;
 pub mod kiosk;
+pub mod kiosk_events;
 pub mod printer;
 pub mod queue;
 pub mod screen;

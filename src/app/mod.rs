@@ -34,6 +34,7 @@ pub mod alarms;
 pub mod appointments;
 pub mod auth;
 pub mod evaluations;
+pub mod kiosk_events;
 pub mod lockout;
 pub mod passwords;
 pub mod personal;

@@ -10,6 +10,9 @@ mod dashboard_page;
 mod error;
 mod evaluations;
 mod extract;
+mod items;
+mod kiosk_events;
+mod kiosk_page;
 mod pages;
 mod server;
 mod stats;
@@ -70,7 +73,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tickets/{id}/rejoin", post(tickets::rejoin))
         .route("/api/v1/tickets/{id}/evaluation", get(evaluations::get))
         .route("/api/v1/queues", get(windows::queues))
-        .route("/api/v1/items", get(windows::items))
+        .route("/api/v1/items", get(items::list))
         .route("/api/v1/windows", get(windows::list))
         .route("/api/v1/windows/{id}/enabled", put(windows::set_enabled))
         .route(
@@ -80,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/windows/{id}/commands", post(caller::command))
         .route("/api/v1/screens", get(windows::screens))
         .route("/api/v1/kiosks", get(windows::kiosks))
+        .route("/api/v1/kiosks/{kiosk}/events", get(kiosk_events::list))
         .route("/api/v1/login", post(auth::login))
         .route("/api/v1/appointments", post(appointments::book))
         .route("/api/v1/appointments/slots", get(appointments::slots))
@@ -115,6 +119,13 @@ pub fn router(state: AppState) -> Router {
         .route(
             dashboard_page::ECHARTS_NOTICE_PATH,
             get(dashboard_page::echarts_notice),
+        )
+        .route("/kiosk/{kiosk}", get(kiosk_page::page))
+        .route("/kiosk/app.js", get(kiosk_page::script))
+        .route(kiosk_page::QRCODE_PATH, get(kiosk_page::qrcode))
+        .route(
+            kiosk_page::QRCODE_LICENSE_PATH,
+            get(kiosk_page::qrcode_license),
         )
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))

@@ -6,7 +6,6 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tingwu_actors::directory::{all_queues, all_windows};
-use tingwu_actors::hall::ItemsOpen;
 use tingwu_actors::kiosk::GetKiosk;
 use tingwu_actors::views::WindowView;
 
@@ -34,30 +33,6 @@ pub async fn list(State(s): State<AppState>, headers: HeaderMap) -> Result<Json<
         .map(|w| if supervisor { w } else { w.public() })
         .collect();
     Ok(Json(json!({"windows": windows})))
-}
-
-pub async fn items(State(s): State<AppState>) -> Json<Value> {
-    let open = s.dir.hall.send(ItemsOpen).await.unwrap_or_default();
-    let items: Vec<Value> = s
-        .dir
-        .config
-        .items
-        .iter()
-        .map(|i| {
-            json!({
-                "id": i.id,
-                "name": i.name,
-                "name_en": i.name_en,
-                "department": i.department,
-                "queue": i.queue,
-                "promise_days": i.promise_days,
-                "hours": i.hours,
-                "materials": i.materials,
-                "open": open.get(&i.id).copied().unwrap_or(false),
-            })
-        })
-        .collect();
-    Json(json!({"items": items}))
 }
 
 pub async fn screens(State(s): State<AppState>) -> Json<Value> {
@@ -98,6 +73,18 @@ pub async fn kiosks(State(s): State<AppState>) -> Json<Value> {
     for k in &s.dir.config.kiosks {
         if let Some(addr) = s.dir.kiosks.get(&k.id) {
             if let Ok(v) = addr.send(GetKiosk).await {
+                // What the kiosk page offers: an ID-card reader, a printer.
+                let cfg = &s.dir.config;
+                let mut v = serde_json::to_value(v).unwrap_or(Value::Null);
+                if let Some(o) = v.as_object_mut() {
+                    let reader = cfg
+                        .card_readers
+                        .iter()
+                        .any(|r| r.kiosk.as_deref() == Some(k.id.as_str()));
+                    let printer = cfg.printers.iter().any(|p| p.kiosk == k.id);
+                    o.insert("card_reader".into(), Value::Bool(reader));
+                    o.insert("printer".into(), Value::Bool(printer));
+                }
                 out.push(v);
             }
         }

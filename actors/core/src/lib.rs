@@ -24,6 +24,7 @@ pub mod events;
 pub mod hhmm;
 pub mod hours;
 pub mod issuing;
+pub mod kiosk_feed;
 pub mod lockout;
 pub mod numbering;
 pub mod predict;

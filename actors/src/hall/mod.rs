@@ -117,6 +117,26 @@ impl Actor for HallActor {
 #[rtype(result = "HashMap<String, bool>")]
 pub struct ItemsOpen;
 
+/// Whether each item takes tickets right now, and if not why (the
+/// refusal a ticket request would get), for the kiosk page.
+#[derive(Message)]
+#[rtype(result = "HashMap<String, Option<Refusal>>")]
+pub struct ItemsAdmission;
+
+impl Handler<ItemsAdmission> for HallActor {
+    type Result = MessageResult<ItemsAdmission>;
+
+    fn handle(&mut self, _: ItemsAdmission, _: &mut Self::Context) -> Self::Result {
+        MessageResult(
+            self.config
+                .items
+                .iter()
+                .map(|i| (i.id.clone(), self.admit_item(&i.id).err()))
+                .collect(),
+        )
+    }
+}
+
 impl Handler<ItemsOpen> for HallActor {
     type Result = MessageResult<ItemsOpen>;
 

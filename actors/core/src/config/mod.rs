@@ -170,6 +170,13 @@ pub struct ItemConfig {
     /// the item takes no cases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case: Option<cases::CaseSettings>,
+    /// The kiosk page's group within the department (事项分类, e.g. 企业开办);
+    /// optional: items without one are listed under their department.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// The category in English (optional).
+    #[serde(default)]
+    pub category_en: Option<String>,
 }
 
 fn all_day() -> Vec<String> {
