@@ -5,6 +5,8 @@
 //! server writes through `tingwu_actors::store::Store` (commits) and reads
 //! through [`StoreReader`].
 
+pub mod chain;
+mod existing;
 mod reads;
 mod recovery;
 mod seal;
