@@ -216,6 +216,11 @@ mod tests {
         input.extend_from_slice(b"{}");
         input.extend_from_slice(&1u64.to_be_bytes());
         assert_eq!(a, <[u8; 32]>::from(Sha256::digest(&input)));
+        // The worked example of docs/audit-chain.md.
+        assert_eq!(
+            to_hex(&a),
+            "ecb1d6388b4ec216ca7ffd8db32485e4a3fed08cc1eeef0f6827226da73d1fc3"
+        );
     }
 
     #[test]
