@@ -82,6 +82,11 @@ pub enum ChainError {
         "the newest audit chain link ({key}) is not a SHA-256 hex hash; run `tingwu audit verify`"
     )]
     BadLink { key: String },
+    /// Linking the entries of an older database at start-up failed.
+    #[error("linking earlier audit entries failed: {0}")]
+    Write(sled::Error),
+    #[error("linking earlier audit entries: fsync failed: {0}")]
+    Sync(std::io::Error),
 }
 
 impl StoreReader {

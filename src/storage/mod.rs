@@ -6,6 +6,7 @@
 //! through [`StoreReader`].
 
 pub mod chain;
+mod chain_start;
 mod existing;
 mod reads;
 mod recovery;

@@ -11,7 +11,7 @@
 //!
 //! Every `Audit` event also gets its audit chain link (`h/{seq}`, see
 //! [`super::chain`]) in the same batch; the chain's head is read back when
-//! the writer starts, so a restart continues the chain.
+//! the writer starts (`super::chain_start`), so a restart continues the chain.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -88,7 +88,13 @@ pub fn spawn_writer(
     dir: &Path,
     last_seq: u64,
 ) -> Result<WriterHandle, StorageError> {
-    let chain = storage.reader().audit_chain_head()?;
+    let db = storage.db.clone();
+    let data_path = dir.join("db").join("db");
+    let data_file = File::open(&data_path).map_err(|source| StorageError::DataFile {
+        path: data_path.clone(),
+        source,
+    })?;
+    let chain = super::chain_start::recover_head(storage, &data_file)?;
     if chain.seq > last_seq {
         warn!(
             chain_seq = chain.seq,
@@ -96,12 +102,6 @@ pub fn spawn_writer(
         );
     }
     info!(chain_seq = chain.seq, chain_hash = %chain::to_hex(&chain.hash), "audit chain head recovered");
-    let db = storage.db.clone();
-    let data_path = dir.join("db").join("db");
-    let data_file = File::open(&data_path).map_err(|source| StorageError::DataFile {
-        path: data_path.clone(),
-        source,
-    })?;
     let (tx, rx) = mpsc::channel::<CommitRequest>(QUEUE_CAPACITY);
     let (events, _) = broadcast::channel(EVENT_BUFFER);
     let (failed_tx, failed) = watch::channel(false);
