@@ -90,3 +90,18 @@ def test_verify_refuses_a_directory_without_a_database(tmp_path: Path, tingwu_bi
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "no hall database" in result.stderr, result.stderr
     assert not missing.exists(), "verify creates nothing"
+
+
+def test_the_chain_survives_kill_9(small_hall: Server, tingwu_bin: Path):
+    # An entry and its link are one durable batch: after SIGKILL every
+    # acknowledged audited action is in a chain that checks.
+    token = small_hall.login()
+    acknowledged = 0
+    for i in range(10):
+        small_hall.set_enabled("2", i % 2 == 1, token)
+        acknowledged += 1
+    small_hall.kill9()
+    result = verify(tingwu_bin, small_hall.data_dir)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    match = OK.match(result.stdout)
+    assert match and int(match["n"]) >= acknowledged, result.stdout
