@@ -33,6 +33,9 @@ pub enum Command {
     /// The working-day calendar (工作日历): list a year, count working days.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// The tamper-evident audit log (审计日志): check its hash chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Read a password from standard input (one line) and print its argon2id
     /// PHC string, for a supervisor's `password` in the hall config.
     HashPassword,
@@ -48,6 +51,20 @@ pub enum Command {
         /// Random seed: the same seed gives the same day and the same report.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+/// `tingwu audit …` (docs/audit-chain.md).
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the audit chain and name its first broken link: prints
+    /// `ok: N entries, last hash …` (exit 0) or `broken: entry seq S …`
+    /// (exit 1); exit 2 when the database cannot be opened (stop the server
+    /// first: the database admits one process).
+    Verify {
+        /// Data directory of the hall (as given to `serve --data`).
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
     },
 }
 

@@ -1,6 +1,7 @@
 //! `tingwu`: the real-time operations server of a government service hall.
 
 mod app;
+mod audit;
 mod backoff;
 mod cli;
 mod devices;
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         cli::Command::Calendar(cli::CalendarCommand::AddWorkdays { date, n, source }) => {
             holidays::add_workdays(&date, n, source.calendar())
         }
+        cli::Command::Audit(cli::AuditCommand::Verify { data }) => audit::verify_command(&data),
         cli::Command::HashPassword => cli::hash_password(),
         cli::Command::Simulate {
             config,

@@ -85,6 +85,24 @@ pub fn event_seq(key: &[u8]) -> Option<u64> {
         .ok()
 }
 
+/// `h/00000000000000000042`: the audit chain's link for the audit event
+/// stored at `e/00000000000000000042` — the SHA-256 chain hash as 64
+/// lowercase hex characters (docs/audit-chain.md).
+pub fn audit_link(seq: u64) -> Vec<u8> {
+    format!("h/{seq:020}").into_bytes()
+}
+
+/// `h/`: every audit chain link, in sequence order.
+pub const AUDIT_LINKS: &[u8] = b"h/";
+
+/// Parses the outbox sequence out of an audit link's key.
+pub fn audit_link_seq(key: &[u8]) -> Option<u64> {
+    std::str::from_utf8(key.strip_prefix(AUDIT_LINKS)?)
+        .ok()?
+        .parse()
+        .ok()
+}
+
 /// `a/20261126/K7M2Q9XA`: one booking.
 pub fn booking(day: &str, code: &str) -> Vec<u8> {
     format!("a/{day}/{code}").into_bytes()

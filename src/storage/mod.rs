@@ -5,6 +5,9 @@
 //! server writes through `tingwu_actors::store::Store` (commits) and reads
 //! through [`StoreReader`].
 
+pub mod chain;
+mod chain_start;
+mod existing;
 mod reads;
 mod recovery;
 mod seal;

@@ -8,17 +8,23 @@
 //! loss. Only after that does it answer the commits and publish the events.
 //! A failed commit is fatal: every later commit is refused and the process
 //! shuts down, because memory may be ahead of disk.
+//!
+//! Every `Audit` event also gets its audit chain link (`h/{seq}`, see
+//! [`super::chain`]) in the same batch; the chain's head is read back when
+//! the writer starts (`super::chain_start`), so a restart continues the chain.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use tingwu_actors::events::CommittedEvent;
+use tingwu_actors::events::{CommittedEvent, EventBody};
 use tingwu_actors::keys;
 use tingwu_actors::store::{CommitRequest, Op, Store, StoreError};
 use tokio::sync::{broadcast, mpsc, watch};
-use tracing::{error, info};
+use tracing::{error, info, warn};
+
+use super::chain::{self, ChainError, ChainHead};
 
 /// Commits waiting beyond this are refused as busy (backpressure).
 const QUEUE_CAPACITY: usize = 8192;
@@ -43,6 +49,9 @@ pub enum StorageError {
     },
     #[error("database write failed: {0}")]
     Write(sled::Error),
+    /// The audit chain's head could not be read, so it cannot be continued.
+    #[error("audit chain: {0}")]
+    Chain(#[from] ChainError),
 }
 
 /// Opens (or creates) the hall database under `dir/db`.
@@ -72,7 +81,8 @@ pub struct WriterHandle {
 }
 
 /// Starts the writer thread over `storage`, opened from `dir`. `last_seq` is
-/// the newest outbox sequence found at start-up.
+/// the newest outbox sequence found at start-up; the audit chain's head is
+/// read here, so the chain continues where it ended.
 pub fn spawn_writer(
     storage: &super::Storage,
     dir: &Path,
@@ -84,6 +94,14 @@ pub fn spawn_writer(
         path: data_path.clone(),
         source,
     })?;
+    let chain = super::chain_start::recover_head(storage, &data_file)?;
+    if chain.seq > last_seq {
+        warn!(
+            chain_seq = chain.seq,
+            last_seq, "the audit chain ends past the outbox; `tingwu audit verify` will say where"
+        );
+    }
+    info!(chain_seq = chain.seq, chain_hash = %chain::to_hex(&chain.hash), "audit chain head recovered");
     let (tx, rx) = mpsc::channel::<CommitRequest>(QUEUE_CAPACITY);
     let (events, _) = broadcast::channel(EVENT_BUFFER);
     let (failed_tx, failed) = watch::channel(false);
@@ -95,6 +113,7 @@ pub fn spawn_writer(
                 db,
                 data_file,
                 seq: last_seq,
+                chain,
                 failed: None,
             }
             .run(rx, publisher, failed_tx)
@@ -113,6 +132,8 @@ struct Writer {
     db: sled::Db,
     data_file: File,
     seq: u64,
+    /// The audit chain's newest link (advanced only once a batch is durable).
+    chain: ChainHead,
     failed: Option<String>,
 }
 
@@ -158,6 +179,7 @@ impl Writer {
         let mut batch = sled::Batch::default();
         let mut writes = 0usize;
         let mut seq = self.seq;
+        let mut chain = self.chain;
         let mut committed: Vec<Arc<CommittedEvent>> = Vec::new();
         let mut answers: Vec<Vec<u64>> = Vec::with_capacity(group.len());
         let now = chrono::Utc::now();
@@ -181,6 +203,17 @@ impl Writer {
                 match event.encode() {
                     Ok(bytes) => {
                         seq += 1;
+                        if matches!(event.body, EventBody::Audit(_)) {
+                            chain = ChainHead {
+                                seq,
+                                hash: chain::link_hash(&chain.hash, seq, &bytes),
+                            };
+                            batch.insert(
+                                keys::audit_link(seq),
+                                chain::to_hex(&chain.hash).as_bytes(),
+                            );
+                            writes += 1;
+                        }
                         batch.insert(keys::event(seq), bytes);
                         writes += 1;
                         seqs.push(seq);
@@ -202,6 +235,7 @@ impl Writer {
         match result {
             Ok(()) => {
                 self.seq = seq;
+                self.chain = chain;
                 for e in committed {
                     // No subscriber is fine: nobody is looking.
                     let _ = events.send(e);
