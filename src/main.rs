@@ -3,6 +3,7 @@
 mod app;
 mod backoff;
 mod cli;
+mod demo;
 mod devices;
 mod holidays;
 mod http;
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
             holidays::add_workdays(&date, n, source.calendar())
         }
         cli::Command::HashPassword => cli::hash_password(),
+        cli::Command::DemoConfig { hall } => demo::print_config(hall),
         cli::Command::Simulate {
             config,
             scenario,
