@@ -5,10 +5,13 @@
 //! - most walk-ins take a ticket at a kiosk of their queue's area (HTTP
 //!   Basic with the kiosk's device password, as a real kiosk does);
 //! - about one in five uses the phone page instead (an online ticket named
-//!   by a generated, valid mobile number), within the hall's per-address
-//!   rate limit — over it, they walk to a kiosk;
-//! - the appointment stream books the slot open now and checks in at a
-//!   kiosk (a slot not yet open for check-in, or none left: a walk-in);
+//!   by a generated, valid mobile number), within a quarter of the hall's
+//!   per-address rate limit and never before a `Retry-After` — otherwise
+//!   they walk to a kiosk;
+//! - the appointment stream books (within another quarter) the first slot
+//!   whose check-in has not closed, for an item of the queue that takes
+//!   bookings, and checks in at a kiosk; too early, a rest day
+//!   (`not_a_workday`) or no bookable item: a walk-in ticket;
 //! - special groups use the special-group password (特殊人群密码) when the
 //!   hall has one.
 //!
@@ -112,7 +115,12 @@ impl Citizens {
         if kiosks.is_empty() {
             tracing::warn!("demo: the hall has no kiosk with device credentials; citizens use the phone page only");
         }
-        let phone_limit = phone_limiter(&self.hall);
+        // The citizen's own channel, shared out: a quarter of the hall's
+        // per-address allowance for phone tickets, a quarter for bookings.
+        let own = OwnChannel {
+            phone: own_channel_limiter(&self.hall, 4),
+            booking: own_channel_limiter(&self.hall, 4),
+        };
         let slots = Arc::new(Semaphore::new(IN_FLIGHT));
         let this = Arc::new(self);
         for day in 0u64.. {
@@ -124,7 +132,7 @@ impl Citizens {
                     _ = stop.wait_for(|s| *s) => return,
                 }
                 Tally::add(&this.tally.arrivals);
-                let visit = this.visit(&a, &kiosks, &phone_limit, &mut rng);
+                let visit = this.visit(&a, &kiosks, &own, &mut rng);
                 let Ok(permit) = slots.clone().try_acquire_owned() else {
                     Tally::add(&this.tally.refused);
                     continue;
@@ -143,13 +151,7 @@ impl Citizens {
         }
     }
 
-    fn visit(
-        &self,
-        a: &Arrival,
-        kiosks: &[Kiosk],
-        phone_limit: &Option<DefaultDirectRateLimiter>,
-        rng: &mut StdRng,
-    ) -> Visit {
+    fn visit(&self, a: &Arrival, kiosks: &[Kiosk], own: &OwnChannel, rng: &mut StdRng) -> Visit {
         let hall = &self.hall;
         let queue = hall
             .queues
@@ -172,20 +174,16 @@ impl Citizens {
             .iter()
             .find(|i| i.queue == queue && i.appointment_capacity > 0)
             .map(|i| i.id.clone());
-        // Booking and check-in are two requests of the citizen's own channel.
         let held = self
             .phone_hold
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .is_some_and(|until| Instant::now() < until);
-        let may_phone = |n: u32| {
-            !held
-                && phone_limit.as_ref().is_none_or(|l| {
-                    NonZeroU32::new(n).is_some_and(|n| l.check_n(n).is_ok_and(|r| r.is_ok()))
-                })
+        let allowed = |l: &Option<DefaultDirectRateLimiter>| {
+            !held && l.as_ref().is_none_or(|l| l.check().is_ok())
         };
         match (a.class, appointment_item, kiosk.clone()) {
-            (Class::Appointment, Some(item), Some(kiosk)) if may_phone(1) => {
+            (Class::Appointment, Some(item), Some(kiosk)) if allowed(&own.booking) => {
                 return Visit::Appointment { kiosk, item, phone }
             }
             _ => {}
@@ -198,7 +196,7 @@ impl Citizens {
             }
         }
         match kiosk {
-            Some(kiosk) if !(rng.gen_bool(PHONE_SHARE) && may_phone(1)) => {
+            Some(kiosk) if !(rng.gen_bool(PHONE_SHARE) && allowed(&own.phone)) => {
                 Visit::Kiosk { kiosk, body }
             }
             _ => {
@@ -275,6 +273,9 @@ impl Citizens {
                     .is_some_and(|start| start + late > now_min)
             })
             .and_then(|s| s["start"].as_str().map(str::to_string));
+        if start.is_none() {
+            debug!(item, "demo: no slot open for check-in now; walk-in instead");
+        }
         if let Some(start) = start {
             let booked = self
                 .http
@@ -284,6 +285,9 @@ impl Citizens {
                     &Auth::None,
                 )
                 .await?;
+            if !booked.status.is_success() {
+                debug!(status = %booked.status, code = %booked.body["error"]["code"], "demo: booking refused; walk-in instead");
+            }
             if let Some(code) = booked.body["code"].as_str() {
                 let checked = self
                     .http
@@ -330,13 +334,20 @@ fn kiosks(hall: &HallConfig) -> Vec<Kiosk> {
         .collect()
 }
 
-/// Half the hall's per-address allowance for the citizen's own channel
-/// (`[limits] per_source_per_minute` and `per_source_burst`), so the demo
-/// stays inside it; none when the hall has no limit.
-fn phone_limiter(hall: &HallConfig) -> Option<DefaultDirectRateLimiter> {
+/// The demo's shares of the citizen's own channel (unauthenticated
+/// requests from one address, which the hall limits).
+struct OwnChannel {
+    phone: Option<DefaultDirectRateLimiter>,
+    booking: Option<DefaultDirectRateLimiter>,
+}
+
+/// `1/divisor` of the hall's per-address allowance for the citizen's own
+/// channel (`[limits] per_source_per_minute` and `per_source_burst`, at
+/// least 1), so the demo stays inside it; none when the hall has no limit.
+fn own_channel_limiter(hall: &HallConfig, divisor: u32) -> Option<DefaultDirectRateLimiter> {
     let rate = NonZeroU32::new(hall.limits.per_source_per_minute)?;
-    let half = |n: u32| NonZeroU32::new((n / 2).max(1)).unwrap_or(NonZeroU32::MIN);
-    let quota = Quota::per_minute(half(rate.get())).allow_burst(half(hall.limits.per_source_burst));
+    let part = |n: u32| NonZeroU32::new((n / divisor).max(1)).unwrap_or(NonZeroU32::MIN);
+    let quota = Quota::per_minute(part(rate.get())).allow_burst(part(hall.limits.per_source_burst));
     Some(RateLimiter::direct(quota))
 }
 
@@ -364,13 +375,16 @@ mod tests {
     }
 
     #[test]
-    fn the_demo_hall_kiosks_have_credentials_and_the_phone_limit_is_half() {
+    fn the_demo_hall_kiosks_have_credentials_and_the_own_channel_is_shared_out() {
         let hall = HallConfig::demo().expect("demo hall");
         let k = kiosks(&hall);
         assert_eq!(k.len(), 3);
         assert_eq!(k[0].password, "demo-pass-K1");
-        let l = phone_limiter(&hall).expect("limited");
+        let l = own_channel_limiter(&hall, 4).expect("limited");
         let allowed = (0..100).filter(|_| l.check().is_ok()).count() as u32;
-        assert_eq!(allowed, (hall.limits.per_source_burst / 2).max(1));
+        assert_eq!(allowed, (hall.limits.per_source_burst / 4).max(1));
+        let mut open = hall.clone();
+        open.limits.per_source_per_minute = 0;
+        assert!(own_channel_limiter(&open, 4).is_none());
     }
 }

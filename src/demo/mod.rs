@@ -194,6 +194,7 @@ pub fn start(
             services: services.clone(),
             tally: tally.clone(),
             seed: opts.seed.wrapping_add(1000 + n as u64),
+            overtime: scenario.overtime,
         };
         spawn_until(&stop, worker.run(stop.clone()));
     }

@@ -2,7 +2,8 @@
 //! logs in when the shift starts, calls when one of the window's queues has
 //! someone waiting, starts and finishes each service in the time the model
 //! drew for that citizen, now and then pauses (a short break) or meets a
-//! no-show (recalls once, then skips), and logs out when the shift ends.
+//! no-show (recalls once, then skips), and logs out when the shift ends —
+//! after serving those still waiting, when the scenario has `overtime`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,6 +44,8 @@ pub struct Worker {
     pub services: ServiceTimes,
     pub tally: Arc<Tally>,
     pub seed: u64,
+    /// Serve those still waiting after the shift before logging out.
+    pub overtime: bool,
 }
 
 impl Worker {
@@ -59,7 +62,10 @@ impl Worker {
                 return;
             }
             let (_, tod) = self.clock.day_and_time(self.clock.now());
-            let result = if self.shift.on_duty(tod) {
+            // Overtime (the scenario's `overtime`): after the shift, the
+            // window serves whoever still holds a ticket before it closes.
+            let overtime = logged_in && self.overtime && self.someone_waiting();
+            let result = if self.shift.on_duty(tod) || overtime {
                 if !logged_in {
                     logged_in = self.login().await;
                     if !logged_in {
