@@ -19,22 +19,22 @@
 //! all busy leaves (counted as refused): the demo never floods the server.
 
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use governor::DefaultDirectRateLimiter;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
-use tingwu_actors::config::{DeviceKind, HallConfig};
-use tingwu_actors::core::hhmm;
+use tingwu_actors::config::HallConfig;
 use tingwu_actors::core::strategy::Class;
 use tokio::sync::{watch, Semaphore};
 use tracing::debug;
 
+use super::booking;
+use super::channels::{kiosk_auth, kiosks, own_channel_limiter, phone_number, Kiosk, OwnChannel};
 use super::clock::SimClock;
-use super::http_client::{Answer, Auth, LocalHttp};
+use super::http_client::{Auth, LocalHttp};
 use super::progress::Tally;
 use crate::simulate::engine::{draw_arrivals, Arrival};
 use crate::simulate::scenario::Scenario;
@@ -67,14 +67,6 @@ impl ServiceTimes {
     pub fn take(&self, ticket: &str) -> Option<f64> {
         self.lock().remove(ticket)
     }
-}
-
-/// A kiosk the demo can act as.
-#[derive(Debug, Clone)]
-struct Kiosk {
-    id: String,
-    area: String,
-    password: String,
 }
 
 /// Everything the citizens need.
@@ -215,7 +207,9 @@ impl Citizens {
                     .await
             }
             Visit::Phone { body } => self.http.post("/api/v1/tickets", body, &Auth::None).await,
-            Visit::Appointment { kiosk, item, phone } => self.appointment(kiosk, item, phone).await,
+            Visit::Appointment { kiosk, item, phone } => {
+                booking::book_and_check_in(&self.http, &self.hall, kiosk, item, phone).await
+            }
         };
         match answer {
             Ok(a) if a.status.is_success() => {
@@ -238,153 +232,5 @@ impl Citizens {
                 debug!(error = %e, "demo: ticket request failed");
             }
         }
-    }
-
-    /// Books the first slot still open today and checks in at the kiosk;
-    /// when that cannot be done now, the citizen takes a walk-in ticket.
-    async fn appointment(
-        &self,
-        kiosk: &Kiosk,
-        item: &str,
-        phone: &str,
-    ) -> Result<Answer, super::http_client::HttpError> {
-        let now = chrono::Utc::now().with_timezone(&self.hall.tz());
-        let today = now.format("%Y-%m-%d").to_string();
-        // The first slot whose check-in has not closed (an on-time check-in
-        // if it is open now; too early gets a walk-in).
-        let now_min = now.format("%H:%M").to_string();
-        let now_min = hhmm::parse_minutes(&now_min).unwrap_or(0);
-        let late = self.hall.appointments.late_minutes;
-        let slots = self
-            .http
-            .get(&format!(
-                "/api/v1/appointments/slots?item={item}&day={today}"
-            ))
-            .await?;
-        let start = slots.body["slots"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|s| s["available"].as_bool() == Some(true))
-            .find(|s| {
-                s["start"]
-                    .as_str()
-                    .and_then(hhmm::parse_minutes)
-                    .is_some_and(|start| start + late > now_min)
-            })
-            .and_then(|s| s["start"].as_str().map(str::to_string));
-        if start.is_none() {
-            debug!(item, "demo: no slot open for check-in now; walk-in instead");
-        }
-        if let Some(start) = start {
-            let booked = self
-                .http
-                .post(
-                    "/api/v1/appointments",
-                    &json!({"item": item, "day": today, "start": start, "phone": phone}),
-                    &Auth::None,
-                )
-                .await?;
-            if !booked.status.is_success() {
-                debug!(status = %booked.status, code = %booked.body["error"]["code"], "demo: booking refused; walk-in instead");
-            }
-            if let Some(code) = booked.body["code"].as_str() {
-                let checked = self
-                    .http
-                    .post(
-                        "/api/v1/appointments/checkin",
-                        &json!({"code": code, "kiosk": kiosk.id}),
-                        &kiosk_auth(kiosk),
-                    )
-                    .await?;
-                if checked.status.is_success() {
-                    return Ok(checked);
-                }
-                debug!(code = %checked.body["error"]["code"], "demo: check-in refused; walk-in instead");
-            }
-        }
-        self.http
-            .post(
-                "/api/v1/tickets",
-                &json!({"item": item}),
-                &kiosk_auth(kiosk),
-            )
-            .await
-    }
-}
-
-fn kiosk_auth(k: &Kiosk) -> Auth {
-    Auth::Basic(format!("{}:{}", k.id, k.password))
-}
-
-/// The hall's kiosks with device credentials the demo can present.
-fn kiosks(hall: &HallConfig) -> Vec<Kiosk> {
-    hall.kiosks
-        .iter()
-        .filter_map(|k| {
-            let d = hall.devices.iter().find(|d| {
-                d.id == k.id && d.kind == DeviceKind::Kiosk && !d.password.starts_with('$')
-            })?;
-            Some(Kiosk {
-                id: k.id.clone(),
-                area: k.area.clone(),
-                password: d.password.clone(),
-            })
-        })
-        .collect()
-}
-
-/// The demo's shares of the citizen's own channel (unauthenticated
-/// requests from one address, which the hall limits).
-struct OwnChannel {
-    phone: Option<DefaultDirectRateLimiter>,
-    booking: Option<DefaultDirectRateLimiter>,
-}
-
-/// `1/divisor` of the hall's per-address allowance for the citizen's own
-/// channel (`[limits] per_source_per_minute` and `per_source_burst`, at
-/// least 1), so the demo stays inside it; none when the hall has no limit.
-fn own_channel_limiter(hall: &HallConfig, divisor: u32) -> Option<DefaultDirectRateLimiter> {
-    let rate = NonZeroU32::new(hall.limits.per_source_per_minute)?;
-    let part = |n: u32| NonZeroU32::new((n / divisor).max(1)).unwrap_or(NonZeroU32::MIN);
-    let quota = Quota::per_minute(part(rate.get())).allow_burst(part(hall.limits.per_source_burst));
-    Some(RateLimiter::direct(quota))
-}
-
-/// A valid mainland mobile number (11 digits, 13x–19x).
-fn phone_number(rng: &mut StdRng) -> String {
-    format!(
-        "1{}{:09}",
-        rng.gen_range(3..=9),
-        rng.gen_range(0..1_000_000_000u32)
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use tingwu_protocols::id_number::validate_phone;
-
-    #[test]
-    fn generated_phones_are_valid() {
-        let mut rng = StdRng::seed_from_u64(7);
-        for _ in 0..1000 {
-            let p = phone_number(&mut rng);
-            assert!(validate_phone(&p), "{p}");
-        }
-    }
-
-    #[test]
-    fn the_demo_hall_kiosks_have_credentials_and_the_own_channel_is_shared_out() {
-        let hall = HallConfig::demo().expect("demo hall");
-        let k = kiosks(&hall);
-        assert_eq!(k.len(), 3);
-        assert_eq!(k[0].password, "demo-pass-K1");
-        let l = own_channel_limiter(&hall, 4).expect("limited");
-        let allowed = (0..100).filter(|_| l.check().is_ok()).count() as u32;
-        assert_eq!(allowed, (hall.limits.per_source_burst / 4).max(1));
-        let mut open = hall.clone();
-        open.limits.per_source_per_minute = 0;
-        assert!(own_channel_limiter(&open, 4).is_none());
     }
 }

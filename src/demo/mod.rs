@@ -12,7 +12,8 @@
 //! - `roster`: the scenario's staffing plan as one shift per window
 //!   (terminal, credentials, staff member, hours).
 //! - `citizens`: arrivals → tickets at kiosks (HTTP Basic), on the phone
-//!   page, by appointment.
+//!   page, by appointment (`booking`); the kiosks and the citizen's own
+//!   channel's share of the rate limit in `channels`.
 //! - `staff` and `terminal`: a worker per window on an MQTT terminal.
 //! - `progress`: counters, the queues as the server reports them, one log
 //!   line per simulated quarter hour.
@@ -23,6 +24,8 @@
 //! reaches the server is an RS-485 evaluator (`src/devices/bus_link.rs`),
 //! which the demo hall does not have.
 
+mod booking;
+mod channels;
 mod citizens;
 mod clock;
 mod http_client;
