@@ -39,6 +39,12 @@ pub enum Command {
     /// Read a password from standard input (one line) and print its argon2id
     /// PHC string, for a supervisor's `password` in the hall config.
     HashPassword,
+    /// Print a demo hall's configuration (TOML), e.g. the 100-window hall of
+    /// `serve --demo --demo-hall large`.
+    DemoConfig {
+        #[arg(long, value_enum, default_value_t = DemoHall::Standard)]
+        hall: DemoHall,
+    },
     /// Simulate a day in the hall to compare calling strategies and staffing
     /// (docs/simulate.md).
     Simulate {
@@ -111,9 +117,9 @@ pub struct ServeArgs {
     /// Hall configuration (TOML); default: the demo hall built in from config/hall.toml.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Data directory (database and keys).
-    #[arg(long, default_value = "./data")]
-    pub data: PathBuf,
+    /// Data directory (database and keys); default ./data, or ./data-demo with --demo.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
     /// HTTP + WebSocket listen address (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub http: SocketAddr,
@@ -128,6 +134,51 @@ pub struct ServeArgs {
     /// year); overrides `[calendar] holidays_dir`.
     #[arg(long, value_name = "DIR")]
     pub holidays: Option<PathBuf>,
+    /// Demo mode: simulated citizens, staff and kiosks act on the hall
+    /// through its own HTTP and MQTT ports (the demo hall unless --config).
+    #[arg(long)]
+    pub demo: bool,
+    /// Simulated minutes per real minute in demo mode.
+    #[arg(long, default_value_t = 10, requires = "demo",
+          value_parser = clap::value_parser!(u32).range(1..=3600))]
+    pub demo_speed: u32,
+    /// Which demo hall runs without --config: `standard` (24 windows) or
+    /// `large` (100 windows, 30 queues).
+    #[arg(long, value_enum, default_value_t = DemoHall::Standard,
+          requires = "demo", conflicts_with = "config")]
+    pub demo_hall: DemoHall,
+    /// Random seed of the demo's arrivals.
+    #[arg(long, default_value_t = 1, requires = "demo")]
+    pub demo_seed: u64,
+}
+
+impl ServeArgs {
+    /// The data directory: `--data`, else `./data-demo` in demo mode and
+    /// `./data` otherwise.
+    pub fn data_dir(&self) -> PathBuf {
+        data_dir(self.data.clone(), self.demo)
+    }
+}
+
+/// Which demo hall `serve --demo` runs when no `--config` is given
+/// (built in `src/demo/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum DemoHall {
+    /// The demo hall compiled in from `config/hall.toml` (24 windows).
+    #[default]
+    Standard,
+    /// 100 windows and 30 queues, generated from the demo hall.
+    Large,
+}
+
+/// Where `--demo` keeps its data unless `--data` is given, so a real hall's
+/// `./data` is never touched.
+pub const DEMO_DATA_DIR: &str = "./data-demo";
+
+/// The data directory: `data` (`--data`), else [`DEMO_DATA_DIR`] for a
+/// demo and `./data` otherwise.
+pub fn data_dir(data: Option<PathBuf>, demo: bool) -> PathBuf {
+    data.unwrap_or_else(|| PathBuf::from(if demo { DEMO_DATA_DIR } else { "./data" }))
 }
 
 /// Reads and validates a hall configuration file, with the operator

@@ -4,6 +4,7 @@ mod app;
 mod audit;
 mod backoff;
 mod cli;
+mod demo;
 mod devices;
 mod holidays;
 mod http;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         }
         cli::Command::Audit(cli::AuditCommand::Verify { data }) => audit::verify_command(&data),
         cli::Command::HashPassword => cli::hash_password(),
+        cli::Command::DemoConfig { hall } => demo::print_config(hall),
         cli::Command::Simulate {
             config,
             scenario,

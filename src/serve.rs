@@ -35,7 +35,12 @@ pub fn run(args: ServeArgs) -> ExitCode {
         Ok(m) => m,
         Err(e) => return fail(&e.to_string()),
     };
-    let config = match load_config_with(args.config.as_deref(), args.holidays.as_deref()) {
+    let loaded = if args.demo && args.demo_hall == crate::demo::DemoHall::Large {
+        crate::demo::large_config(args.holidays.as_deref())
+    } else {
+        load_config_with(args.config.as_deref(), args.holidays.as_deref())
+    };
+    let config = match loaded {
         Ok(c) => Arc::new(c),
         Err(e) => return fail(&format!("configuration: {e}")),
     };
@@ -75,7 +80,7 @@ fn serve(
     config: Arc<HallConfig>,
     metrics: metrics_exporter_prometheus::PrometheusHandle,
 ) -> Result<ExitCode, String> {
-    let data = args.data.clone();
+    let data = args.data_dir();
     let db = Storage::open(&data).map_err(|e| e.to_string())?;
     let has_data = !db.is_empty();
     let sealer = Arc::new(Sealer::load_or_create(&data, has_data).map_err(|e| e.to_string())?);
@@ -235,6 +240,7 @@ async fn transports(
     let (stop_tx, stop_rx) = watch::channel(false);
     let ws_limits = WsLimits::default();
     let printers_dir = dir.clone();
+    let demo_hall = dir.config.clone();
     let state = AppState {
         app: app.clone(),
         dir,
@@ -253,10 +259,27 @@ async fn transports(
     crate::devices::bus_link::start(&app);
     crate::devices::start_card_readers(&app);
     let limits = http::Limits::default();
-    let server = tokio::spawn(http::serve(listener, http::router(state), limits, stop_rx));
-    info!(http = %http_addr, mqtt = %mqtt_addr, data = %args.data.display(), "tingwu ready");
+    let server = tokio::spawn(http::serve(
+        listener,
+        http::router(state),
+        limits,
+        stop_rx.clone(),
+    ));
+    info!(http = %http_addr, mqtt = %mqtt_addr, data = %args.data_dir().display(), "tingwu ready");
     let shutdown = shutdown_signal();
     println!("tingwu ready http={http_addr} mqtt={mqtt_addr}");
+    if args.demo {
+        let opts = crate::demo::DemoOptions {
+            speed: args.demo_speed,
+            seed: args.demo_seed,
+            builtin_hall: args.config.is_none()
+                && args.demo_hall == crate::demo::DemoHall::Standard,
+        };
+        let mqtt = mqtt_addr.parse().ok();
+        if let Err(e) = crate::demo::start(opts, demo_hall, http_addr, mqtt, stop_rx.clone()) {
+            tracing::error!(error = %e, "demo mode could not start; the server runs without it");
+        }
+    }
 
     let code = tokio::select! {
         _ = shutdown => {

@@ -10,10 +10,10 @@
 //! - `advice`: the recommendation that ends the report.
 
 mod advice;
-mod engine;
+pub(crate) mod engine;
 mod report;
-mod roster;
-mod scenario;
+pub(crate) mod roster;
+pub(crate) mod scenario;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
