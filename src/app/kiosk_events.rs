@@ -93,7 +93,7 @@ mod tests {
         assert!(matches!(
             app.kiosk_events("K1", Some(&creds("K1", "wrong")), None, None)
                 .await,
-            Err(KioskEventsError::Auth(KioskAuthError::Unauthorized(_)))
+            Err(KioskEventsError::Auth(KioskAuthError::WrongPassword(_)))
         ));
         assert!(matches!(
             app.kiosk_events("K1", Some(&creds("K2", "demo-pass-K2")), None, None)
