@@ -113,6 +113,36 @@ pub const NOTIFY_CURSOR: &[u8] = b"n/cursor";
 /// start-up reads only the days after it.
 pub const DAY_END_DONE: &[u8] = b"d/day_end";
 
+/// `cs/demo-20261130-000001`: a case (办件) record (`case::CaseRecord`),
+/// by its number.
+pub fn case(number: &str) -> Vec<u8> {
+    format!("cs/{number}").into_bytes()
+}
+
+/// `cs/`: every case record.
+pub const CASES: &[u8] = b"cs/";
+
+/// `co/20261214/demo-20261130-000001`: an open case by its deadline (the
+/// hall-local day, `YYYYMMDD`; `99999999` while the deadline is not known —
+/// before acceptance or while the clock stands still), so that supervision
+/// reads open cases soonest-due first. The value is empty.
+pub fn open_case(deadline: Option<chrono::NaiveDate>, number: &str) -> Vec<u8> {
+    let day = deadline.map_or_else(
+        || "99999999".to_string(),
+        |d| d.format("%Y%m%d").to_string(),
+    );
+    format!("co/{day}/{number}").into_bytes()
+}
+
+/// `co/`: every open case, by deadline.
+pub const OPEN_CASES: &[u8] = b"co/";
+
+/// The case number of an open-case key (`co/20261214/demo-…` → `demo-…`).
+pub fn open_case_number(key: &[u8]) -> Option<&str> {
+    let rest = std::str::from_utf8(key.strip_prefix(OPEN_CASES)?).ok()?;
+    rest.split_once('/').map(|(_, n)| n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +162,14 @@ mod tests {
         assert_eq!(window_id(&window("5")), Some(&b"5"[..]));
         assert_eq!(strategy_scope(&strategy("*")), Some(&b"*"[..]));
         assert_eq!(window_id(&strategy("*")), None);
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let soon = open_case(Some(d("2026-12-14")), "demo-20261130-000002");
+        let later = open_case(Some(d("2027-01-04")), "demo-20261130-000001");
+        let unknown = open_case(None, "demo-20261130-000003");
+        assert!(soon < later && later < unknown);
+        assert!(soon.starts_with(OPEN_CASES));
+        assert_eq!(open_case_number(&soon), Some("demo-20261130-000002"));
+        assert!(case("demo-20261130-000001").starts_with(CASES));
+        assert!(!case("x").starts_with(OPEN_CASES));
     }
 }

@@ -74,4 +74,7 @@ pub struct Recovered {
     /// the server was down, or under `carry_over`): the end-of-day rule
     /// (`crate::day_end`) applies to them at start-up.
     pub unfinished: Vec<Ticket>,
+    /// Cases (办件) still open, and those closed recently (see the storage's
+    /// recovery), for the case actor.
+    pub cases: Vec<crate::case::CaseRecord>,
 }
