@@ -23,6 +23,8 @@
 //! - opening and closing windows (`windows.rs`);
 //! - recording an evaluation (`evaluations.rs`);
 //! - appointments: slots, booking, cancelling, check-in (`appointments.rs`);
+//! - cases (办件): intake at a window, transitions by role, the citizen's
+//!   query (`cases.rs`, the rules in `tingwu_core::case`);
 //! - hall statistics for supervisors (`stats.rs`, the rule in
 //!   `tingwu_core::stats`).
 //!
@@ -31,6 +33,8 @@
 
 pub mod appointments;
 pub mod auth;
+mod case_public;
+pub mod cases;
 pub mod evaluations;
 pub mod lockout;
 pub mod passwords;

@@ -1,0 +1,394 @@
+//! Cases (办件) at work: who may take a case in or move it on, and the
+//! citizen's query (issue 10).
+//!
+//! - Intake (一窗受理) happens at a window, from the ticket it has called or
+//!   is serving, by the staff member logged in there through the caller page
+//!   (a caller session, `auth.rs`); the item is the ticket's (or, when the
+//!   ticket names none, one the request names from the ticket's queue).
+//! - The applicant is a person (GB 11643 ID number, typed) or an
+//!   organisation (GB 32100 unified social credit code). ID number or code,
+//!   name and phone are validated, sealed for storage with the hall's key
+//!   (`storage::seal`) and masked in every answer (张*三,
+//!   510***********1234, 138****5678).
+//! - Transitions: window staff for the departments of the items their
+//!   window serves; a supervisor (bearer token) for any case — and only a
+//!   supervisor extends one (《行政许可法》第四十二条, checked by the rules).
+//! - The citizen's query (`public`) is held to the per-source rate limit
+//!   (`App::who_asks`); a wrong check is answered exactly like an unknown
+//!   number.
+
+use std::collections::BTreeSet;
+
+use tingwu_actors::case::{Act, CaseError, CaseListing, GetCase, ListCases, TakeIn};
+use tingwu_actors::core::case::supervision::CaseSupervision;
+use tingwu_actors::core::case::{
+    Actor as Person, Applicant, ApplicantError, CaseRecord, Input, SealedApplicant,
+};
+use tingwu_actors::core::ticket::parse_ticket_id;
+use tingwu_actors::window::GetServing;
+
+use super::auth::AuthError;
+use super::sources::{Asker, AskerError, Source};
+use super::App;
+
+pub use super::case_public::PublicCase;
+
+/// Who acts on cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseCaller {
+    /// Window staff through a caller session.
+    Staff { window: String, staff: String },
+    /// A supervisor (中心管理员 / 负责人).
+    Supervisor(String),
+}
+
+/// The applicant as typed at the window.
+#[derive(Debug, Clone)]
+pub enum ApplicantInput {
+    /// A natural person: ID number (GB 11643), name, optional phone.
+    Person {
+        id_number: String,
+        name: String,
+        phone: Option<String>,
+    },
+    /// An organisation: unified social credit code (GB 32100), name,
+    /// optional contact phone.
+    Organisation {
+        credit_code: String,
+        name: String,
+        phone: Option<String>,
+    },
+}
+
+/// A case intake as the window sends it.
+#[derive(Debug, Clone)]
+pub struct CaseIntake {
+    /// The item, when the ticket names none (else it must be the ticket's).
+    pub item: Option<String>,
+    pub applicant: ApplicantInput,
+    /// Checklist materials handed in, by name.
+    pub materials: Vec<String>,
+    /// On the green channel (绿色通道).
+    pub green: bool,
+    /// Accept on the spot (当场受理; default); false: received for
+    /// examination within 5 working days (第三十二条).
+    pub on_the_spot: bool,
+}
+
+/// Why a case request is refused. Messages are the ones clients see.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseAppError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// The rules or the case actor refused.
+    #[error(transparent)]
+    Case(#[from] CaseError),
+    #[error(transparent)]
+    Applicant(#[from] ApplicantError),
+    /// Only window staff take cases in (400 `staff_only`).
+    #[error("办件须由窗口工作人员受理 / cases are taken in by window staff (caller session)")]
+    StaffOnly,
+    /// The window has no ticket called or being served (409).
+    #[error("窗口{0}没有正在办理的号 / window {0} is serving no ticket")]
+    NoTicket(String),
+    /// The ticket names no item and the request none either (400).
+    #[error("请指定事项 / name the item (the ticket names none)")]
+    ItemRequired,
+    /// The item named is not one of the ticket's queue (400).
+    #[error("事项{item}不属于该号的队列{queue} / item {item} is not served by the ticket's queue {queue}")]
+    ItemNotOfTicket { item: String, queue: String },
+    /// The item named is not the ticket's (400).
+    #[error("该号的事项是{ticket}，不是{asked} / the ticket is for item {ticket}, not {asked}")]
+    OtherItem { ticket: String, asked: String },
+    /// A staff member asks for a case of another department (403).
+    #[error("无权查看其他部门的办件 / the case belongs to another department")]
+    OtherDepartment,
+    /// Unknown number, or a wrong check (404; never says which).
+    #[error("没有找到该办件，请核对编号和校验码 / no case with that number and check")]
+    NotFound,
+    /// The citizen's channel over its rate, or a bad claim (429/401).
+    #[error(transparent)]
+    Asker(#[from] AskerError),
+    /// The case actor did not answer (503).
+    #[error("办件服务暂不可用 / the case service is not available: {0}")]
+    Unavailable(String),
+}
+
+impl CaseAppError {
+    /// The stable error code of the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Auth(_) => "unauthorized",
+            Self::Case(e) => e.code(),
+            Self::Applicant(ApplicantError::IdNumber(_)) => "invalid_id_number",
+            Self::Applicant(ApplicantError::CreditCode(_)) => "invalid_credit_code",
+            Self::Applicant(ApplicantError::Phone) => "invalid_phone",
+            Self::Applicant(ApplicantError::Name) => "invalid_name",
+            Self::StaffOnly => "staff_only",
+            Self::NoTicket(_) => "no_ticket",
+            Self::ItemRequired => "item_required",
+            Self::ItemNotOfTicket { .. } => "item_not_of_ticket",
+            Self::OtherItem { .. } => "other_item",
+            Self::OtherDepartment => "case_other_department",
+            Self::NotFound => "not_found",
+            Self::Asker(_) => "too_many_requests",
+            Self::Unavailable(_) => "unavailable",
+        }
+    }
+}
+
+fn unavailable(e: actix::MailboxError) -> CaseAppError {
+    CaseAppError::Unavailable(e.to_string())
+}
+
+impl App {
+    /// Who a bearer token speaks for: a supervisor's token, else a caller
+    /// session's (window staff). Errors: [`AuthError::NoCallerToken`],
+    /// [`AuthError::UnknownCallerToken`].
+    pub fn case_caller(&self, token: Option<&str>) -> Result<CaseCaller, AuthError> {
+        let token = token.ok_or(AuthError::NoCallerToken)?;
+        if let Some(user) = self.sessions.user(token) {
+            return Ok(CaseCaller::Supervisor(user));
+        }
+        let s = self
+            .callers
+            .get(token)
+            .ok_or(AuthError::UnknownCallerToken)?;
+        Ok(CaseCaller::Staff {
+            window: s.window,
+            staff: s.staff,
+        })
+    }
+
+    /// The departments of the items a window's queues serve: whose cases
+    /// its staff handle.
+    pub fn window_departments(&self, window: &str) -> Vec<String> {
+        let cfg = &self.dir.config;
+        let queues: BTreeSet<&str> = cfg
+            .windows
+            .iter()
+            .filter(|w| w.id == window)
+            .flat_map(|w| w.queues.iter().map(|q| q.queue.as_str()))
+            .collect();
+        let depts: BTreeSet<String> = cfg
+            .items
+            .iter()
+            .filter(|i| queues.contains(i.queue.as_str()))
+            .map(|i| i.department.clone())
+            .collect();
+        depts.into_iter().collect()
+    }
+
+    fn person_of(who: &CaseCaller) -> Person {
+        match who {
+            CaseCaller::Staff { staff, .. } => Person::staff(staff.clone()),
+            CaseCaller::Supervisor(u) => Person::supervisor(u.clone()),
+        }
+    }
+
+    fn departments_of(&self, who: &CaseCaller) -> Option<Vec<String>> {
+        match who {
+            CaseCaller::Staff { window, .. } => Some(self.window_departments(window)),
+            CaseCaller::Supervisor(_) => None,
+        }
+    }
+
+    /// Validates and seals an applicant: the validated value (for the
+    /// rules, which keep it masked) and its sealed form (for storage).
+    fn applicant(&self, a: &ApplicantInput) -> Result<(Applicant, SealedApplicant), CaseAppError> {
+        let applicant = match a {
+            ApplicantInput::Person {
+                id_number,
+                name,
+                phone,
+            } => Applicant::person(id_number, name, phone.as_deref())?,
+            ApplicantInput::Organisation {
+                credit_code,
+                name,
+                phone,
+            } => Applicant::organisation(credit_code, name, phone.as_deref())?,
+        };
+        let (id, name, phone) = match &applicant {
+            Applicant::Person { id, name, phone } => (id.as_str().to_string(), name, phone),
+            Applicant::Organisation { code, name, phone } => {
+                (code.as_str().to_string(), name, phone)
+            }
+        };
+        let sealed = SealedApplicant {
+            id: self.sealer.seal(&id),
+            name: self.sealer.seal(name),
+            phone: phone.as_deref().map(|p| self.sealer.seal(p)),
+        };
+        Ok((applicant, sealed))
+    }
+
+    /// Takes a case in at the caller's window from the ticket it serves.
+    /// Answers once the case is durable. Errors: [`CaseAppError`].
+    pub async fn take_in_case(
+        &self,
+        who: &CaseCaller,
+        req: CaseIntake,
+    ) -> Result<CaseRecord, CaseAppError> {
+        let CaseCaller::Staff { window, staff } = who else {
+            return Err(CaseAppError::StaffOnly);
+        };
+        let addr = self
+            .dir
+            .windows
+            .get(window)
+            .ok_or_else(|| AuthError::UnknownWindow(window.clone()))?;
+        let serving = addr.send(GetServing).await.map_err(unavailable)?;
+        let ticket = serving
+            .ticket
+            .ok_or_else(|| CaseAppError::NoTicket(window.clone()))?;
+        let item = match (&ticket.item, req.item) {
+            (Some(t), Some(asked)) if *t != asked => {
+                return Err(CaseAppError::OtherItem {
+                    ticket: t.clone(),
+                    asked,
+                })
+            }
+            (Some(t), _) => t.clone(),
+            (None, None) => return Err(CaseAppError::ItemRequired),
+            (None, Some(asked)) => {
+                let queue = parse_ticket_id(&ticket.id)
+                    .map(|(_, q, _)| q.to_string())
+                    .unwrap_or_else(|| ticket.queue.clone());
+                if self
+                    .dir
+                    .config
+                    .item(&asked)
+                    .is_none_or(|i| i.queue != queue)
+                {
+                    return Err(CaseAppError::ItemNotOfTicket { item: asked, queue });
+                }
+                asked
+            }
+        };
+        let (applicant, sealed) = self.applicant(&req.applicant)?;
+        let record = self
+            .dir
+            .cases
+            .send(TakeIn {
+                item,
+                applicant,
+                sealed,
+                provided: req.materials,
+                green: req.green,
+                on_the_spot: req.on_the_spot,
+                window: Some(window.clone()),
+                by: Person::staff(staff.clone()),
+            })
+            .await
+            .map_err(unavailable)??;
+        tracing::info!(case = %record.case.number, window = %window, staff = %staff, ticket = %ticket.id, item = %record.case.item, "case taken in");
+        Ok(record)
+    }
+
+    /// Applies one transition. Errors: [`CaseAppError`].
+    pub async fn act_on_case(
+        &self,
+        who: &CaseCaller,
+        number: &str,
+        input: Input,
+    ) -> Result<CaseRecord, CaseAppError> {
+        let action = input.action();
+        let result = self
+            .dir
+            .cases
+            .send(Act {
+                number: number.to_string(),
+                input,
+                by: Self::person_of(who),
+                departments: self.departments_of(who),
+            })
+            .await
+            .map_err(unavailable)?;
+        if let Err(e) = &result {
+            tracing::info!(case = %number, action = ?action, code = e.code(), error = %e, "case transition refused");
+        }
+        Ok(result?)
+    }
+
+    /// One case for staff (of its department) or a supervisor, masked,
+    /// with its supervision today. Errors: [`CaseAppError::NotFound`],
+    /// [`CaseAppError::OtherDepartment`].
+    pub async fn case(
+        &self,
+        who: &CaseCaller,
+        number: &str,
+    ) -> Result<(CaseRecord, Option<CaseSupervision>), CaseAppError> {
+        let (record, sup) = self
+            .dir
+            .cases
+            .send(GetCase(number.to_string()))
+            .await
+            .map_err(unavailable)?
+            .ok_or(CaseAppError::NotFound)?;
+        if let Some(depts) = self.departments_of(who) {
+            if !depts.contains(&record.case.department) {
+                return Err(CaseAppError::OtherDepartment);
+            }
+        }
+        Ok((record, sup))
+    }
+
+    /// Cases for the caller: staff see their window's departments', a
+    /// supervisor all, each with its e-supervision colour.
+    pub async fn cases(
+        &self,
+        who: &CaseCaller,
+        open_only: bool,
+    ) -> Result<Vec<CaseListing>, CaseAppError> {
+        let depts = self.departments_of(who);
+        let all = self
+            .dir
+            .cases
+            .send(ListCases {
+                department: None,
+                window: None,
+                open_only,
+            })
+            .await
+            .map_err(unavailable)?;
+        Ok(all
+            .into_iter()
+            .filter(|l| {
+                depts
+                    .as_ref()
+                    .is_none_or(|d| d.contains(&l.case.department))
+            })
+            .collect())
+    }
+
+    /// The citizen's query: the case's steps if `check` is the last four of
+    /// the applicant's phone or ID number. Rate-limited per source. Errors:
+    /// [`CaseAppError::NotFound`] for an unknown number and a wrong check
+    /// alike, [`CaseAppError::Asker`].
+    pub async fn public_case(
+        &self,
+        source: Source,
+        number: &str,
+        check: &str,
+    ) -> Result<PublicCase, CaseAppError> {
+        self.who_asks(&Asker {
+            source,
+            ..Asker::default()
+        })?;
+        let found = self
+            .dir
+            .cases
+            .send(GetCase(number.to_string()))
+            .await
+            .map_err(unavailable)?;
+        match found {
+            Some((record, sup)) if record.check_matches(check) => {
+                Ok(PublicCase::of(&record, sup.as_ref(), &self.dir.config))
+            }
+            _ => {
+                metrics::counter!("tingwu_case_queries_refused_total").increment(1);
+                Err(CaseAppError::NotFound)
+            }
+        }
+    }
+}
