@@ -73,6 +73,8 @@ pub struct CaseIntake {
     /// Accept on the spot (当场受理; default); false: received for
     /// examination within 5 working days (第三十二条).
     pub on_the_spot: bool,
+    /// The request's `Idempotency-Key`: a retry gets the case it made.
+    pub key: Option<String>,
 }
 
 /// Why a case request is refused. Messages are the ones clients see.
@@ -85,7 +87,13 @@ pub enum CaseAppError {
     Case(#[from] CaseError),
     #[error(transparent)]
     Applicant(#[from] ApplicantError),
-    /// Only window staff take cases in (400 `staff_only`).
+    /// A package item (套餐): its department sub-cases are not taken in
+    /// through this API yet (501).
+    #[error(
+        "套餐办件暂不支持在此受理 / package items ({0}) are not taken in through this API yet"
+    )]
+    Package(String),
+    /// Only window staff take cases in (403 `staff_only`).
     #[error("办件须由窗口工作人员受理 / cases are taken in by window staff (caller session)")]
     StaffOnly,
     /// The window has no ticket called or being served (409).
@@ -124,6 +132,7 @@ impl CaseAppError {
             Self::Applicant(ApplicantError::CreditCode(_)) => "invalid_credit_code",
             Self::Applicant(ApplicantError::Phone) => "invalid_phone",
             Self::Applicant(ApplicantError::Name) => "invalid_name",
+            Self::Package(_) => "case_package_not_supported",
             Self::StaffOnly => "staff_only",
             Self::NoTicket(_) => "no_ticket",
             Self::ItemRequired => "item_required",
@@ -265,6 +274,15 @@ impl App {
                 asked
             }
         };
+        if self
+            .dir
+            .config
+            .item(&item)
+            .and_then(|i| i.case.as_ref())
+            .is_some_and(|c| c.package.is_some())
+        {
+            return Err(CaseAppError::Package(item));
+        }
         let (applicant, sealed) = self.applicant(&req.applicant)?;
         let record = self
             .dir
@@ -278,6 +296,7 @@ impl App {
                 on_the_spot: req.on_the_spot,
                 window: Some(window.clone()),
                 by: Person::staff(staff.clone()),
+                key: req.key,
             })
             .await
             .map_err(unavailable)??;
@@ -285,12 +304,15 @@ impl App {
         Ok(record)
     }
 
-    /// Applies one transition. Errors: [`CaseAppError`].
+    /// Applies one transition; `key` (the request's `Idempotency-Key`)
+    /// makes a retry answer the case as it is without applying it again.
+    /// Errors: [`CaseAppError`].
     pub async fn act_on_case(
         &self,
         who: &CaseCaller,
         number: &str,
         input: Input,
+        key: Option<String>,
     ) -> Result<CaseRecord, CaseAppError> {
         let action = input.action();
         let result = self
@@ -301,6 +323,7 @@ impl App {
                 input,
                 by: Self::person_of(who),
                 departments: self.departments_of(who),
+                key,
             })
             .await
             .map_err(unavailable)?;

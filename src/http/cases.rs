@@ -74,12 +74,36 @@ impl From<CaseAppError> for ApiError {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, message).retry_after(1)
             }
             E::StaffOnly => ApiError::forbidden(code, message),
+            E::Package(_) => ApiError::new(StatusCode::NOT_IMPLEMENTED, code, message),
+            E::Case(CaseError::KeyReused(_)) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            }
             E::NoTicket(_) => ApiError::new(StatusCode::CONFLICT, code, message),
             E::Applicant(_) | E::ItemRequired | E::ItemNotOfTicket { .. } | E::OtherItem { .. } => {
                 ApiError::bad_request(code, message)
             }
         }
     }
+}
+
+/// The longest `Idempotency-Key`.
+const MAX_KEY: usize = 64;
+
+/// The request's `Idempotency-Key` (1–64 printable ASCII characters), if
+/// any; 400 `bad_request` for one that is not.
+fn request_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    v.to_str()
+        .ok()
+        .filter(|k| !k.is_empty() && k.len() <= MAX_KEY && k.bytes().all(|b| b.is_ascii_graphic()))
+        .map(|k| Some(k.to_string()))
+        .ok_or_else(|| {
+            bad(format!(
+                "Idempotency-Key must be 1-{MAX_KEY} printable ASCII characters"
+            ))
+        })
 }
 
 fn caller(s: &AppState, headers: &HeaderMap) -> Result<CaseCaller, ApiError> {
@@ -141,6 +165,7 @@ pub async fn intake(
     body: axum::body::Body,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let who = caller(&s, &headers)?;
+    let key = request_key(&headers)?;
     let b: IntakeBody = json_body(body, MAX_BODY).await?;
     let applicant = match b.applicant {
         ApplicantBody::Person {
@@ -172,6 +197,7 @@ pub async fn intake(
                 materials: b.materials,
                 green: b.green,
                 on_the_spot: b.on_the_spot,
+                key,
             },
         )
         .await?;
@@ -277,6 +303,7 @@ pub async fn act(
     body: axum::body::Body,
 ) -> Result<Json<Value>, ApiError> {
     let who = caller(&s, &headers)?;
+    let key = request_key(&headers)?;
     let bytes = super::error::read_body(body, MAX_BODY).await?;
     let b: ActionBody = if bytes.iter().all(u8::is_ascii_whitespace) {
         ActionBody::default()
@@ -285,7 +312,7 @@ pub async fn act(
             .map_err(|e| ApiError::bad_request("bad_json", format!("invalid JSON body: {e}")))?
     };
     let input = input_of(&action, b)?;
-    let record = s.app.act_on_case(&who, &number, input).await?;
+    let record = s.app.act_on_case(&who, &number, input, key).await?;
     let (record, sup) = s.app.case(&who, &record.case.number.to_string()).await?;
     Ok(Json(staff_view(&record, sup.as_ref())))
 }

@@ -243,6 +243,7 @@ mod tests {
             case,
             sealed: Default::default(),
             history: vec![],
+            keys: vec![],
         };
         let open = case_on(today, 1);
         let long_ago = today - chrono::Duration::days(400);

@@ -22,6 +22,8 @@ pub struct Act {
     pub by: CaseActorRole,
     /// The staff's departments; none for a supervisor.
     pub departments: Option<Vec<String>>,
+    /// The request's `Idempotency-Key`: a repeat gets the case as it is.
+    pub key: Option<String>,
 }
 
 type Durable = std::pin::Pin<
@@ -67,6 +69,14 @@ impl CaseActor {
                 });
             }
         }
+        if let Some(r) = self.replay(m.key.as_deref()) {
+            if r.case.number.to_string() != m.number {
+                return Err(CaseError::KeyReused(r.case.number.to_string()));
+            }
+            let r = r.clone();
+            let durable = self.store.barrier()?;
+            return Ok((r, Box::pin(durable)));
+        }
         let now = self.now();
         let (case, event) = apply(
             &record.case,
@@ -78,7 +88,13 @@ impl CaseActor {
         let mut next = record.clone();
         next.case = case;
         next.history.push(event.clone());
-        let durable = self.commit(next.clone(), &event, reason_of(&m.input))?;
+        let number = m.number;
+        let durable = self.commit(next, &event, reason_of(&m.input), m.key.as_deref())?;
+        let next = self
+            .cases
+            .get(&number)
+            .cloned()
+            .ok_or(CaseError::NotFound(number))?;
         Ok((next, Box::pin(durable)))
     }
 }

@@ -31,6 +31,8 @@ pub struct TakeIn {
     pub window: Option<String>,
     /// Who takes it in.
     pub by: CaseActorRole,
+    /// The request's `Idempotency-Key`: a repeat gets the case it made.
+    pub key: Option<String>,
 }
 
 impl Handler<TakeIn> for CaseActor {
@@ -52,6 +54,14 @@ type Durable = std::pin::Pin<
 
 impl CaseActor {
     fn take_in(&mut self, m: TakeIn) -> Result<(CaseRecord, Durable), CaseError> {
+        if let Some(r) = self.replay(m.key.as_deref()) {
+            let r = r.clone();
+            if r.history.len() != 1 || r.case.window != m.window {
+                return Err(CaseError::KeyReused(r.case.number.to_string()));
+            }
+            let durable = self.store.barrier()?;
+            return Ok((r, Box::pin(durable)));
+        }
         let item = self
             .config
             .item(&m.item)
@@ -72,9 +82,15 @@ impl CaseActor {
             case,
             sealed: m.sealed,
             history: vec![event.clone()],
+            keys: Vec::new(),
         };
-        let durable = self.commit(record.clone(), &event, None)?;
+        let durable = self.commit(record, &event, None, m.key.as_deref())?;
         self.last_seq.insert(now.date, seq);
+        let record = self
+            .cases
+            .get(&event.case.to_string())
+            .cloned()
+            .ok_or_else(|| CaseError::NotFound(event.case.to_string()))?;
         Ok((record, Box::pin(durable)))
     }
 }

@@ -16,6 +16,8 @@
 mod act;
 mod intake;
 mod query;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -54,6 +56,10 @@ pub enum CaseError {
     /// The day's case numbers ran out (999,999) or the hall id is not one.
     #[error(transparent)]
     Number(#[from] NumberError),
+    /// The request key was used for another case (or another kind of
+    /// request): refused rather than answered with something else.
+    #[error("请求编号已用于办件{0} / the Idempotency-Key was used for case {0}")]
+    KeyReused(String),
     /// Not committed: nothing was acknowledged.
     #[error(transparent)]
     Storage(#[from] StoreError),
@@ -68,6 +74,7 @@ impl CaseError {
             CaseError::OtherDepartment { .. } => "case_other_department",
             CaseError::UnknownItem(_) => "unknown_item",
             CaseError::Number(_) => "case_number_exhausted",
+            CaseError::KeyReused(_) => "idempotency_mismatch",
             CaseError::Storage(StoreError::Busy) => "busy",
             CaseError::Storage(_) => "unavailable",
         }
@@ -85,6 +92,8 @@ pub struct CaseActor {
     indexed: HashMap<String, Vec<u8>>,
     /// The last sequence number used per intake day.
     last_seq: HashMap<NaiveDate, u32>,
+    /// Request keys (`Idempotency-Key`) that took effect, and their case.
+    request_keys: HashMap<String, String>,
     now: fn() -> DateTime<Utc>,
 }
 
@@ -99,6 +108,7 @@ impl CaseActor {
             cases: HashMap::new(),
             indexed: HashMap::new(),
             last_seq: HashMap::new(),
+            request_keys: HashMap::new(),
             now: Utc::now,
         };
         for r in recovered {
@@ -108,9 +118,20 @@ impl CaseActor {
             if let Some(key) = actor.index_key(&r) {
                 actor.indexed.insert(n.to_string(), key);
             }
+            for k in &r.keys {
+                actor.request_keys.insert(k.clone(), n.to_string());
+            }
             actor.cases.insert(n.to_string(), r);
         }
         actor
+    }
+
+    /// The case a request key already took effect on, if any: the replay's
+    /// answer is that case as it is now (and, while its commit is still on
+    /// its way, once it is durable — commits apply in order).
+    fn replay(&self, key: Option<&str>) -> Option<&CaseRecord> {
+        key.and_then(|k| self.request_keys.get(k))
+            .and_then(|n| self.cases.get(n))
     }
 
     /// Runs the actor on another clock (tests).
@@ -172,16 +193,22 @@ impl CaseActor {
 
     /// Enqueues the commit of `record` and takes it into memory (commits
     /// apply in order, so memory may lead the disk); the future resolves
-    /// once it is durable. Errors: the store's refusal (nothing changed).
+    /// once it is durable. `key`: the request's `Idempotency-Key`, kept
+    /// with the record. Errors: the store's refusal (nothing changed).
     fn commit(
         &mut self,
-        record: CaseRecord,
+        mut record: CaseRecord,
         event: &CaseEvent,
         reason: Option<String>,
+        key: Option<&str>,
     ) -> Result<impl std::future::Future<Output = Result<Vec<u64>, StoreError>>, StoreError> {
+        record.remember(key);
         let (commit, new_key) = self.commit_of(&record, event, reason);
         let durable = self.store.enqueue(commit)?;
         let number = record.case.number.to_string();
+        if let Some(k) = key {
+            self.request_keys.insert(k.to_string(), number.clone());
+        }
         match new_key {
             Some(k) => {
                 self.indexed.insert(number.clone(), k);

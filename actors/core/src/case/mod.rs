@@ -58,7 +58,7 @@ pub use materials::{Checklist, OneTimeNotice};
 pub use number::CaseNumber;
 pub use package::PackageCase;
 pub use plan::{CaseKind, CasePlan, Scope};
-pub use record::{CaseRecord, SealedApplicant};
+pub use record::{CaseRecord, SealedApplicant, MAX_REQUEST_KEYS};
 pub use refusal::{Action, Refusal};
 pub use state::{Case, Status};
 pub use supervision::Colour;

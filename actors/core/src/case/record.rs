@@ -35,9 +35,31 @@ pub struct CaseRecord {
     pub sealed: SealedApplicant,
     /// Every event of the case, oldest first.
     pub history: Vec<CaseEvent>,
+    /// The request keys (`Idempotency-Key`) of the requests that took
+    /// effect on this case, oldest first, at most [`MAX_REQUEST_KEYS`]: a
+    /// request repeated with one of them is answered with the case as it is
+    /// and changes nothing. Absent in records written before it: none.
+    #[serde(default)]
+    pub keys: Vec<String>,
 }
 
+/// Request keys kept per case (a retry comes within moments; 64 covers
+/// every transition a case can have several times over).
+pub const MAX_REQUEST_KEYS: usize = 64;
+
 impl CaseRecord {
+    /// Remembers a request key, dropping the oldest beyond
+    /// [`MAX_REQUEST_KEYS`].
+    pub fn remember(&mut self, key: Option<&str>) {
+        if let Some(k) = key {
+            self.keys.push(k.to_string());
+            if self.keys.len() > MAX_REQUEST_KEYS {
+                let extra = self.keys.len() - MAX_REQUEST_KEYS;
+                self.keys.drain(..extra);
+            }
+        }
+    }
+
     /// The last day the case was worked on: its delivery, decision or
     /// termination, else none (still open or awaiting delivery).
     pub fn closed_on(&self) -> Option<NaiveDate> {
@@ -89,7 +111,23 @@ mod tests {
             case: food_case("2026-12-01"),
             sealed: SealedApplicant::default(),
             history: Vec::new(),
+            keys: Vec::new(),
         }
+    }
+
+    #[test]
+    fn request_keys_are_bounded_and_absent_in_older_records() {
+        let mut r = record();
+        for i in 0..MAX_REQUEST_KEYS + 5 {
+            r.remember(Some(&format!("k{i}")));
+        }
+        r.remember(None);
+        assert_eq!(r.keys.len(), MAX_REQUEST_KEYS);
+        assert_eq!(r.keys[0], "k5");
+        let mut json = serde_json::to_value(&r).unwrap();
+        json.as_object_mut().unwrap().remove("keys");
+        let old: CaseRecord = serde_json::from_value(json).unwrap();
+        assert!(old.keys.is_empty());
     }
 
     #[test]
