@@ -34,6 +34,7 @@
 pub mod appointments;
 pub mod auth;
 mod case_public;
+mod case_types;
 pub mod cases;
 pub mod evaluations;
 pub mod lockout;

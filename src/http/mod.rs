@@ -6,6 +6,7 @@ pub mod appointments;
 mod auth;
 pub mod board;
 mod caller;
+mod case_actions;
 mod cases;
 #[cfg(test)]
 mod cases_tests;
