@@ -12,6 +12,7 @@ use tracing::{info, warn};
 use crate::alarm::AlarmActor;
 use crate::appointment::AppointmentActor;
 use crate::card_reader::CardReaderActor;
+use crate::case::CaseActor;
 use crate::clock::HallClock;
 use crate::config::HallConfig;
 use crate::core::issuing::{fingerprint_of, Holdings};
@@ -46,6 +47,8 @@ pub struct Directory {
     pub card_readers: HashMap<String, Addr<CardReaderActor>>,
     /// Bookings (预约): slots, booking, cancelling, check-in.
     pub appointments: Addr<AppointmentActor>,
+    /// Cases (办件): intake, transitions, queries.
+    pub cases: Addr<CaseActor>,
 }
 
 impl Directory {
@@ -284,6 +287,7 @@ impl Directory {
             recovered.bookings,
         )
         .start();
+        let cases = CaseActor::new(config.clone(), store.clone(), recovered.cases).start();
         info!(
             hall = %config.hall.id,
             day = %day,
@@ -308,6 +312,7 @@ impl Directory {
             printers,
             card_readers,
             appointments,
+            cases,
         }
     }
 }

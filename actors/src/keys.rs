@@ -151,6 +151,36 @@ pub fn alarm_history(at_ms: i64, n: u64, id: &str, change: &str) -> Vec<u8> {
 /// `lh/`: the whole alarm history.
 pub const ALARM_HISTORY: &[u8] = b"lh/";
 
+/// `cs/demo-20261130-000001`: a case (办件) record (`case::CaseRecord`),
+/// by its number.
+pub fn case(number: &str) -> Vec<u8> {
+    format!("cs/{number}").into_bytes()
+}
+
+/// `cs/`: every case record.
+pub const CASES: &[u8] = b"cs/";
+
+/// `co/20261214/demo-20261130-000001`: an open case by its deadline (the
+/// hall-local day, `YYYYMMDD`; `99999999` while the deadline is not known —
+/// before acceptance or while the clock stands still), so that supervision
+/// reads open cases soonest-due first. The value is empty.
+pub fn open_case(deadline: Option<chrono::NaiveDate>, number: &str) -> Vec<u8> {
+    let day = deadline.map_or_else(
+        || "99999999".to_string(),
+        |d| d.format("%Y%m%d").to_string(),
+    );
+    format!("co/{day}/{number}").into_bytes()
+}
+
+/// `co/`: every open case, by deadline.
+pub const OPEN_CASES: &[u8] = b"co/";
+
+/// The case number of an open-case key (`co/20261214/demo-…` → `demo-…`).
+pub fn open_case_number(key: &[u8]) -> Option<&str> {
+    let rest = std::str::from_utf8(key.strip_prefix(OPEN_CASES)?).ok()?;
+    rest.split_once('/').map(|(_, n)| n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +205,15 @@ mod tests {
         assert!(alarm_history(9, 5, "x", "raised") < alarm_history(10, 0, "a", "raised"));
         assert!(alarm_history(9, 1, "x", "raised") < alarm_history(9, 2, "x", "acknowledged"));
         assert!(alarm_history(9, 0, "x", "raised").starts_with(ALARM_HISTORY));
+
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let soon = open_case(Some(d("2026-12-14")), "demo-20261130-000002");
+        let later = open_case(Some(d("2027-01-04")), "demo-20261130-000001");
+        let unknown = open_case(None, "demo-20261130-000003");
+        assert!(soon < later && later < unknown);
+        assert!(soon.starts_with(OPEN_CASES));
+        assert_eq!(open_case_number(&soon), Some("demo-20261130-000002"));
+        assert!(case("demo-20261130-000001").starts_with(CASES));
+        assert!(!case("x").starts_with(OPEN_CASES));
     }
 }

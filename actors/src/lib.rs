@@ -11,6 +11,7 @@
 pub mod alarm;
 pub mod appointment;
 pub mod card_reader;
+pub mod case;
 pub mod clock;
 pub mod directory;
 pub mod hall;

@@ -24,6 +24,8 @@
 //! - recording an evaluation (`evaluations.rs`);
 //! - acknowledging an alarm (`alarms.rs`);
 //! - appointments: slots, booking, cancelling, check-in (`appointments.rs`);
+//! - cases (办件): intake at a window, transitions by role, the citizen's
+//!   query (`cases.rs`, the rules in `tingwu_core::case`);
 //! - hall statistics for supervisors (`stats.rs`, the rule in
 //!   `tingwu_core::stats`).
 //!
@@ -33,6 +35,9 @@
 pub mod alarms;
 pub mod appointments;
 pub mod auth;
+mod case_public;
+mod case_types;
+pub mod cases;
 pub mod evaluations;
 pub mod kiosk_events;
 pub mod lockout;

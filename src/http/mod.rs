@@ -6,6 +6,10 @@ pub mod appointments;
 mod auth;
 pub mod board;
 mod caller;
+mod case_actions;
+mod cases;
+#[cfg(test)]
+mod cases_tests;
 mod dashboard_page;
 mod error;
 mod evaluations;
@@ -103,6 +107,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/printers", get(alarms::printers))
         .route("/api/v1/card-readers", get(alarms::card_readers))
         .route("/api/v1/stats", get(stats::get))
+        .route("/api/v1/cases", post(cases::intake).get(cases::list))
+        .route("/api/v1/cases/{number}", get(cases::get_case))
+        .route("/api/v1/cases/{number}/public", get(cases::public))
+        .route("/api/v1/cases/{number}/{action}", post(cases::act))
+        .route("/case", get(cases::page))
         .route("/ws/screen/{screen}", get(ws::screen))
         .route("/ws/dashboard", get(ws::dashboard))
         .route("/", get(pages::index))

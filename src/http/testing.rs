@@ -25,6 +25,17 @@ pub(crate) struct TestState {
 /// Starts `cfg`'s hall with supervisor `sessions` and stream limits `ws`.
 /// Must run inside an actix system.
 pub(crate) fn state(cfg: HallConfig, sessions: Sessions, ws: WsLimits) -> TestState {
+    state_edited(cfg, sessions, ws, |_| {})
+}
+
+/// As [`state`], with the hall's actors changed by `edit` before the
+/// application layer takes them (e.g. a case actor on an injected clock).
+pub(crate) fn state_edited(
+    cfg: HallConfig,
+    sessions: Sessions,
+    ws: WsLimits,
+    edit: impl FnOnce(&mut tingwu_actors::directory::Directory),
+) -> TestState {
     let cfg = Arc::new(cfg);
     let store = memory_store(0);
     let reader = Storage::temporary().unwrap().reader();
@@ -37,7 +48,8 @@ pub(crate) fn state(cfg: HallConfig, sessions: Sessions, ws: WsLimits) -> TestSt
         reader.clone(),
         clock,
     ));
-    let dir = tingwu_actors::testing::start_on(cfg, store);
+    let mut dir = tingwu_actors::testing::start_on(cfg, store);
+    edit(&mut dir);
     let tmp = tempfile::tempdir().unwrap();
     let (stop, shutdown) = watch::channel(false);
     let sealer = Arc::new(Sealer::load_or_create(tmp.path(), false).unwrap());

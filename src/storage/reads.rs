@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use tingwu_actors::appointment::Booking;
 use tingwu_actors::bus::Evaluation;
+use tingwu_actors::core::case::CaseRecord;
 use tingwu_actors::core::ticket::{Ticket, TicketStatus};
 use tingwu_actors::events::{AuditEntry, CommittedEvent, EventBody, EventDecodeError};
 use tingwu_actors::keys;
@@ -191,6 +192,25 @@ impl StoreReader {
     /// The evaluation (好差评) of a ticket, by its day and id.
     pub fn evaluation(&self, day: &str, ticket: &str) -> Result<Option<Evaluation>, ReadError> {
         self.get("evaluation", keys::evaluation(day, ticket))
+    }
+
+    /// Every case record, in number order.
+    pub fn cases(&self) -> Result<Scanned<CaseRecord>, ReadError> {
+        self.scan("case", keys::CASES.to_vec())
+    }
+
+    /// The numbers of the open cases, soonest deadline first (those whose
+    /// deadline is not known — before acceptance, or while the clock stands
+    /// still — last): the supervision index `keys::open_case`.
+    pub fn open_cases_by_deadline(&self) -> Result<Vec<String>, ReadError> {
+        let mut out = Vec::new();
+        for kv in self.db.scan_prefix(keys::OPEN_CASES) {
+            let (k, _) = kv?;
+            if let Some(n) = keys::open_case_number(&k) {
+                out.push(n.to_string());
+            }
+        }
+        Ok(out)
     }
 
     /// Up to `limit` outbox entries after sequence `after`, oldest first.

@@ -9,6 +9,10 @@ use tracing::{info, warn};
 
 use super::reads::{ReadError, StoreReader};
 
+/// Days a closed case (delivered, terminated) stays in the case actor's
+/// memory after it closed; older ones stay on disk only.
+const CLOSED_CASES_KEPT_DAYS: i64 = 90;
+
 /// Events kept for screens resuming across a restart.
 const RECENT_EVENTS: usize = 2048;
 
@@ -124,9 +128,32 @@ pub fn recover(reader: &StoreReader, clock: &HallClock) -> Result<Recovered, Rea
     let bookings = reader.bookings_from(&day)?;
     skipped += bookings.skipped;
     out.bookings = bookings.items;
+    // Cases: every open one, and those closed within CLOSED_CASES_KEPT_DAYS
+    // (the citizen's query and the staff's list still show them).
+    let cases = reader.cases()?;
+    skipped += cases.skipped;
+    let since = tingwu_actors::core::calendar::local_date(clock.now(), clock.tz)
+        - chrono::Duration::days(CLOSED_CASES_KEPT_DAYS);
+    out.cases = cases
+        .items
+        .into_iter()
+        .filter(|r| r.closed_on().is_none_or(|d| d >= since))
+        .collect();
+    // The open-case index (by deadline, for supervision) should name every
+    // open case: say so if it does not (the next transition of each case
+    // rewrites its entry).
+    let indexed = reader.open_cases_by_deadline()?.len();
+    let open = out.cases.iter().filter(|r| r.case.status.is_open()).count();
+    if indexed != open {
+        warn!(
+            indexed,
+            open, "open-case index differs from the open case records"
+        );
+    }
     info!(
         day = %day,
         tickets = out.tickets.len(),
+        cases = out.cases.len(),
         unfinished = out.unfinished.len(),
         bookings = out.bookings.len(),
         windows = out.windows.len(),
@@ -215,5 +242,79 @@ mod tests {
         storage.write_now(commit).unwrap();
         let alarms = recover(&storage.reader(), &clock).unwrap().alarms;
         assert_eq!(alarms, vec![acked], "the unreadable one is skipped");
+    }
+
+    #[test]
+    fn open_cases_and_recently_closed_ones_are_recovered() {
+        use tingwu_actors::core::case::transition::{apply, intake, Input, Intake};
+        use tingwu_actors::core::case::{Actor, Applicant, CaseNumber, CaseRecord, Now};
+        let storage = crate::storage::Storage::temporary().unwrap();
+        let cfg = tingwu_actors::config::HallConfig::demo().unwrap();
+        let clock = tingwu_actors::clock::HallClock::of(&cfg);
+        let cal = &cfg.calendar.days;
+        let today = tingwu_actors::core::calendar::local_date(clock.now(), clock.tz);
+        let case_on = |date: chrono::NaiveDate, seq: u32| {
+            let at = Now {
+                at: clock.now(),
+                date,
+            };
+            let input = Intake {
+                number: CaseNumber::new("demo", date, seq).unwrap(),
+                applicant: Applicant::person("11010519491231002X", "张三", None).unwrap(),
+                provided: vec![
+                    "食品经营许可申请书".into(),
+                    "营业执照".into(),
+                    "经营场所平面图".into(),
+                    "食品安全管理制度".into(),
+                ],
+                green: false,
+                on_the_spot: true,
+                window: None,
+            };
+            let item = cfg.item("food-license").unwrap();
+            intake(item, &input, &Actor::staff("S01"), at, cal)
+                .unwrap()
+                .0
+        };
+        let record = |case| CaseRecord {
+            case,
+            sealed: Default::default(),
+            history: vec![],
+            keys: vec![],
+        };
+        let open = case_on(today, 1);
+        let long_ago = today - chrono::Duration::days(400);
+        let old = case_on(long_ago, 1);
+        let (old, _) = apply(
+            &old,
+            &Input::Terminate {
+                reason: "撤回".into(),
+            },
+            &Actor::staff("S01"),
+            Now {
+                at: clock.now(),
+                date: long_ago,
+            },
+            cal,
+        )
+        .unwrap();
+        let mut commit = tingwu_actors::store::Commit::default();
+        for c in [&open, &old] {
+            commit.put_json(keys::case(&c.number.to_string()), &record(c.clone()));
+        }
+        commit.put(
+            keys::open_case(open.deadline(cal).unwrap(), &open.number.to_string()),
+            vec![],
+        );
+        commit.put(keys::case("demo-x"), b"not json".to_vec());
+        storage.write_now(commit).unwrap();
+        let reader = storage.reader();
+        let got = recover(&reader, &clock).unwrap().cases;
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].case.number, open.number);
+        assert_eq!(
+            reader.open_cases_by_deadline().unwrap(),
+            [open.number.to_string()]
+        );
     }
 }

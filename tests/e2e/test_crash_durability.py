@@ -4,6 +4,10 @@ Twenty rounds on one data dir: 16 clients take tickets as fast as they can,
 the server is killed with SIGKILL after a random delay and restarted. Every
 ticket acknowledged with 201 must be there afterwards with the same number,
 and no number of a queue is ever issued twice in the day.
+
+A case (办件) acknowledged to a window survives `kill -9` too (issue 10,
+acceptance 7): a few rounds of intake and a transition, each killed right
+after its answer.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from helpers import HttpClient, Server, SMALL_HALL
+from case_hall import call_police_ticket, intake_body, with_cases
+from helpers import HttpClient, Server, SMALL_HALL, bearer
 
 ROUNDS = 20
 CLIENTS = 16
@@ -125,3 +130,41 @@ def test_acknowledged_tickets_survive_kill_9(start_server, tmp_path, capsys):
     problems = missing_or_changed(server, all_acked)
     assert not problems, "acknowledged tickets lost by the end:\n" + "\n".join(problems[:20])
     assert len(all_acked) >= ROUNDS, f"only {len(all_acked)} tickets acknowledged in {ROUNDS} rounds"
+
+
+CASE_ROUNDS = 2  # one round per window serving queue B (windows 1 and 2)
+
+
+@pytest.mark.timeout(120)
+def test_an_acknowledged_case_survives_kill_9(start_server, small_hall_config, window_terminal,
+                                              supervisor, tmp_path):
+    """Each round: a ticket called over MQTT, a case taken in (201) and
+    suspended (200), then SIGKILL at once; after the restart every case
+    acknowledged so far is there, numbered as acknowledged, in the state
+    last acknowledged, and numbers never repeat."""
+    config = with_cases(small_hall_config)
+    data_dir = tmp_path / "case-crash-data"
+    acknowledged: dict[str, str] = {}  # number -> status last acknowledged
+    server = start_server(config, data_dir=data_dir)
+    for round_no in range(1, CASE_ROUNDS + 1):
+        terminal, staff = call_police_ticket(server, window_terminal, window=str(round_no))
+        status, v = server.post_json("/api/v1/cases", intake_body(), bearer(staff))
+        assert status == 201, v
+        number = v["case"]["number"]
+        assert number not in acknowledged, f"case number {number} given twice"
+        acknowledged[number] = v["case"]["status"]
+        if round_no % 2:
+            status, v = server.post_json(
+                f"/api/v1/cases/{number}/suspend",
+                {"procedure": "inspection", "detail": "检验", "notice": f"告知书{round_no}"},
+                bearer(staff))
+            assert status == 200, v
+            acknowledged[number] = v["case"]["status"]
+        server.kill9()
+        terminal.close()
+        server.start()
+        lead = supervisor(server).headers
+        for n, want in acknowledged.items():
+            status, got = server.get_json(f"/api/v1/cases/{n}", lead)
+            assert status == 200, f"round {round_no}: case {n} lost after kill -9: {got}"
+            assert got["case"]["status"] == want, f"round {round_no}: {n} is {got['case']['status']}"

@@ -14,7 +14,9 @@
 //! value. Version 3 added the ticket status `expired` (the end-of-day rule,
 //! `crate::day_end`): a version 1 or 2 event never holds it and decodes to
 //! the same value; an older reader refuses a version 3 event instead of
-//! failing on the unknown status.
+//! failing on the unknown status. Version 4 added the variant `case` (a
+//! case transition, `crate::case::CaseEvent`, issue 10): older bodies never
+//! hold it and decode to the same value.
 //!
 //! The rule, for whoever changes [`EventBody`] or any view it carries:
 //!
@@ -35,6 +37,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::alarm::AlarmView;
+use crate::case::CaseEvent;
 use crate::views::{CallView, QueueView, TicketView, WindowView};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,6 +54,10 @@ pub enum EventBody {
     Audit(AuditEntry),
     /// An alarm was raised or changed (`active: true`) or cleared.
     Alarm(AlarmView),
+    /// A case (办件) transition: intake, acceptance, a step, a stop of the
+    /// clock, the decision, delivery (`crate::case::events`). It carries the
+    /// applicant masked only. Since version 4.
+    Case(CaseEvent),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +83,7 @@ impl EventBody {
             EventBody::Ticket(_) => "ticket",
             EventBody::Audit(_) => "audit",
             EventBody::Alarm(_) => "alarm",
+            EventBody::Case(_) => "case",
         }
     }
 }
@@ -94,7 +102,7 @@ pub struct CommittedEvent {
 }
 
 /// The schema version this build writes (`v` in a stored event).
-pub const EVENT_VERSION: u32 = 3;
+pub const EVENT_VERSION: u32 = 4;
 
 /// The oldest schema version this build reads: an event stored without `v`.
 pub const FIRST_EVENT_VERSION: u32 = 1;
@@ -188,9 +196,10 @@ impl Stored {
     /// its conversion here).
     fn into_event(self) -> Result<CommittedEvent, EventDecodeError> {
         match self.v {
-            // Version 2 only added `v`, version 3 a ticket status value that
-            // older bodies never hold: the body is the same.
-            1..=3 => Ok(CommittedEvent {
+            // Version 2 only added `v`, version 3 a ticket status value and
+            // version 4 the `case` variant that older bodies never hold: the
+            // body is the same.
+            1..=4 => Ok(CommittedEvent {
                 seq: self.seq,
                 ts: self.ts,
                 body: self.body,
@@ -248,7 +257,7 @@ mod tests {
             // Nothing was lost or changed: written again, it is the same
             // object with only the version in front.
             let again = String::from_utf8(e.encode().unwrap()).unwrap();
-            assert_eq!(again, old.replacen('{', "{\"v\":3,", 1), "{kind}");
+            assert_eq!(again, old.replacen('{', "{\"v\":4,", 1), "{kind}");
             // And serde's own path reads it the same.
             assert_eq!(serde_json::from_str::<CommittedEvent>(old).unwrap(), e);
         }
@@ -284,7 +293,7 @@ mod tests {
         };
         assert_eq!(t.status, crate::ticket::TicketStatus::NoShow);
         let again = String::from_utf8(e.encode().unwrap()).unwrap();
-        assert_eq!(again, VERSION_2_TICKET.replacen("\"v\":2", "\"v\":3", 1));
+        assert_eq!(again, VERSION_2_TICKET.replacen("\"v\":2", "\"v\":4", 1));
     }
 
     #[test]
@@ -297,7 +306,41 @@ mod tests {
             panic!("not a ticket");
         };
         assert_eq!(t.status, crate::ticket::TicketStatus::Expired);
-        assert_eq!(String::from_utf8(e.encode().unwrap()).unwrap(), v3);
+        assert_eq!(
+            String::from_utf8(e.encode().unwrap()).unwrap(),
+            v3.replacen("\"v\":3", "\"v\":4", 1)
+        );
+    }
+
+    /// A ticket event byte for byte as version 3 wrote it (the last version
+    /// without case events).
+    const VERSION_3_TICKET: &str = r#"{"v":3,"seq":48,"ts":"2026-11-26T01:02:03.456789Z","type":"ticket","payload":{"id":"20261126-A003","number":"A003","queue":"A","item":null,"status":"expired","channel":"onsite","priority":"normal","issued_at":"2026-11-26T01:02:03.456789Z","people_ahead":0,"estimated_wait_s":0,"expected_call_at":null,"window":null,"waiting_in":null,"phone":null,"id_number":null}}"#;
+
+    #[test]
+    fn events_written_by_version_3_still_decode_unchanged() {
+        let e = CommittedEvent::decode(VERSION_3_TICKET.as_bytes()).unwrap();
+        assert_eq!(e.body.kind(), "ticket");
+        let again = String::from_utf8(e.encode().unwrap()).unwrap();
+        assert_eq!(again, VERSION_3_TICKET.replacen("\"v\":3", "\"v\":4", 1));
+    }
+
+    /// A case event as version 4 writes it: the case event's own fields
+    /// (without its own `v`) under `payload`.
+    const VERSION_4_CASE: &str = r#"{"v":4,"seq":49,"ts":"2026-11-30T01:02:03Z","type":"case","payload":{"case":"demo-20261130-000001","at":"2026-11-30T01:02:03Z","by":"S01","role":"staff","type":"suspended","payload":{"reason":"hearing","detail":"听证","notice":"告知书1号"}}}"#;
+
+    #[test]
+    fn version_4_carries_case_events() {
+        let e = CommittedEvent::decode(VERSION_4_CASE.as_bytes()).unwrap();
+        let EventBody::Case(c) = &e.body else {
+            panic!("not a case event");
+        };
+        assert_eq!(c.case.to_string(), "demo-20261130-000001");
+        assert_eq!(c.body.kind(), "suspended");
+        assert_eq!(e.body.kind(), "case");
+        assert_eq!(
+            String::from_utf8(e.encode().unwrap()).unwrap(),
+            VERSION_4_CASE
+        );
     }
 
     #[test]
@@ -305,7 +348,7 @@ mod tests {
         for old in VERSION_1 {
             let e = CommittedEvent::decode(old.as_bytes()).unwrap();
             let bytes = e.encode().unwrap();
-            assert!(bytes.starts_with(b"{\"v\":3,"));
+            assert!(bytes.starts_with(b"{\"v\":4,"));
             assert_eq!(CommittedEvent::decode(&bytes).unwrap(), e);
         }
     }
@@ -313,13 +356,13 @@ mod tests {
     #[test]
     fn an_unknown_version_is_refused_not_misread() {
         // A future version whose bytes happen to parse as today's event.
-        let same_shape = VERSION_1[0].replacen('{', "{\"v\":4,", 1);
+        let same_shape = VERSION_1[0].replacen('{', "{\"v\":5,", 1);
         // And one that does not parse at all.
-        let new_shape = r#"{"v":4,"seq":41,"ts":"2026-11-26T01:02:03Z","kind":"call","data":[]}"#;
+        let new_shape = r#"{"v":5,"seq":41,"ts":"2026-11-26T01:02:03Z","kind":"call","data":[]}"#;
         for bytes in [same_shape.as_str(), new_shape] {
             match CommittedEvent::decode(bytes.as_bytes()) {
-                Err(EventDecodeError::UnsupportedVersion { found: 4 }) => {}
-                other => panic!("version 4 not refused: {other:?}"),
+                Err(EventDecodeError::UnsupportedVersion { found: 5 }) => {}
+                other => panic!("version 5 not refused: {other:?}"),
             }
             assert!(serde_json::from_str::<CommittedEvent>(bytes).is_err());
         }
@@ -329,7 +372,7 @@ mod tests {
             Err(EventDecodeError::UnsupportedVersion { found: 0 })
         ));
         let err = CommittedEvent::decode(same_shape.as_bytes()).unwrap_err();
-        assert!(err.to_string().contains("version 4"), "{err}");
+        assert!(err.to_string().contains("version 5"), "{err}");
     }
 
     #[test]

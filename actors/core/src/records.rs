@@ -76,4 +76,7 @@ pub struct Recovered {
     pub unfinished: Vec<Ticket>,
     /// Open alarm occurrences (`l/{id}`), acknowledged or not.
     pub alarms: Vec<crate::alarm::lifecycle::AlarmRecord>,
+    /// Cases (办件) still open, and those closed recently (see the storage's
+    /// recovery), for the case actor.
+    pub cases: Vec<crate::case::CaseRecord>,
 }

@@ -43,6 +43,7 @@ pub fn frame(e: &CommittedEvent) -> Arc<str> {
             EventBody::Ticket(t) => json!(t),
             EventBody::Audit(a) => json!(a),
             EventBody::Alarm(a) => json!(a),
+            EventBody::Case(c) => json!(c),
         },
     }
     .to_json()
@@ -266,7 +267,7 @@ impl ScreenFeed {
                     self.alarms.remove(&a.id);
                 }
             }
-            EventBody::Ticket(_) | EventBody::Audit(_) => {}
+            EventBody::Ticket(_) | EventBody::Audit(_) | EventBody::Case(_) => {}
         }
         let frame = shown_frame(&self.scope, e);
         self.backlog.push(e.seq, frame.clone());

@@ -127,7 +127,8 @@ impl ScreenScope {
             EventBody::Window(w) => self.shows_window(&w.id),
             EventBody::Queue(q) => self.shows_queue(&q.id),
             EventBody::Alarm(_) => self.is_dashboard(),
-            EventBody::Ticket(_) | EventBody::Audit(_) => false,
+            // Cases carry (masked) applicants: never on a public screen.
+            EventBody::Ticket(_) | EventBody::Audit(_) | EventBody::Case(_) => false,
         }
     }
 }

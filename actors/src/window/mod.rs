@@ -25,9 +25,11 @@ use crate::views::WindowView;
 
 mod admin;
 mod command;
+mod serving;
 
 pub use admin::{GetWindow, SetEnabled, SetStrategy};
 pub use command::Command;
+pub use serving::{GetServing, Serving};
 
 /// How many command replies a window remembers in memory for duplicates.
 const REMEMBERED_REPLIES: usize = 4096;

@@ -5,7 +5,7 @@
 //!
 //! Stored as one JSON object, `{"v": 1, "case": "demo-20261130-000123",
 //! "at": "…Z", "by": "s01", "role": "staff", "type": "accepted",
-//! "payload": {…}}`. The rule is `crate::events`'s: adding an optional field
+//! "payload": {…}}`. The rule is the hall events' (the `events` module): adding an optional field
 //! that older readers may ignore (`#[serde(default)]`, absent meaning what
 //! it meant before) needs no new version; anything else — a new variant, a
 //! field removed, renamed or changed in type, unit or meaning, a new

@@ -8,4 +8,4 @@ mod articles;
 mod flows;
 mod package;
 mod props;
-mod support;
+pub(super) mod support;

@@ -1,0 +1,239 @@
+//! The case actor (办件): one per hall. It owns the hall's open cases (and
+//! those closed recently), takes new ones in from the windows, applies every
+//! transition through the pure rules (`core::case::transition`) and commits
+//! each one durably — the record (`keys::case`), the open-case index by
+//! deadline (`keys::open_case`), the case event (`EventBody::Case`) and an
+//! audit entry naming who acted (`EventBody::Audit`, hash-chained by the
+//! storage writer) — BEFORE it answers.
+//!
+//! Personal data arrives validated and sealed from the application layer:
+//! the case keeps the applicant masked, the record keeps it sealed
+//! (`core::case::record`). Nothing here logs an applicant.
+//!
+//! The messages are in `intake.rs` ([`TakeIn`]), `act.rs` ([`Act`]) and
+//! `query.rs` ([`GetCase`], [`ListCases`]).
+
+mod act;
+mod intake;
+mod query;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use actix::prelude::*;
+use chrono::{DateTime, NaiveDate, Utc};
+use tracing::info;
+
+use crate::clock::HallClock;
+use crate::config::HallConfig;
+use crate::core::case::number::NumberError;
+use crate::core::case::{CaseEvent, CaseRecord, Now, Refusal};
+use crate::events::{AuditEntry, EventBody};
+use crate::keys;
+use crate::store::{Commit, Store, StoreError};
+
+pub use act::Act;
+pub use intake::TakeIn;
+pub use query::{CaseListing, GetCase, ListCases};
+
+/// Why a case message was not done. The case is unchanged.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    /// Refused by the rules (the typed refusal, zh/en).
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// No case with that number in the hall.
+    #[error("办件不存在 / no case {0}")]
+    NotFound(String),
+    /// Staff of another department than the case's.
+    #[error("办件属于{case}部门，不能由{staff}部门办理 / the case belongs to department {case}, not {staff}")]
+    OtherDepartment { case: String, staff: String },
+    /// The item does not exist.
+    #[error("事项不存在 / no item {0:?}")]
+    UnknownItem(String),
+    /// The day's case numbers ran out (999,999) or the hall id is not one.
+    #[error(transparent)]
+    Number(#[from] NumberError),
+    /// The request key was used for another case (or another kind of
+    /// request): refused rather than answered with something else.
+    #[error("请求编号已用于办件{0} / the Idempotency-Key was used for case {0}")]
+    KeyReused(String),
+    /// Not committed: nothing was acknowledged.
+    #[error(transparent)]
+    Storage(#[from] StoreError),
+}
+
+impl CaseError {
+    /// The stable error code of the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CaseError::Refused(r) => r.code(),
+            CaseError::NotFound(_) => "case_not_found",
+            CaseError::OtherDepartment { .. } => "case_other_department",
+            CaseError::UnknownItem(_) => "unknown_item",
+            CaseError::Number(_) => "case_number_exhausted",
+            CaseError::KeyReused(_) => "idempotency_mismatch",
+            CaseError::Storage(StoreError::Busy) => "busy",
+            CaseError::Storage(_) => "unavailable",
+        }
+    }
+}
+
+/// The hall's case actor.
+pub struct CaseActor {
+    config: Arc<HallConfig>,
+    clock: HallClock,
+    store: Store,
+    /// Every case it owns, by number.
+    cases: HashMap<String, CaseRecord>,
+    /// The open-case index key each open case is stored under now.
+    indexed: HashMap<String, Vec<u8>>,
+    /// The last sequence number used per intake day.
+    last_seq: HashMap<NaiveDate, u32>,
+    /// Request keys (`Idempotency-Key`) that took effect, and their case.
+    request_keys: HashMap<String, String>,
+    now: fn() -> DateTime<Utc>,
+}
+
+impl CaseActor {
+    /// `recovered`: the case records storage read back at start-up.
+    pub fn new(config: Arc<HallConfig>, store: Store, recovered: Vec<CaseRecord>) -> Self {
+        let clock = HallClock::of(&config);
+        let mut actor = Self {
+            config,
+            clock,
+            store,
+            cases: HashMap::new(),
+            indexed: HashMap::new(),
+            last_seq: HashMap::new(),
+            request_keys: HashMap::new(),
+            now: Utc::now,
+        };
+        for r in recovered {
+            let n = &r.case.number;
+            let seq = actor.last_seq.entry(n.date).or_default();
+            *seq = (*seq).max(n.seq);
+            if let Some(key) = actor.index_key(&r) {
+                actor.indexed.insert(n.to_string(), key);
+            }
+            for k in &r.keys {
+                actor.request_keys.insert(k.clone(), n.to_string());
+            }
+            actor.cases.insert(n.to_string(), r);
+        }
+        actor
+    }
+
+    /// The case a request key already took effect on, if any: the replay's
+    /// answer is that case as it is now (and, while its commit is still on
+    /// its way, once it is durable — commits apply in order).
+    fn replay(&self, key: Option<&str>) -> Option<&CaseRecord> {
+        key.and_then(|k| self.request_keys.get(k))
+            .and_then(|n| self.cases.get(n))
+    }
+
+    /// Runs the actor on another clock (tests).
+    pub fn with_clock(mut self, now: fn() -> DateTime<Utc>) -> Self {
+        self.now = now;
+        self
+    }
+
+    /// The moment now, with its hall-local date.
+    fn now(&self) -> Now {
+        Now::new((self.now)(), self.clock.tz)
+    }
+
+    /// The open-case index key of a record (none once closed). A deadline
+    /// the calendar cannot give files the case as "not known".
+    fn index_key(&self, r: &CaseRecord) -> Option<Vec<u8>> {
+        if !r.case.status.is_open() {
+            return None;
+        }
+        let deadline = r.case.deadline(&self.config.calendar.days).ok().flatten();
+        Some(keys::open_case(deadline, &r.case.number.to_string()))
+    }
+
+    /// The commit of `record` after `event`: the record, its index moved,
+    /// the case event and the audit entry naming who acted.
+    fn commit_of(
+        &self,
+        record: &CaseRecord,
+        event: &CaseEvent,
+        reason: Option<String>,
+    ) -> (Commit, Option<Vec<u8>>) {
+        let number = record.case.number.to_string();
+        let mut commit = Commit::default();
+        commit.put_json(keys::case(&number), record);
+        let new_key = self.index_key(record);
+        if let Some(old) = self.indexed.get(&number) {
+            if Some(old) != new_key.as_ref() {
+                commit.ops.push(crate::store::Op::Delete(old.clone()));
+            }
+        }
+        if let Some(k) = &new_key {
+            commit.put(k.clone(), Vec::new());
+        }
+        commit.event(EventBody::Case(event.clone()));
+        commit.event(EventBody::Audit(AuditEntry {
+            who: event.by.clone(),
+            action: format!("case.{}", event.body.kind()),
+            target: number,
+            reason,
+            detail: serde_json::json!({
+                "role": event.role,
+                "department": record.case.department,
+                "item": record.case.item,
+                "status": record.case.status,
+            }),
+        }));
+        (commit, new_key)
+    }
+
+    /// Enqueues the commit of `record` and takes it into memory (commits
+    /// apply in order, so memory may lead the disk); the future resolves
+    /// once it is durable. `key`: the request's `Idempotency-Key`, kept
+    /// with the record. Errors: the store's refusal (nothing changed).
+    fn commit(
+        &mut self,
+        mut record: CaseRecord,
+        event: &CaseEvent,
+        reason: Option<String>,
+        key: Option<&str>,
+    ) -> Result<impl std::future::Future<Output = Result<Vec<u64>, StoreError>>, StoreError> {
+        record.remember(key);
+        let (commit, new_key) = self.commit_of(&record, event, reason);
+        let durable = self.store.enqueue(commit)?;
+        let number = record.case.number.to_string();
+        if let Some(k) = key {
+            self.request_keys.insert(k.to_string(), number.clone());
+        }
+        match new_key {
+            Some(k) => {
+                self.indexed.insert(number.clone(), k);
+            }
+            None => {
+                self.indexed.remove(&number);
+            }
+        }
+        metrics::counter!("tingwu_case_transitions_total", "type" => event.body.kind())
+            .increment(1);
+        info!(case = %number, kind = event.body.kind(), by = %event.by, status = ?record.case.status, "case transition");
+        self.cases.insert(number, record);
+        Ok(durable)
+    }
+}
+
+impl Actor for CaseActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(1024);
+        info!(
+            cases = self.cases.len(),
+            open = self.indexed.len(),
+            "case actor started"
+        );
+    }
+}

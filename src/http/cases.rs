@@ -1,0 +1,281 @@
+//! Cases (办件) over HTTP (issue 10):
+//!
+//! - `POST /api/v1/cases`: intake at the caller's window from the ticket it
+//!   serves (window staff: the caller page's `Authorization: Bearer` token);
+//! - `POST /api/v1/cases/{number}/{action}`: a transition — `accept`,
+//!   `correction`, `answer`, `supply`, `suspend`, `resume`, `approve`,
+//!   `reject`, `extend` (supervisor), `terminate`, `deliver`;
+//! - `GET /api/v1/cases/{number}`: one case, masked, with its
+//!   e-supervision (staff of its department, supervisors);
+//! - `GET /api/v1/cases?open=true`: staff their window's departments' cases,
+//!   supervisors all, each with its colour;
+//! - `GET /api/v1/cases/{number}/public?check=LAST4`: the citizen's query
+//!   (rate-limited per source; a wrong check is a 404 like an unknown
+//!   number);
+//! - `GET /case`: the citizen's page.
+//!
+//! Every answer holds the applicant masked only; the shapes are in the
+//! README ("Cases (办件)").
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Html;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tingwu_actors::case::CaseError;
+use tingwu_actors::core::case::{CaseRecord, Refusal};
+
+use super::auth::{bearer, source};
+use super::case_actions::{bad, input_of, ActionBody};
+use super::error::json_body;
+use super::extract::{Path, Peer, Query};
+use super::{ApiError, AppState};
+use crate::app::cases::{ApplicantInput, CaseAppError, CaseCaller, CaseIntake};
+
+const MAX_BODY: usize = 16 * 1024;
+const PAGE: &str = include_str!("../../dashboards/case.html");
+
+impl From<CaseAppError> for ApiError {
+    fn from(e: CaseAppError) -> Self {
+        use CaseAppError as E;
+        let code = e.code();
+        let message = e.to_string();
+        match e {
+            E::Auth(a) => a.into(),
+            E::Asker(a) => a.into(),
+            E::Case(CaseError::Refused(r)) => {
+                let status = match r {
+                    Refusal::Role { .. } => StatusCode::FORBIDDEN,
+                    Refusal::Calendar(_) => StatusCode::SERVICE_UNAVAILABLE,
+                    Refusal::NotAllowed { .. }
+                    | Refusal::AlreadyExtended
+                    | Refusal::CorrectionNoticeLate { .. }
+                    | Refusal::MaterialsOwed { .. }
+                    | Refusal::ImmediateCase { .. } => StatusCode::CONFLICT,
+                    Refusal::MaterialsMissing { ref notice } => {
+                        return ApiError::new(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            code,
+                            format!("{message}: {}", notice.text()),
+                        )
+                    }
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                ApiError::new(status, code, message)
+            }
+            E::Case(CaseError::NotFound(_)) | E::NotFound => ApiError::not_found(message),
+            E::Case(CaseError::OtherDepartment { .. }) | E::OtherDepartment => {
+                ApiError::forbidden(code, message)
+            }
+            E::Case(CaseError::UnknownItem(_)) => ApiError::bad_request(code, message),
+            E::Case(CaseError::Storage(_) | CaseError::Number(_)) | E::Unavailable(_) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, message).retry_after(1)
+            }
+            E::StaffOnly => ApiError::forbidden(code, message),
+            E::Package(_) => ApiError::new(StatusCode::NOT_IMPLEMENTED, code, message),
+            E::Case(CaseError::KeyReused(_)) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            }
+            E::NoTicket(_) => ApiError::new(StatusCode::CONFLICT, code, message),
+            E::Applicant(_) | E::ItemRequired | E::ItemNotOfTicket { .. } | E::OtherItem { .. } => {
+                ApiError::bad_request(code, message)
+            }
+        }
+    }
+}
+
+/// The longest `Idempotency-Key`.
+const MAX_KEY: usize = 64;
+
+/// The request's `Idempotency-Key` (1–64 printable ASCII characters), if
+/// any; 400 `bad_request` for one that is not.
+fn request_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    v.to_str()
+        .ok()
+        .filter(|k| !k.is_empty() && k.len() <= MAX_KEY && k.bytes().all(|b| b.is_ascii_graphic()))
+        .map(|k| Some(k.to_string()))
+        .ok_or_else(|| {
+            bad(format!(
+                "Idempotency-Key must be 1-{MAX_KEY} printable ASCII characters"
+            ))
+        })
+}
+
+fn caller(s: &AppState, headers: &HeaderMap) -> Result<CaseCaller, ApiError> {
+    Ok(s.app.case_caller(bearer(headers).map(str::trim))?)
+}
+
+/// The staff's view of a case: the case (masked), its supervision and its
+/// history.
+fn staff_view(
+    record: &CaseRecord,
+    sup: Option<&tingwu_actors::core::case::supervision::CaseSupervision>,
+) -> Value {
+    json!({
+        "case": record.case,
+        "supervision": sup,
+        "history": record.history,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum ApplicantBody {
+    Person {
+        id_number: String,
+        name: String,
+        #[serde(default)]
+        phone: Option<String>,
+    },
+    Organisation {
+        credit_code: String,
+        name: String,
+        #[serde(default)]
+        phone: Option<String>,
+    },
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntakeBody {
+    #[serde(default)]
+    item: Option<String>,
+    applicant: ApplicantBody,
+    #[serde(default)]
+    materials: Vec<String>,
+    #[serde(default)]
+    green: bool,
+    #[serde(default = "default_true")]
+    on_the_spot: bool,
+}
+
+/// `POST /api/v1/cases` → 201 with the case (masked).
+pub async fn intake(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let who = caller(&s, &headers)?;
+    let key = request_key(&headers)?;
+    let b: IntakeBody = json_body(body, MAX_BODY).await?;
+    let applicant = match b.applicant {
+        ApplicantBody::Person {
+            id_number,
+            name,
+            phone,
+        } => ApplicantInput::Person {
+            id_number,
+            name,
+            phone,
+        },
+        ApplicantBody::Organisation {
+            credit_code,
+            name,
+            phone,
+        } => ApplicantInput::Organisation {
+            credit_code,
+            name,
+            phone,
+        },
+    };
+    let record = s
+        .app
+        .take_in_case(
+            &who,
+            CaseIntake {
+                item: b.item,
+                applicant,
+                materials: b.materials,
+                green: b.green,
+                on_the_spot: b.on_the_spot,
+                key,
+            },
+        )
+        .await?;
+    let (record, sup) = s.app.case(&who, &record.case.number.to_string()).await?;
+    Ok((StatusCode::CREATED, Json(staff_view(&record, sup.as_ref()))))
+}
+
+/// `POST /api/v1/cases/{number}/{action}` → the case after it.
+pub async fn act(
+    State(s): State<AppState>,
+    Path((number, action)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Result<Json<Value>, ApiError> {
+    let who = caller(&s, &headers)?;
+    let key = request_key(&headers)?;
+    let bytes = super::error::read_body(body, MAX_BODY).await?;
+    let b: ActionBody = if bytes.iter().all(u8::is_ascii_whitespace) {
+        ActionBody::default()
+    } else {
+        serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::bad_request("bad_json", format!("invalid JSON body: {e}")))?
+    };
+    let input = input_of(&action, b)?;
+    let record = s.app.act_on_case(&who, &number, input, key).await?;
+    let (record, sup) = s.app.case(&who, &record.case.number.to_string()).await?;
+    Ok(Json(staff_view(&record, sup.as_ref())))
+}
+
+/// `GET /api/v1/cases/{number}`.
+pub async fn get_case(
+    State(s): State<AppState>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let who = caller(&s, &headers)?;
+    let (record, sup) = s.app.case(&who, &number).await?;
+    Ok(Json(staff_view(&record, sup.as_ref())))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    #[serde(default)]
+    open: bool,
+}
+
+/// `GET /api/v1/cases?open=true`.
+pub async fn list(
+    State(s): State<AppState>,
+    Query(q): Query<ListQuery>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let who = caller(&s, &headers)?;
+    let cases = s.app.cases(&who, q.open).await?;
+    Ok(Json(json!({ "cases": cases })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicQuery {
+    #[serde(default)]
+    check: String,
+}
+
+/// `GET /api/v1/cases/{number}/public?check=LAST4`.
+pub async fn public(
+    State(s): State<AppState>,
+    Path(number): Path<String>,
+    Query(q): Query<PublicQuery>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let src = source(&s, peer, &headers);
+    let view = s.app.public_case(src, &number, &q.check).await?;
+    Ok(Json(json!(view)))
+}
+
+/// `GET /case`: the citizen's query page.
+pub async fn page() -> Html<&'static str> {
+    Html(PAGE)
+}
