@@ -24,8 +24,9 @@ use crate::queue::{GetQueue, QueueActor};
 use crate::records::{Recovered, WindowRecord};
 use crate::screen::{ScreenActor, ScreenScope, Sources};
 use crate::store::Store;
+use crate::supervision::SupervisionActor;
 use crate::views::{QueueView, WindowView};
-use crate::window::{GetWindow, WindowActor, WindowContext};
+use crate::window::{seed_timeline, GetWindow, WindowActor, WindowContext};
 
 /// Addresses of every actor of the hall, for the transports.
 #[derive(Clone)]
@@ -46,6 +47,8 @@ pub struct Directory {
     pub card_readers: HashMap<String, Addr<CardReaderActor>>,
     /// Bookings (预约): slots, booking, cancelling, check-in.
     pub appointments: Addr<AppointmentActor>,
+    /// Threshold alarms and attendance (考勤异常), checked every few seconds.
+    pub supervision: Addr<SupervisionActor>,
 }
 
 impl Directory {
@@ -53,6 +56,17 @@ impl Directory {
     /// inside an actix system.
     pub fn start(config: Arc<HallConfig>, store: Store, recovered: Recovered) -> Self {
         let clock = HallClock::of(&config);
+        Self::start_with_clock(config, store, recovered, clock)
+    }
+
+    /// [`Directory::start`] with every actor reading the time from `clock`
+    /// (tests drive a manual one: `tingwu_actors::testing::start_at`).
+    pub fn start_with_clock(
+        config: Arc<HallConfig>,
+        store: Store,
+        recovered: Recovered,
+        clock: HallClock,
+    ) -> Self {
         let day = recovered.day.clone();
         let staff = Arc::new(config.staff.clone());
         let mut idem_by_queue: HashMap<String, Vec<_>> = HashMap::new();
@@ -149,6 +163,7 @@ impl Directory {
                 .get(&w.id)
                 .cloned()
                 .unwrap_or_else(|| hall_strategy.clone());
+            let timeline = seed_timeline(&w.id, record.state, &clock, &recovered.recent_events);
             let actor = WindowActor::new(
                 w.clone(),
                 ctx.clone(),
@@ -158,7 +173,8 @@ impl Directory {
                 parked,
                 day.clone(),
                 replies,
-            );
+            )
+            .with_timeline(timeline);
             window_views.push(actor.view_now());
             windows.insert(w.id.clone(), actor.start());
         }
@@ -179,7 +195,9 @@ impl Directory {
         }
         let last_seq = recovered.last_seq;
         let recent = &recovered.recent_events;
-        let alarms = AlarmActor::recovered(store.clone(), recovered.alarms.clone()).start();
+        let alarms = AlarmActor::recovered(store.clone(), recovered.alarms.clone())
+            .with_clock(clock)
+            .start();
         let sources = Sources {
             windows: windows.values().cloned().collect(),
             queues: queues.values().cloned().collect(),
@@ -284,6 +302,22 @@ impl Directory {
             recovered.bookings,
         )
         .start();
+        let supervision = SupervisionActor::new(
+            config.clone(),
+            clock,
+            config
+                .queues
+                .iter()
+                .filter_map(|q| queues.get(&q.id).cloned())
+                .collect(),
+            config
+                .windows
+                .iter()
+                .filter_map(|w| windows.get(&w.id).cloned())
+                .collect(),
+            alarms.clone(),
+        )
+        .start();
         info!(
             hall = %config.hall.id,
             day = %day,
@@ -308,6 +342,7 @@ impl Directory {
             printers,
             card_readers,
             appointments,
+            supervision,
         }
     }
 }

@@ -13,9 +13,11 @@ use tracing::warn;
 
 use crate::clock::HallClock;
 use crate::config::{CallingConfig, QueueRole, StaffConfig, WindowConfig};
+use crate::core::attendance::Timeline;
 use crate::core::strategy::{BlendState, Strategy};
 use crate::core::ticket::Ticket;
 use crate::core::window_actions::{self as actions, Change, Desk};
+use crate::core::window_state::WindowState;
 use crate::events::EventBody;
 use crate::keys;
 use crate::queue::{Enqueue, PutBack, QueueActor, ServiceObserved};
@@ -24,9 +26,11 @@ use crate::store::{Commit, Store};
 use crate::views::WindowView;
 
 mod admin;
+mod attendance;
 mod command;
 
 pub use admin::{GetWindow, SetEnabled, SetStrategy};
+pub use attendance::{seed_timeline, GetActivity, SetAttendanceAnomaly, WindowActivity};
 pub use command::Command;
 
 /// How many command replies a window remembers in memory for duplicates.
@@ -53,6 +57,10 @@ pub struct WindowActor {
     day: String,
     replies: HashMap<String, Reply>,
     reply_order: VecDeque<String>,
+    /// Today's states, for attendance (`attendance.rs`).
+    timeline: Timeline,
+    /// An attendance anomaly holds (set by supervision): shown as 考勤异常.
+    anomaly: bool,
 }
 
 /// Everything a window needs to know about the hall besides itself.
@@ -106,11 +114,27 @@ impl WindowActor {
             day,
             replies: HashMap::new(),
             reply_order: VecDeque::new(),
+            timeline: Timeline {
+                start: ctx.clock.day_began(ctx.clock.now()),
+                initial: WindowState::LoggedOut,
+                changes: Vec::new(),
+            },
+            anomaly: false,
         };
+        let state = actor.record.state;
+        actor.note_state(state);
         for (id, reply) in replies {
             actor.remember(id, reply);
         }
         actor
+    }
+
+    /// Replaces the timeline a new window starts with (logged out since
+    /// the start of the day, then its recovered state now) with `timeline`
+    /// ([`seed_timeline`]).
+    pub fn with_timeline(mut self, timeline: Timeline) -> Self {
+        self.timeline = timeline;
+        self
     }
 
     fn remember(&mut self, id: String, reply: Reply) {
@@ -145,7 +169,7 @@ impl WindowActor {
 
     /// The window as shown with `record` and `ticket`.
     pub fn view_of(&self, record: &WindowRecord, ticket: Option<&Ticket>) -> WindowView {
-        actions::view_of(&self.desk(), record, ticket)
+        self.shown(actions::view_of(&self.desk(), record, ticket))
     }
 
     /// The window as shown now.
@@ -189,11 +213,11 @@ impl WindowActor {
             parked: &change.parked,
             ..self.desk()
         };
-        commit.event(EventBody::Window(actions::view_of(
+        commit.event(EventBody::Window(self.shown(actions::view_of(
             &after,
             &change.record,
             change.ticket.as_ref(),
-        )));
+        ))));
         let durable = match self.store.enqueue(commit) {
             Ok(f) => f,
             Err(e) => {
@@ -248,6 +272,7 @@ impl WindowActor {
                 act.parked = change.parked;
                 act.record = change.record;
                 act.ticket = change.ticket;
+                act.note_state(act.record.state);
                 act.remember(cmd_id, change.reply.clone());
                 change.reply
             }
