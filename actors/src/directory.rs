@@ -26,7 +26,7 @@ use crate::screen::{ScreenActor, ScreenScope, Sources};
 use crate::store::Store;
 use crate::supervision::SupervisionActor;
 use crate::views::{QueueView, WindowView};
-use crate::window::{seed_timeline, GetWindow, WindowActor, WindowContext};
+use crate::window::{seed_log, GetWindow, WindowActor, WindowContext};
 
 /// Addresses of every actor of the hall, for the transports.
 #[derive(Clone)]
@@ -163,7 +163,13 @@ impl Directory {
                 .get(&w.id)
                 .cloned()
                 .unwrap_or_else(|| hall_strategy.clone());
-            let timeline = seed_timeline(&w.id, record.state, &clock, &recovered.recent_events);
+            let log = seed_log(
+                &w.id,
+                record.state,
+                record.staff.as_ref().map(|s| s.id.as_str()),
+                &clock,
+                &recovered.recent_events,
+            );
             let actor = WindowActor::new(
                 w.clone(),
                 ctx.clone(),
@@ -174,7 +180,7 @@ impl Directory {
                 day.clone(),
                 replies,
             )
-            .with_timeline(timeline);
+            .with_day_log(log);
             window_views.push(actor.view_now());
             windows.insert(w.id.clone(), actor.start());
         }

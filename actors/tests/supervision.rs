@@ -52,7 +52,11 @@ fn hall_at(h: u32, m: u32) -> (Directory, &'static ManualClock) {
 }
 
 async fn act(dir: &Directory, window: &str, id: &str, action: Action) -> Reply {
-    let staff = format!("S{:0>2}", window);
+    act_as(dir, window, &format!("S{window:0>2}"), id, action).await
+}
+
+async fn act_as(dir: &Directory, window: &str, staff: &str, id: &str, action: Action) -> Reply {
+    let staff = staff.to_string();
     let cmd = Command {
         cmd: TerminalCommand {
             staff: (action == Action::Login).then_some(staff),
@@ -264,4 +268,35 @@ async fn queue_alarms_and_a_window_idle_while_people_wait() {
     assert_eq!(ids(&open), ["queue/A/queue_wait_too_long"]);
     // The window's display is not an attendance matter.
     assert_eq!(shown(&dir, "3").await.1, Some(DisplayState::Called));
+}
+
+#[actix::test]
+async fn a_staff_member_with_an_own_shift() {
+    let cfg = HallConfig::from_toml(&format!(
+        "{SMALL_HALL_TOML}\n[supervision.attendance]\nshifts = [{{ staff = \"S05\", hours = [\"09:00-12:00\"] }}]\n"
+    ))
+    .unwrap();
+    let (dir, clock) = start_at(cfg, at(8, 50));
+    clock.set(at(9, 10));
+    let open = check(&dir).await;
+    assert_eq!(ids(&open), ["staff/S05/attendance/not_logged_in"]);
+    assert_eq!(open[0].kind, AlarmKind::AttendanceAnomaly.as_str());
+    assert!(
+        open[0].message_zh.contains("工作人员05"),
+        "{}",
+        open[0].message_zh
+    );
+    // At any window will do.
+    clock.set(at(9, 15));
+    act_as(&dir, "7", "S05", "in", Action::Login).await;
+    assert!(check(&dir).await.is_empty());
+    // Gone at 10:00, before the shift ends: left early while away.
+    clock.set(at(10, 0));
+    act_as(&dir, "7", "S05", "out", Action::Logout).await;
+    clock.set(at(10, 1));
+    assert_eq!(ids(&check(&dir).await), ["staff/S05/attendance/left_early"]);
+    // Back, at another window: over.
+    clock.set(at(10, 2));
+    act_as(&dir, "8", "S05", "in at 8", Action::Login).await;
+    assert!(check(&dir).await.is_empty());
 }

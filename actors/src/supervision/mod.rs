@@ -10,7 +10,11 @@
 //!   serving far too long) against its `[supervision.attendance]` shifts on
 //!   the calendar's working days, raises their `attendance_anomaly` alarms,
 //!   and tells the window to show 考勤异常 while one holds
-//!   (`window::SetAttendanceAnomaly`).
+//!   (`window::SetAttendanceAnomaly`);
+//! - the same for staff members with an own shift: not logged in at any
+//!   window after it starts, or gone before it ends (their timeline is
+//!   built from the windows' logs, `staff_timeline`), with alarms
+//!   `staff/{id}/attendance/not_logged_in` and `…/left_early`.
 //!
 //! The alarm actor commits every step and counts new alarms per kind
 //! (`tingwu_alarms_raised_total{kind}`); this actor counts its passes and
@@ -28,7 +32,7 @@ use actix::prelude::*;
 use futures::future::join_all;
 use tracing::{debug, warn};
 
-pub use pass::{find, own_kind, snapshot, Findings};
+pub use pass::{find, own_kind, snapshot, staff_timeline, Findings};
 
 use crate::alarm::{AlarmActor, Clear, GetAlarmRecords, Raise};
 use crate::clock::HallClock;
@@ -130,7 +134,11 @@ impl Handler<Check> for SupervisionActor {
             apply(&found, &alarms, &reached).await;
             metrics::counter!("tingwu_supervision_checks_total").increment(1);
             let mut holding: BTreeMap<AnomalyKind, u32> = BTreeMap::new();
-            for list in found.anomalies.values() {
+            for list in found
+                .anomalies
+                .values()
+                .chain(found.staff_anomalies.values())
+            {
                 for a in attendance::ongoing(list) {
                     *holding.entry(a.kind).or_default() += 1;
                 }

@@ -12,8 +12,9 @@ use crate::clock::HallClock;
 use crate::config::HallConfig;
 use crate::core::alarm::thresholds::{self, HallSnapshot, QueueSnapshot, WindowSnapshot};
 use crate::core::alarm::{Alarm, AlarmKind};
-use crate::core::attendance::{self, Anomaly, Subject, Timeline};
+use crate::core::attendance::{self, Anomaly, AnomalyKind, StateChange, Subject, Timeline};
 use crate::core::calendar::{local_date, CalendarError};
+use crate::core::window_state::WindowState;
 use crate::queue::QueueLoad;
 use crate::window::WindowActivity;
 
@@ -91,6 +92,9 @@ pub struct Findings {
     pub holding: Vec<Alarm>,
     /// Each enabled window's anomalies of today (ended ones included).
     pub anomalies: BTreeMap<String, Vec<Anomaly>>,
+    /// The shift anomalies of today (not logged in, left early) of each
+    /// staff member with an own shift (`shifts = [{ staff = … }]`).
+    pub staff_anomalies: BTreeMap<String, Vec<Anomaly>>,
     /// Why no shift was counted today (a year without a holiday notice).
     pub calendar_error: Option<CalendarError>,
 }
@@ -145,5 +149,77 @@ pub fn find(
         }
         out.anomalies.insert(w.view.id.clone(), found);
     }
+    let staffed = sup
+        .attendance
+        .shifts
+        .iter()
+        .filter_map(|s| s.staff.as_deref());
+    for id in staffed {
+        let subject = Subject::Staff(id.to_string());
+        let shifts = match attendance::shifts_on(
+            &sup.attendance,
+            &subject,
+            date,
+            clock.tz,
+            &config.calendar.days,
+        ) {
+            Ok(s) => s,
+            Err(e) => {
+                out.calendar_error = Some(e);
+                Vec::new()
+            }
+        };
+        let timeline = staff_timeline(id, clock.day_began(now), windows);
+        // Pauses and services are the window's; a person's shift is theirs.
+        let found: Vec<Anomaly> = attendance::anomalies(&timeline, &shifts, &sup.attendance, now)
+            .into_iter()
+            .filter(|a| matches!(a.kind, AnomalyKind::NotLoggedIn | AnomalyKind::LeftEarly))
+            .collect();
+        let name = config
+            .staff
+            .iter()
+            .find(|s| s.id == id)
+            .map_or(id, |s| s.name.as_str());
+        for a in attendance::ongoing(&found) {
+            let alarm = a.alarm(&subject, name);
+            if ids.insert(alarm.id.clone()) {
+                out.holding.push(alarm);
+            }
+        }
+        out.staff_anomalies.insert(id.to_string(), found);
+    }
     out
+}
+
+/// The day of staff member `staff` from the windows' logs: at a window in
+/// that window's state while logged in there, otherwise logged out (a
+/// person is at one window at a time).
+pub fn staff_timeline(staff: &str, start: DateTime<Utc>, windows: &[WindowActivity]) -> Timeline {
+    let mut changes = Vec::new();
+    for w in windows {
+        let mut here = false;
+        for e in &w.log.entries {
+            if e.staff.as_deref() == Some(staff) {
+                here = true;
+                changes.push(StateChange {
+                    at: e.at,
+                    state: e.state,
+                    usual_service_s: None,
+                });
+            } else if here {
+                here = false;
+                changes.push(StateChange {
+                    at: e.at,
+                    state: WindowState::LoggedOut,
+                    usual_service_s: None,
+                });
+            }
+        }
+    }
+    changes.sort_by_key(|c| c.at);
+    Timeline {
+        start,
+        initial: WindowState::LoggedOut,
+        changes,
+    }
 }

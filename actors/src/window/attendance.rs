@@ -1,9 +1,10 @@
-//! What supervision asks of a window: its day so far (the timeline of its
-//! states, for attendance, `core::attendance`) and whether it shows 考勤异常.
+//! What supervision asks of a window: its day so far (its states and who
+//! was at it, for attendance, `core::attendance`) and whether it shows
+//! 考勤异常.
 //!
-//! The window keeps today's timeline in memory: each applied change of
-//! state is noted at the hall clock's `now`. At start-up it is seeded from
-//! the window events of today storage recovered ([`seed_timeline`]). The
+//! The window keeps today's log in memory: each applied change of state
+//! or staff is noted at the hall clock's `now`. At start-up it is seeded
+//! from the window events of today storage recovered ([`seed_log`]). The
 //! attendance anomaly flag is derived (the supervision actor sets it) and
 //! changes only the displayed state (`window_state::display_state`), never
 //! the state machine; a change of it goes out as a `window` event so the
@@ -23,10 +24,75 @@ use crate::events::{CommittedEvent, EventBody};
 use crate::store::{Commit, StoreError};
 use crate::views::WindowView;
 
-/// The window's view and today's timeline of its states.
+/// The window's view and today's log of its states and staff.
 #[derive(Message)]
 #[rtype(result = "WindowActivity")]
 pub struct GetActivity;
+
+/// One change at a window: its state and who was logged in after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    pub at: DateTime<Utc>,
+    pub state: WindowState,
+    /// The staff member's id.
+    pub staff: Option<String>,
+}
+
+/// A window's hall day so far: logged out with nobody at it from `start`,
+/// then each entry in time order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayLog {
+    pub start: DateTime<Utc>,
+    pub entries: Vec<LogEntry>,
+}
+
+impl DayLog {
+    /// A day beginning at `start` with nothing noted.
+    pub fn new(start: DateTime<Utc>) -> Self {
+        Self {
+            start,
+            entries: Vec::new(),
+        }
+    }
+
+    /// Notes `state` and `staff` at `at` when either changed.
+    pub fn note(&mut self, at: DateTime<Utc>, state: WindowState, staff: Option<&str>) {
+        let same = self
+            .entries
+            .last()
+            .map_or(state == WindowState::LoggedOut && staff.is_none(), |e| {
+                e.state == state && e.staff.as_deref() == staff
+            });
+        if !same {
+            self.entries.push(LogEntry {
+                at,
+                state,
+                staff: staff.map(str::to_string),
+            });
+        }
+    }
+
+    /// The window's timeline of states (`core::attendance`).
+    pub fn timeline(&self) -> Timeline {
+        let mut changes: Vec<StateChange> = Vec::new();
+        let mut last = WindowState::LoggedOut;
+        for e in &self.entries {
+            if e.state != last {
+                last = e.state;
+                changes.push(StateChange {
+                    at: e.at,
+                    state: e.state,
+                    usual_service_s: None,
+                });
+            }
+        }
+        Timeline {
+            start: self.start,
+            initial: WindowState::LoggedOut,
+            changes,
+        }
+    }
+}
 
 /// A window as supervision reads it.
 #[derive(Debug, Clone)]
@@ -34,6 +100,9 @@ pub struct WindowActivity {
     pub view: WindowView,
     /// Its states since the start of the hall day.
     pub timeline: Timeline,
+    /// Its states and who was at it since the start of the hall day (for
+    /// staff members' shifts).
+    pub log: DayLog,
     /// The queue of the ticket it has called or serves, if any.
     pub ticket_queue: Option<String>,
 }
@@ -42,10 +111,11 @@ impl Handler<GetActivity> for WindowActor {
     type Result = MessageResult<GetActivity>;
 
     fn handle(&mut self, _: GetActivity, _: &mut Self::Context) -> Self::Result {
-        self.roll_timeline(self.clock.now());
+        self.roll_log(self.clock.now());
         MessageResult(WindowActivity {
             view: self.view(),
-            timeline: self.timeline.clone(),
+            timeline: self.day_log.timeline(),
+            log: self.day_log.clone(),
             ticket_queue: self.ticket.as_ref().map(|t| t.queue.clone()),
         })
     }
@@ -83,75 +153,50 @@ impl WindowActor {
         view
     }
 
-    /// Notes the state after an applied change in today's timeline.
-    pub(super) fn note_state(&mut self, state: WindowState) {
+    /// Notes the state and staff after an applied change in today's log.
+    pub(super) fn note_state(&mut self) {
         let now = self.clock.now();
-        self.roll_timeline(now);
-        let last = self
-            .timeline
-            .changes
-            .last()
-            .map_or(self.timeline.initial, |c| c.state);
-        if last != state {
-            self.timeline.changes.push(StateChange {
-                at: now,
-                state,
-                usual_service_s: None,
-            });
-        }
+        self.roll_log(now);
+        let staff = self.record.staff.as_ref().map(|s| s.id.clone());
+        self.day_log.note(now, self.record.state, staff.as_deref());
     }
 
-    /// A new hall day starts a new timeline in the state the window is in.
-    fn roll_timeline(&mut self, now: DateTime<Utc>) {
+    /// A new hall day starts a new log in the state the window is in.
+    fn roll_log(&mut self, now: DateTime<Utc>) {
         let began = self.clock.day_began(now);
-        if began > self.timeline.start {
-            self.timeline = Timeline {
-                start: began,
-                initial: self.record.state,
-                changes: Vec::new(),
-            };
+        if began > self.day_log.start {
+            self.day_log = DayLog::new(began);
+            let staff = self.record.staff.as_ref().map(|s| s.id.clone());
+            self.day_log
+                .note(began, self.record.state, staff.as_deref());
         }
     }
 }
 
-/// Today's timeline of window `id` at start-up: logged out from the start
-/// of the hall day, then each state its recovered `window` events of today
-/// show, then `state` (the recovered record) now if the events did not
-/// reach it (they hold only the newest few thousand).
-pub fn seed_timeline(
+/// Today's log of window `id` at start-up: logged out from the start of
+/// the hall day, then each state and staff member its recovered `window`
+/// events of today show, then `state` and `staff` (the recovered record)
+/// now if the events did not reach them (they hold only the newest few
+/// thousand).
+pub fn seed_log(
     id: &str,
     state: WindowState,
+    staff: Option<&str>,
     clock: &HallClock,
     recent: &[Arc<CommittedEvent>],
-) -> Timeline {
+) -> DayLog {
     let now = clock.now();
     let start = clock.day_began(now);
-    let mut timeline = Timeline {
-        start,
-        initial: WindowState::LoggedOut,
-        changes: Vec::new(),
-    };
-    let mut last = WindowState::LoggedOut;
+    let mut log = DayLog::new(start);
     for e in recent.iter().filter(|e| e.ts >= start && e.ts <= now) {
         if let EventBody::Window(w) = &e.body {
-            if w.id == id && w.state != last {
-                last = w.state;
-                timeline.changes.push(StateChange {
-                    at: e.ts,
-                    state: w.state,
-                    usual_service_s: None,
-                });
+            if w.id == id {
+                log.note(e.ts, w.state, w.staff.as_ref().map(|s| s.id.as_str()));
             }
         }
     }
-    if last != state {
-        timeline.changes.push(StateChange {
-            at: now,
-            state,
-            usual_service_s: None,
-        });
-    }
-    timeline
+    log.note(now, state, staff);
+    log
 }
 
 #[cfg(test)]
@@ -205,7 +250,8 @@ mod tests {
             event(3, at(9, 1), "2", WindowState::Idle),
             event(4, at(9, 30), "1", WindowState::Paused),
         ];
-        let t = seed_timeline("1", WindowState::Paused, &clock, &recent);
+        let log = seed_log("1", WindowState::Paused, None, &clock, &recent);
+        let t = log.timeline();
         assert_eq!(t.start, clock.day_began(at(10, 0)));
         assert_eq!(t.initial, WindowState::LoggedOut);
         let seen: Vec<_> = t.changes.iter().map(|c| (c.at, c.state)).collect();
@@ -217,7 +263,7 @@ mod tests {
             ]
         );
         // Events that do not reach the recovered state: it holds from now.
-        let t = seed_timeline("2", WindowState::Serving, &clock, &recent);
+        let t = seed_log("2", WindowState::Serving, None, &clock, &recent).timeline();
         assert_eq!(
             t.changes.last().map(|c| (c.at, c.state)),
             Some((at(10, 0), WindowState::Serving))

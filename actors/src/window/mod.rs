@@ -13,11 +13,9 @@ use tracing::warn;
 
 use crate::clock::HallClock;
 use crate::config::{CallingConfig, QueueRole, StaffConfig, WindowConfig};
-use crate::core::attendance::Timeline;
 use crate::core::strategy::{BlendState, Strategy};
 use crate::core::ticket::Ticket;
 use crate::core::window_actions::{self as actions, Change, Desk};
-use crate::core::window_state::WindowState;
 use crate::events::EventBody;
 use crate::keys;
 use crate::queue::{Enqueue, PutBack, QueueActor, ServiceObserved};
@@ -30,7 +28,9 @@ mod attendance;
 mod command;
 
 pub use admin::{GetWindow, SetEnabled, SetStrategy};
-pub use attendance::{seed_timeline, GetActivity, SetAttendanceAnomaly, WindowActivity};
+pub use attendance::{
+    seed_log, DayLog, GetActivity, LogEntry, SetAttendanceAnomaly, WindowActivity,
+};
 pub use command::Command;
 
 /// How many command replies a window remembers in memory for duplicates.
@@ -57,8 +57,8 @@ pub struct WindowActor {
     day: String,
     replies: HashMap<String, Reply>,
     reply_order: VecDeque<String>,
-    /// Today's states, for attendance (`attendance.rs`).
-    timeline: Timeline,
+    /// Today's states and staff, for attendance (`attendance.rs`).
+    day_log: DayLog,
     /// An attendance anomaly holds (set by supervision): shown as 考勤异常.
     anomaly: bool,
 }
@@ -114,26 +114,21 @@ impl WindowActor {
             day,
             replies: HashMap::new(),
             reply_order: VecDeque::new(),
-            timeline: Timeline {
-                start: ctx.clock.day_began(ctx.clock.now()),
-                initial: WindowState::LoggedOut,
-                changes: Vec::new(),
-            },
+            day_log: DayLog::new(ctx.clock.day_began(ctx.clock.now())),
             anomaly: false,
         };
-        let state = actor.record.state;
-        actor.note_state(state);
+        actor.note_state();
         for (id, reply) in replies {
             actor.remember(id, reply);
         }
         actor
     }
 
-    /// Replaces the timeline a new window starts with (logged out since
-    /// the start of the day, then its recovered state now) with `timeline`
-    /// ([`seed_timeline`]).
-    pub fn with_timeline(mut self, timeline: Timeline) -> Self {
-        self.timeline = timeline;
+    /// Replaces the log a new window starts with (logged out since the
+    /// start of the day, then its recovered state now) with `log`
+    /// ([`seed_log`]).
+    pub fn with_day_log(mut self, log: DayLog) -> Self {
+        self.day_log = log;
         self
     }
 
@@ -272,7 +267,7 @@ impl WindowActor {
                 act.parked = change.parked;
                 act.record = change.record;
                 act.ticket = change.ticket;
-                act.note_state(act.record.state);
+                act.note_state();
                 act.remember(cmd_id, change.reply.clone());
                 change.reply
             }
