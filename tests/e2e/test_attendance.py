@@ -57,9 +57,16 @@ def test_a_window_not_logged_in_after_its_shift_starts(start_server, small_hall_
     assert shown(server, auth, "4") == ("logged_out", "logged_out")
     # The public list carries the state only.
     assert shown(server, None, "3") == ("logged_out", None)
+    # Counted per kind: the alarm raised, the anomaly holding now.
+    m = server.metrics()
+    assert m.value("tingwu_alarms_raised_total", kind="attendance_anomaly") == 1, m.text
+    assert m.value("tingwu_attendance_anomalies", kind="not_logged_in") == 1, m.text
 
     with window_terminal(server, "3"):  # logs in as S03
         wait_for("window 3 back to its own state",
                  lambda: shown(server, auth, "3") == ("idle", "idle"))
         wait_for("the attendance alarm cleared",
                  lambda: ALARM not in server.alarms(auth))
+        wait_for("no anomaly holding",
+                 lambda: server.metrics().value("tingwu_attendance_anomalies",
+                                                kind="not_logged_in") == 0)
