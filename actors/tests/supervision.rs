@@ -300,3 +300,31 @@ async fn a_staff_member_with_an_own_shift() {
     act_as(&dir, "8", "S05", "in at 8", Action::Login).await;
     assert!(check(&dir).await.is_empty());
 }
+
+#[actix::test]
+async fn a_disabled_window_is_not_expected_to_call_or_attend() {
+    let (dir, clock) = hall_at(8, 50);
+    dir.windows["1"]
+        .send(tingwu_actors::window::SetEnabled {
+            enabled: false,
+            reason: Some("设备维修".into()),
+            by: "admin".into(),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    issue(&dir, "general").await;
+    clock.set(at(9, 0));
+    act(&dir, "2", "login", Action::Login).await;
+    // Window 2 idles while A waits; window 1 (停用) has its shift but is
+    // out of service: neither its not logging in nor anything else counts.
+    clock.set(at(9, 10));
+    assert_eq!(
+        ids(&check(&dir).await),
+        ["window/2/window_idle_while_waiting"]
+    );
+    assert_eq!(
+        shown(&dir, "1").await,
+        (WindowState::LoggedOut, Some(DisplayState::LoggedOut))
+    );
+}
