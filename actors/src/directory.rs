@@ -41,14 +41,14 @@ pub struct Directory {
     pub kiosks: HashMap<String, Addr<KioskActor>>,
     pub dashboard: Addr<ScreenActor>,
     pub alarms: Addr<AlarmActor>,
+    /// Threshold alarms and attendance (考勤异常), checked every few seconds.
+    pub supervision: Addr<SupervisionActor>,
     /// Ticket printers by id; the binary attaches their links.
     pub printers: HashMap<String, Addr<PrinterActor>>,
     /// ID-card readers by id; the binary starts their links.
     pub card_readers: HashMap<String, Addr<CardReaderActor>>,
     /// Bookings (预约): slots, booking, cancelling, check-in.
     pub appointments: Addr<AppointmentActor>,
-    /// Threshold alarms and attendance (考勤异常), checked every few seconds.
-    pub supervision: Addr<SupervisionActor>,
 }
 
 impl Directory {
@@ -204,6 +204,22 @@ impl Directory {
         let alarms = AlarmActor::recovered(store.clone(), recovered.alarms.clone())
             .with_clock(clock)
             .start();
+        let supervision = SupervisionActor::new(
+            config.clone(),
+            clock,
+            config
+                .queues
+                .iter()
+                .filter_map(|q| queues.get(&q.id).cloned())
+                .collect(),
+            config
+                .windows
+                .iter()
+                .filter_map(|w| windows.get(&w.id).cloned())
+                .collect(),
+            alarms.clone(),
+        )
+        .start();
         let sources = Sources {
             windows: windows.values().cloned().collect(),
             queues: queues.values().cloned().collect(),
@@ -308,22 +324,6 @@ impl Directory {
             recovered.bookings,
         )
         .start();
-        let supervision = SupervisionActor::new(
-            config.clone(),
-            clock,
-            config
-                .queues
-                .iter()
-                .filter_map(|q| queues.get(&q.id).cloned())
-                .collect(),
-            config
-                .windows
-                .iter()
-                .filter_map(|w| windows.get(&w.id).cloned())
-                .collect(),
-            alarms.clone(),
-        )
-        .start();
         info!(
             hall = %config.hall.id,
             day = %day,
@@ -345,10 +345,10 @@ impl Directory {
             kiosks,
             dashboard,
             alarms,
+            supervision,
             printers,
             card_readers,
             appointments,
-            supervision,
         }
     }
 }
