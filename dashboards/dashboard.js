@@ -285,8 +285,11 @@
   }
 
   function fillTile(t, w) {
-    const s = STATES[w.state] || [w.state_zh || w.state, w.state];
-    t.dataset.state = w.state;
+    // The displayed state: 考勤异常 over the window's own state while an
+    // attendance anomaly holds (display_state; older events have none).
+    const shown = w.display_state || w.state;
+    const s = STATES[shown] || [w.state_zh || shown, shown];
+    t.dataset.state = shown;
     t.dataset.enabled = String(w.enabled !== false);
     t.dataset.busySince = w.busy_since && (w.state === "called" || w.state === "serving") ? w.busy_since : "";
     t.title = w.pause_reason ? `${L("暂停原因", "Pause reason")}: ${w.pause_reason}` : "";

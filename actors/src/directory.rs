@@ -25,8 +25,9 @@ use crate::queue::{GetQueue, QueueActor};
 use crate::records::{Recovered, WindowRecord};
 use crate::screen::{ScreenActor, ScreenScope, Sources};
 use crate::store::Store;
+use crate::supervision::SupervisionActor;
 use crate::views::{QueueView, WindowView};
-use crate::window::{GetWindow, WindowActor, WindowContext};
+use crate::window::{seed_log, GetWindow, WindowActor, WindowContext};
 
 /// Addresses of every actor of the hall, for the transports.
 #[derive(Clone)]
@@ -41,6 +42,8 @@ pub struct Directory {
     pub kiosks: HashMap<String, Addr<KioskActor>>,
     pub dashboard: Addr<ScreenActor>,
     pub alarms: Addr<AlarmActor>,
+    /// Threshold alarms and attendance (考勤异常), checked every few seconds.
+    pub supervision: Addr<SupervisionActor>,
     /// Ticket printers by id; the binary attaches their links.
     pub printers: HashMap<String, Addr<PrinterActor>>,
     /// ID-card readers by id; the binary starts their links.
@@ -56,6 +59,17 @@ impl Directory {
     /// inside an actix system.
     pub fn start(config: Arc<HallConfig>, store: Store, recovered: Recovered) -> Self {
         let clock = HallClock::of(&config);
+        Self::start_with_clock(config, store, recovered, clock)
+    }
+
+    /// [`Directory::start`] with every actor reading the time from `clock`
+    /// (tests drive a manual one: `tingwu_actors::testing::start_at`).
+    pub fn start_with_clock(
+        config: Arc<HallConfig>,
+        store: Store,
+        recovered: Recovered,
+        clock: HallClock,
+    ) -> Self {
         let day = recovered.day.clone();
         let staff = Arc::new(config.staff.clone());
         let mut idem_by_queue: HashMap<String, Vec<_>> = HashMap::new();
@@ -152,6 +166,13 @@ impl Directory {
                 .get(&w.id)
                 .cloned()
                 .unwrap_or_else(|| hall_strategy.clone());
+            let log = seed_log(
+                &w.id,
+                record.state,
+                record.staff.as_ref().map(|s| s.id.as_str()),
+                &clock,
+                &recovered.recent_events,
+            );
             let actor = WindowActor::new(
                 w.clone(),
                 ctx.clone(),
@@ -161,7 +182,8 @@ impl Directory {
                 parked,
                 day.clone(),
                 replies,
-            );
+            )
+            .with_day_log(log);
             window_views.push(actor.view_now());
             windows.insert(w.id.clone(), actor.start());
         }
@@ -182,7 +204,25 @@ impl Directory {
         }
         let last_seq = recovered.last_seq;
         let recent = &recovered.recent_events;
-        let alarms = AlarmActor::recovered(store.clone(), recovered.alarms.clone()).start();
+        let alarms = AlarmActor::recovered(store.clone(), recovered.alarms.clone())
+            .with_clock(clock)
+            .start();
+        let supervision = SupervisionActor::new(
+            config.clone(),
+            clock,
+            config
+                .queues
+                .iter()
+                .filter_map(|q| queues.get(&q.id).cloned())
+                .collect(),
+            config
+                .windows
+                .iter()
+                .filter_map(|w| windows.get(&w.id).cloned())
+                .collect(),
+            alarms.clone(),
+        )
+        .start();
         let sources = Sources {
             windows: windows.values().cloned().collect(),
             queues: queues.values().cloned().collect(),
@@ -309,6 +349,7 @@ impl Directory {
             kiosks,
             dashboard,
             alarms,
+            supervision,
             printers,
             card_readers,
             appointments,

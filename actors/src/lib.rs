@@ -22,6 +22,7 @@ pub mod printer;
 pub mod queue;
 pub mod screen;
 pub mod store;
+pub mod supervision;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod window;

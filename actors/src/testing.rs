@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use crate::clock::HallClock;
+use crate::clock::{HallClock, ManualClock};
 use crate::config::HallConfig;
 use crate::directory::Directory;
 use crate::records::Recovered;
@@ -51,4 +51,21 @@ pub fn start_on(cfg: Arc<HallConfig>, store: Store) -> Directory {
 /// Starts `cfg`'s actors on a fresh in-memory store.
 pub fn start(cfg: HallConfig) -> Directory {
     start_on(Arc::new(cfg), memory_store(0))
+}
+
+/// Starts `cfg`'s actors on a fresh in-memory store with every actor
+/// reading the time from a manual clock set to `at`; the test moves it
+/// (`advance`, `set`) to drive rules counted in minutes without sleeping.
+pub fn start_at(
+    cfg: HallConfig,
+    at: chrono::DateTime<chrono::Utc>,
+) -> (Directory, &'static ManualClock) {
+    let manual = ManualClock::leaked(at);
+    let clock = HallClock::of(&cfg).with_manual(manual);
+    let recovered = Recovered {
+        day: clock.day(at),
+        ..Recovered::default()
+    };
+    let dir = Directory::start_with_clock(Arc::new(cfg), memory_store(0), recovered, clock);
+    (dir, manual)
 }

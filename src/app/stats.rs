@@ -169,6 +169,7 @@ mod tests {
             silent: false,
             parked: Vec::new(),
             busy_since: None,
+            display_state: None,
         })
     }
 

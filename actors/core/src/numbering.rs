@@ -306,6 +306,7 @@ mod tests {
             silent: false,
             parked: Vec::new(),
             busy_since: None,
+            display_state: None,
         };
         let none: [WindowView; 0] = [];
         assert!(!wait_known(&none), "no window at all");

@@ -64,7 +64,9 @@ fn shown_window(scope: &ScreenScope, w: WindowView) -> WindowView {
 /// The frame of `e` as `scope` may show it (see [`shown_window`]).
 fn shown_frame(scope: &ScreenScope, e: &CommittedEvent) -> Arc<str> {
     match &e.body {
-        EventBody::Window(w) if !scope.is_dashboard() && w.pause_reason.is_some() => {
+        EventBody::Window(w)
+            if !scope.is_dashboard() && (w.pause_reason.is_some() || w.display_state.is_some()) =>
+        {
             frame(&CommittedEvent {
                 body: EventBody::Window(w.clone().public()),
                 ..e.clone()
@@ -442,6 +444,7 @@ mod tests {
             silent: false,
             parked: Vec::new(),
             busy_since: None,
+            display_state: None,
         }
     }
 

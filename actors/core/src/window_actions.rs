@@ -428,6 +428,9 @@ pub fn view_of(desk: &Desk, record: &WindowRecord, ticket: Option<&Ticket>) -> W
         version: record.version,
         silent: desk.silent,
         busy_since: ticket.and_then(|t| t.started_at.or(t.called_at)),
+        // No anomaly known here: the window actor sets the 考勤异常 its
+        // supervision found (`window_state::display_state`).
+        display_state: Some(crate::window_state::display_state(record.state, false)),
         parked: desk
             .parked
             .iter()

@@ -37,7 +37,7 @@ impl Handler<Raise> for AlarmActor {
     fn handle(&mut self, Raise(a): Raise, _: &mut Self::Context) -> Self::Result {
         self.unconfirmed.remove(&a.id);
         let existing = self.open.get(&a.id);
-        let now = not_before(Utc::now(), existing);
+        let now = not_before(self.clock.now(), existing);
         let raised = match lifecycle::raise(existing, &a, now) {
             Ok(r) => r,
             Err(e) => {
@@ -83,7 +83,7 @@ impl Handler<Clear> for AlarmActor {
         let Some(open) = self.open.get(&id) else {
             return done();
         };
-        let now = not_before(Utc::now(), Some(open));
+        let now = not_before(self.clock.now(), Some(open));
         let record = match lifecycle::clear(open, now) {
             Ok(r) => r,
             Err(e) => {
@@ -131,7 +131,7 @@ impl Handler<Acknowledge> for AlarmActor {
         let Some(open) = self.open.get(&m.id) else {
             return Box::pin(async move { Err(AcknowledgeError::NotFound(m.id)) });
         };
-        let now = not_before(Utc::now(), Some(open));
+        let now = not_before(self.clock.now(), Some(open));
         let record = match lifecycle::acknowledge(open, &m.by, &m.note, now) {
             Ok(r) => r,
             Err(e) => return Box::pin(async move { Err(e.into()) }),
@@ -188,7 +188,7 @@ impl Handler<DueEscalations> for AlarmActor {
     type Result = ResponseFuture<Result<Vec<Escalation>, StoreError>>;
 
     fn handle(&mut self, m: DueEscalations, _: &mut Self::Context) -> Self::Result {
-        let now = Utc::now();
+        let now = self.clock.now();
         let due = escalation::due(self.open.values(), now, &m.config, m.tz);
         let mut commits = Vec::new();
         for e in &due {

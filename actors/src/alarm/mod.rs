@@ -38,6 +38,7 @@ pub use tingwu_core::alarm::history::{Change, HistoryEntry};
 pub use tingwu_core::alarm::lifecycle::AlarmRecord;
 pub use tingwu_core::alarm::{Alarm, AlarmKind, AlarmView, Severity};
 
+use crate::clock::HallClock;
 use crate::events::EventBody;
 use crate::keys;
 use crate::store::{Commit, Op, Store, StoreError};
@@ -56,6 +57,9 @@ pub struct AlarmActor {
     /// Recovered live-condition alarms not raised again since start-up.
     unconfirmed: BTreeSet<String>,
     reconfirm_within: Duration,
+    /// Where `now` comes from: the hall's clock (system time unless a test
+    /// drives it).
+    clock: HallClock,
 }
 
 impl AlarmActor {
@@ -89,7 +93,15 @@ impl AlarmActor {
             floor_ms,
             unconfirmed,
             reconfirm_within: RECONFIRM_WITHIN,
+            clock: HallClock::system_utc(),
         }
+    }
+
+    /// Reads the time from the hall's `clock` (the directory passes it;
+    /// tests pass a manual one to drive time).
+    pub fn with_clock(mut self, clock: HallClock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Another wait than [`RECONFIRM_WITHIN`] (tests).

@@ -6,11 +6,13 @@
 
 mod info;
 mod issue;
+mod load;
 mod rejoin;
 mod take;
 
 pub use info::{GetQueue, Position, ServiceObserved, WaitKnown, WindowChanged};
 pub use issue::{Issue, Issued};
+pub use load::{GetLoad, QueueLoad};
 pub use rejoin::{RejoinError, RejoinTicket};
 pub use take::{Enqueue, Heads, LineHeads, PutBack, TakeClass, TakeNamed, Taken};
 

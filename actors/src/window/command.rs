@@ -5,7 +5,6 @@
 use std::time::Instant;
 
 use actix::prelude::*;
-use chrono::Utc;
 use tingwu_protocols::terminal::{Action, Reply, TerminalCommand};
 use tracing::info;
 
@@ -62,7 +61,7 @@ impl Handler<Command> for WindowActor {
                 &self.desk(),
                 &cmd,
                 to,
-                Utc::now(),
+                self.clock.now(),
                 &self.staff,
                 &self.calling,
                 &known,
@@ -139,7 +138,7 @@ impl Handler<Command> for WindowActor {
                                 &cmd_id,
                                 took.ticket,
                                 took.queue,
-                                Utc::now(),
+                                act.clock.now(),
                             );
                             change.blended = took.blended;
                             if named {

@@ -24,10 +24,14 @@ use crate::store::{Commit, Store};
 use crate::views::WindowView;
 
 mod admin;
+mod attendance;
 mod command;
 mod serving;
 
 pub use admin::{GetWindow, SetEnabled, SetStrategy};
+pub use attendance::{
+    seed_log, DayLog, GetActivity, LogEntry, SetAttendanceAnomaly, WindowActivity,
+};
 pub use command::Command;
 pub use serving::{GetServing, Serving};
 
@@ -55,6 +59,10 @@ pub struct WindowActor {
     day: String,
     replies: HashMap<String, Reply>,
     reply_order: VecDeque<String>,
+    /// Today's states and staff, for attendance (`attendance.rs`).
+    day_log: DayLog,
+    /// An attendance anomaly holds (set by supervision): shown as 考勤异常.
+    anomaly: bool,
 }
 
 /// Everything a window needs to know about the hall besides itself.
@@ -108,11 +116,22 @@ impl WindowActor {
             day,
             replies: HashMap::new(),
             reply_order: VecDeque::new(),
+            day_log: DayLog::new(ctx.clock.day_began(ctx.clock.now())),
+            anomaly: false,
         };
+        actor.note_state();
         for (id, reply) in replies {
             actor.remember(id, reply);
         }
         actor
+    }
+
+    /// Replaces the log a new window starts with (logged out since the
+    /// start of the day, then its recovered state now) with `log`
+    /// ([`seed_log`]).
+    pub fn with_day_log(mut self, log: DayLog) -> Self {
+        self.day_log = log;
+        self
     }
 
     fn remember(&mut self, id: String, reply: Reply) {
@@ -147,7 +166,7 @@ impl WindowActor {
 
     /// The window as shown with `record` and `ticket`.
     pub fn view_of(&self, record: &WindowRecord, ticket: Option<&Ticket>) -> WindowView {
-        actions::view_of(&self.desk(), record, ticket)
+        self.shown(actions::view_of(&self.desk(), record, ticket))
     }
 
     /// The window as shown now.
@@ -191,11 +210,11 @@ impl WindowActor {
             parked: &change.parked,
             ..self.desk()
         };
-        commit.event(EventBody::Window(actions::view_of(
+        commit.event(EventBody::Window(self.shown(actions::view_of(
             &after,
             &change.record,
             change.ticket.as_ref(),
-        )));
+        ))));
         let durable = match self.store.enqueue(commit) {
             Ok(f) => f,
             Err(e) => {
@@ -250,6 +269,7 @@ impl WindowActor {
                 act.parked = change.parked;
                 act.record = change.record;
                 act.ticket = change.ticket;
+                act.note_state();
                 act.remember(cmd_id, change.reply.clone());
                 change.reply
             }
