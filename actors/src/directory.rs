@@ -21,6 +21,7 @@ use crate::hall::{HallActor, HALL_STRATEGY};
 use crate::kiosk::KioskActor;
 use crate::printer::PrinterActor;
 use crate::queue::{GetQueue, QueueActor};
+use crate::rating::RatingActor;
 use crate::records::{Recovered, WindowRecord};
 use crate::screen::{ScreenActor, ScreenScope, Sources};
 use crate::store::Store;
@@ -46,6 +47,8 @@ pub struct Directory {
     pub card_readers: HashMap<String, Addr<CardReaderActor>>,
     /// Bookings (预约): slots, booking, cancelling, check-in.
     pub appointments: Addr<AppointmentActor>,
+    /// 好差评: rating prompts, ratings and their follow-ups.
+    pub ratings: Addr<RatingActor>,
 }
 
 impl Directory {
@@ -284,6 +287,18 @@ impl Directory {
             recovered.bookings,
         )
         .start();
+        let ratings = RatingActor::new(
+            config.clone(),
+            clock,
+            store.clone(),
+            alarms.clone(),
+            recovered.ratings.clone(),
+            window_views
+                .iter()
+                .filter_map(|w| Some((w.id.clone(), w.staff.as_ref()?.id.clone())))
+                .collect(),
+        )
+        .start();
         info!(
             hall = %config.hall.id,
             day = %day,
@@ -308,6 +323,7 @@ impl Directory {
             printers,
             card_readers,
             appointments,
+            ratings,
         }
     }
 }

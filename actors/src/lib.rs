@@ -19,6 +19,7 @@ pub mod kiosk;
 pub mod kiosk_events;
 pub mod printer;
 pub mod queue;
+pub mod rating;
 pub mod screen;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]

@@ -14,6 +14,7 @@ mod items;
 mod kiosk_events;
 mod kiosk_page;
 mod pages;
+mod ratings;
 mod server;
 mod stats;
 mod strategies;
@@ -103,6 +104,25 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/printers", get(alarms::printers))
         .route("/api/v1/card-readers", get(alarms::card_readers))
         .route("/api/v1/stats", get(stats::get))
+        .route("/evaluate/{window}", get(ratings::page))
+        .route(
+            "/api/v1/evaluate/{window}",
+            get(ratings::prompt).post(ratings::rate),
+        )
+        .route("/api/v1/ratings/follow-ups", get(ratings::follow_ups))
+        .route(
+            "/api/v1/ratings/follow-ups/{id}/appeal",
+            post(ratings::appeal),
+        )
+        .route(
+            "/api/v1/ratings/follow-ups/{id}/appeal/decision",
+            post(ratings::decide),
+        )
+        .route(
+            "/api/v1/ratings/follow-ups/{id}/{step}",
+            post(ratings::step),
+        )
+        .route("/api/v1/ratings/monthly", get(ratings::monthly))
         .route("/ws/screen/{screen}", get(ws::screen))
         .route("/ws/dashboard", get(ws::dashboard))
         .route("/", get(pages::index))

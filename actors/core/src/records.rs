@@ -76,4 +76,6 @@ pub struct Recovered {
     pub unfinished: Vec<Ticket>,
     /// Open alarm occurrences (`l/{id}`), acknowledged or not.
     pub alarms: Vec<crate::alarm::lifecycle::AlarmRecord>,
+    /// Windows' rating prompts (`rp/{window}`) and follow-ups (`rf/{ticket}`).
+    pub ratings: crate::rating::stored::RatingState,
 }
