@@ -41,6 +41,7 @@ use tokio::sync::watch;
 use crate::app::App;
 pub use board::TicketBoard;
 pub use error::ApiError;
+pub use evaluations::rating_json;
 pub use server::{serve, Limits};
 pub use ws::WsLimits;
 
