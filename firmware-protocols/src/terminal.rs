@@ -80,7 +80,7 @@ impl Topics {
     }
 
     /// `tingwu/v1/{hall}/window/{w}/evaluation`: the window's MQTT
-    /// evaluator → server, QoS 1, not retained (`crate::evaluation`).
+    /// evaluator → server, QoS 1, not retained (payload: the evaluation codec).
     pub fn evaluation(&self, window: &str) -> String {
         format!("{}window/{window}/evaluation", self.prefix)
     }

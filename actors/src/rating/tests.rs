@@ -12,7 +12,6 @@ use crate::core::rating::follow_up::{Colour, Person, Stage};
 use crate::core::rating::record::Channel;
 use crate::core::rating::{Indicators, Rater, RatingGrade, RatingRefusal, Submission};
 use crate::store::memory_store;
-use crate::testing::demo_hall;
 
 /// 2026-12-01 10:00 in the hall (a Tuesday, a working day).
 fn t0() -> DateTime<Utc> {
@@ -20,7 +19,7 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn start() -> (Addr<RatingActor>, Addr<AlarmActor>, Store) {
-    let cfg = Arc::new(demo_hall());
+    let cfg = Arc::new(HallConfig::demo().expect("the demo hall parses"));
     let store = memory_store(0);
     let alarms = AlarmActor::new(store.clone()).start();
     let staff = HashMap::from([("1".to_string(), "S01".to_string())]);
