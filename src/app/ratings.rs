@@ -41,6 +41,9 @@ pub enum EvaluatorAuthError {
 pub enum FollowUpRequestError {
     #[error(transparent)]
     Act(#[from] FollowUpActError),
+    /// `at` later than now (400 `bad_time`).
+    #[error("a step cannot be recorded in the future / 办理时间不能晚于当前时间")]
+    Future,
     #[error("the hall is not answering / 服务暂不可用")]
     Unavailable,
 }
@@ -130,20 +133,30 @@ impl App {
             .map_err(|_| FollowUpRequestError::Unavailable)
     }
 
-    /// One step on the follow-up `id` (the rated ticket's id) at the hall
-    /// clock's now.
+    /// One step on the follow-up `id` (the rated ticket's id), done `at`
+    /// (when the call back really happened, say) or at the hall clock's
+    /// now; never in the future.
     pub async fn act_on_follow_up(
         &self,
         id: &str,
         act: Act,
+        at: Option<DateTime<Utc>>,
     ) -> Result<FollowUpView, FollowUpRequestError> {
+        let now = self.dir.clock.now();
+        let at = match at {
+            Some(t) if t > now + chrono::Duration::minutes(1) => {
+                return Err(FollowUpRequestError::Future)
+            }
+            Some(t) => t,
+            None => now,
+        };
         let answer = self
             .dir
             .ratings
             .send(ActOnFollowUp {
                 ticket: id.to_string(),
                 act,
-                now: self.dir.clock.now(),
+                now: at,
             })
             .await
             .map_err(|_| FollowUpRequestError::Unavailable)?;

@@ -10,8 +10,9 @@
 //! - `GET /api/v1/ratings/follow-ups[?all=true]` (supervisors): the
 //!   follow-ups of bad ratings with `colour` (red: overdue) and `due`;
 //! - `POST /api/v1/ratings/follow-ups/{id}/{callback|rectification|feedback}`
-//!   `{"text", "by"?}` (supervisors; `by` is who called back or acted,
-//!   the supervisor by default; the time is the hall clock's);
+//!   `{"text", "by"?, "at"?}` (supervisors; `by` is who called back or
+//!   acted, the supervisor by default; `at` when, the hall clock's now by
+//!   default, never in the future);
 //! - `POST …/{id}/appeal` `{"reason"}` (staff, with their caller token);
 //! - `POST …/{id}/appeal/decision` `{"upheld", "reason"}` (supervisors);
 //! - `GET /api/v1/ratings/monthly?month=YYYY-MM` (supervisors): tallies
@@ -200,6 +201,7 @@ fn follow_up_error(e: FollowUpRequestError) -> ApiError {
     let m = e.to_string();
     match e {
         FollowUpRequestError::Unavailable => ApiError::unavailable(m),
+        FollowUpRequestError::Future => ApiError::bad_request("bad_time", m),
         FollowUpRequestError::Act(FollowUpActError::NotFound(_)) => ApiError::not_found(m),
         FollowUpRequestError::Act(FollowUpActError::Storage(_)) => ApiError::busy(m).retry_after(1),
         FollowUpRequestError::Act(FollowUpActError::Refused(r)) => {
@@ -253,6 +255,8 @@ pub struct StepBody {
     /// Who did it (a supervisor or staff id); the signed-in supervisor
     /// when absent.
     by: Option<String>,
+    /// When it was done (RFC 3339); now when absent, never in the future.
+    at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// `POST /api/v1/ratings/follow-ups/{id}/{step}`.
@@ -280,7 +284,7 @@ pub async fn step(
     };
     let v = s
         .app
-        .act_on_follow_up(&id, act)
+        .act_on_follow_up(&id, act, b.at)
         .await
         .map_err(follow_up_error)?;
     Ok(Json(json!(v)))
@@ -313,7 +317,7 @@ pub async fn appeal(
     };
     let v = s
         .app
-        .act_on_follow_up(&id, act)
+        .act_on_follow_up(&id, act, None)
         .await
         .map_err(follow_up_error)?;
     Ok(Json(json!(v)))
@@ -342,7 +346,7 @@ pub async fn decide(
     };
     let v = s
         .app
-        .act_on_follow_up(&id, act)
+        .act_on_follow_up(&id, act, None)
         .await
         .map_err(follow_up_error)?;
     Ok(Json(json!(v)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timezone
 
 from helpers import HOST, assert_error, basic, bearer, wait_for
 from mqtt_terminal import Terminal
@@ -151,9 +152,15 @@ def test_ratings_from_every_evaluator_and_the_bad_ratings_follow_up(start_server
         status, body = server.post_json(f"{base}/callback", {"text": " "}, auth)
         assert_error(status, body, 400, "text_required")
         status, body = server.post_json(f"{base}/callback",
-                                        {"text": "电话回访：等候过久属实", "by": "duty-1"}, auth)
+                                        {"text": "x", "at": "2099-01-01T00:00:00Z"}, auth)
+        assert_error(status, body, 400, "bad_time")
+        called_at = datetime.now(timezone.utc).isoformat()
+        status, body = server.post_json(f"{base}/callback",
+                                        {"text": "电话回访：等候过久属实", "by": "duty-1",
+                                         "at": called_at}, auth)
         assert status == 200, body
         assert body["callback"]["by"] == {"role": "supervisor", "id": "duty-1"}, body
+        assert datetime.fromisoformat(body["callback"]["at"]) == datetime.fromisoformat(called_at)
         assert body["callback"]["at"] and body["rectify_due"], body
         status, body = server.post_json(f"{base}/rectification", {"text": "高峰增开窗口"}, auth)
         assert status == 200, body

@@ -87,13 +87,20 @@ impl RatingActor {
                 .into_iter()
                 .map(|p| (p.prompt.service.window.clone(), p))
                 .collect(),
+            // Every recovered follow-up counts as possibly alarmed: the
+            // first sweep clears the overdue alarm of those no longer red
+            // (clearing one that is not open changes nothing).
+            overdue: recovered
+                .follow_ups
+                .iter()
+                .map(|f| f.service.ticket.clone())
+                .collect(),
             follow_ups: recovered
                 .follow_ups
                 .into_iter()
                 .map(|f| (f.service.ticket.clone(), f))
                 .collect(),
             staff,
-            overdue: BTreeSet::new(),
             sweeping: true,
         }
     }
