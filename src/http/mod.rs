@@ -14,6 +14,7 @@ mod items;
 mod kiosk_events;
 mod kiosk_page;
 mod pages;
+mod rating_follow_ups;
 mod ratings;
 mod server;
 mod stats;
@@ -110,20 +111,23 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/evaluate/{window}",
             get(ratings::prompt).post(ratings::rate),
         )
-        .route("/api/v1/ratings/follow-ups", get(ratings::follow_ups))
+        .route(
+            "/api/v1/ratings/follow-ups",
+            get(rating_follow_ups::follow_ups),
+        )
         .route(
             "/api/v1/ratings/follow-ups/{id}/appeal",
-            post(ratings::appeal),
+            post(rating_follow_ups::appeal),
         )
         .route(
             "/api/v1/ratings/follow-ups/{id}/appeal/decision",
-            post(ratings::decide),
+            post(rating_follow_ups::decide),
         )
         .route(
             "/api/v1/ratings/follow-ups/{id}/{step}",
-            post(ratings::step),
+            post(rating_follow_ups::step),
         )
-        .route("/api/v1/ratings/monthly", get(ratings::monthly))
+        .route("/api/v1/ratings/monthly", get(rating_follow_ups::monthly))
         .route("/ws/screen/{screen}", get(ws::screen))
         .route("/ws/dashboard", get(ws::dashboard))
         .route("/", get(pages::index))

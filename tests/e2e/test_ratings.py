@@ -5,7 +5,7 @@ topic; a bad rating reaches a real local HTTP receiver standing in for the
 webhook and the alarm list, its follow-up goes 回访 → 整改 → 反馈, and an
 upheld appeal removes it from the monthly statistics (kept across a
 restart). The follow-up turning red across working days is driven by an
-injected clock in `actors/src/rating/tests.rs`.
+injected clock in `actors/src/rating/tests/follow_ups.rs`.
 """
 
 from __future__ import annotations
