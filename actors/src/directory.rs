@@ -22,6 +22,7 @@ use crate::hall::{HallActor, HALL_STRATEGY};
 use crate::kiosk::KioskActor;
 use crate::printer::PrinterActor;
 use crate::queue::{GetQueue, QueueActor};
+use crate::rating::RatingActor;
 use crate::records::{Recovered, WindowRecord};
 use crate::screen::{ScreenActor, ScreenScope, Sources};
 use crate::store::Store;
@@ -52,6 +53,8 @@ pub struct Directory {
     pub appointments: Addr<AppointmentActor>,
     /// Cases (办件): intake, transitions, queries.
     pub cases: Addr<CaseActor>,
+    /// 好差评: rating prompts, ratings and their follow-ups.
+    pub ratings: Addr<RatingActor>,
 }
 
 impl Directory {
@@ -328,6 +331,18 @@ impl Directory {
         )
         .start();
         let cases = CaseActor::new(config.clone(), store.clone(), recovered.cases).start();
+        let ratings = RatingActor::new(
+            config.clone(),
+            clock,
+            store.clone(),
+            alarms.clone(),
+            recovered.ratings.clone(),
+            window_views
+                .iter()
+                .filter_map(|w| Some((w.id.clone(), w.staff.as_ref()?.id.clone())))
+                .collect(),
+        )
+        .start();
         info!(
             hall = %config.hall.id,
             day = %day,
@@ -354,6 +369,7 @@ impl Directory {
             card_readers,
             appointments,
             cases,
+            ratings,
         }
     }
 }

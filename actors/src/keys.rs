@@ -181,6 +181,36 @@ pub fn open_case_number(key: &[u8]) -> Option<&str> {
     rest.split_once('/').map(|(_, n)| n)
 }
 
+/// `rp/5`: window 5's latest rating prompt (好差评) and, once answered or
+/// timed out, its record (`tingwu_core::rating::stored::WindowPrompt`).
+pub fn rating_prompt(window: &str) -> Vec<u8> {
+    format!("rp/{window}").into_bytes()
+}
+
+/// `rp/`: every window's rating prompt.
+pub const RATING_PROMPTS: &[u8] = b"rp/";
+
+/// `rr/20261130/20261130-A001`: the rating record (rated or not rated) of
+/// the service of a ticket of hall day `day` (`RatingRecord` JSON).
+pub fn rating(day: &str, ticket: &str) -> Vec<u8> {
+    format!("rr/{day}/{ticket}").into_bytes()
+}
+
+/// `rr/202611`: the rating records of the tickets of one month
+/// (`yyyymm`), or of one day given `yyyymmdd`.
+pub fn ratings_from(prefix: &str) -> Vec<u8> {
+    format!("rr/{prefix}").into_bytes()
+}
+
+/// `rf/20261130-A001`: the follow-up of a bad rating (`FollowUp` JSON),
+/// kept after it is closed (the monthly tallies read it).
+pub fn follow_up(ticket: &str) -> Vec<u8> {
+    format!("rf/{ticket}").into_bytes()
+}
+
+/// `rf/`: every follow-up.
+pub const FOLLOW_UPS: &[u8] = b"rf/";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,5 +245,9 @@ mod tests {
         assert_eq!(open_case_number(&soon), Some("demo-20261130-000002"));
         assert!(case("demo-20261130-000001").starts_with(CASES));
         assert!(!case("x").starts_with(OPEN_CASES));
+        assert!(rating("20261130", "t").starts_with(&ratings_from("202611")));
+        assert!(!rating_prompt("1").starts_with(&ratings_from("")));
+        assert!(follow_up("t").starts_with(FOLLOW_UPS));
+        assert!(rating_prompt("1").starts_with(RATING_PROMPTS));
     }
 }

@@ -20,6 +20,7 @@ pub mod kiosk;
 pub mod kiosk_events;
 pub mod printer;
 pub mod queue;
+pub mod rating;
 pub mod screen;
 pub mod store;
 pub mod supervision;

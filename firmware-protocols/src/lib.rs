@@ -39,6 +39,7 @@
 pub mod credit_code;
 pub mod envelope;
 pub mod escpos;
+pub mod evaluation;
 pub mod id_number;
 pub mod idcard;
 pub mod modbus_profile;

@@ -79,6 +79,27 @@ impl Topics {
         format!("{}device/+/status", self.prefix)
     }
 
+    /// `tingwu/v1/{hall}/window/{w}/evaluation`: the window's MQTT
+    /// evaluator → server, QoS 1, not retained (payload: the evaluation codec).
+    pub fn evaluation(&self, window: &str) -> String {
+        format!("{}window/{window}/evaluation", self.prefix)
+    }
+
+    /// `tingwu/v1/{hall}/window/+/evaluation`: every window's evaluator.
+    pub fn evaluation_filter(&self) -> String {
+        format!("{}window/+/evaluation", self.prefix)
+    }
+
+    /// `tingwu/v1/{hall}/window/{w}/evaluation/reply`: server → evaluator.
+    pub fn evaluation_reply(&self, window: &str) -> String {
+        format!("{}window/{window}/evaluation/reply", self.prefix)
+    }
+
+    /// The window id of a `…/window/{w}/evaluation` topic, or `None`.
+    pub fn parse_evaluation_topic<'t>(&self, topic: &'t str) -> Option<&'t str> {
+        self.middle_level(topic, "window/", "/evaluation")
+    }
+
     /// The window id of a `…/window/{w}/cmd` topic of this hall, or `None`.
     pub fn parse_cmd_topic<'t>(&self, topic: &'t str) -> Option<&'t str> {
         self.middle_level(topic, "window/", "/cmd")

@@ -1,77 +1,137 @@
-//! Evaluations (好差评): a citizen's grade of a finished ticket, from an
-//! evaluator, committed as a record (`v/{day}/{ticket}`) with an `Audit`
-//! event (`action: "evaluation"`) before anyone is told; a bad grade
-//! raises an alarm for the supervisors at once.
+//! Evaluations (好差评): the one rating path of every evaluator — the
+//! RS-485 evaluator (`src/devices/bus_link.rs`), the MQTT evaluator
+//! (`src/mqtt/edge.rs`) and the tablet page `/evaluate/{window}`
+//! (`src/http/ratings.rs`). Each converts its input to the one scale
+//! (`RatingGrade`, ★1 非常不满意 … ★5 非常满意; the RS-485 codes, where
+//! 1 = 非常满意, through `RatingGrade::from_rs485`) and calls
+//! [`App::rate`], which hands it to the hall's rating actor
+//! (`tingwu_actors::rating`): one rating per service, "not rated" after
+//! the timeout, none from staff, durable before it is acknowledged, and a
+//! bad one alarms and opens a follow-up.
 
-use tingwu_actors::alarm::Raise;
-use tingwu_actors::bus::{self, Evaluation};
-use tingwu_actors::core::ticket::parse_ticket_id;
-use tingwu_actors::events::{AuditEntry, EventBody};
-use tingwu_actors::keys;
-use tingwu_actors::store::{Commit, StoreError};
-use tingwu_protocols::modbus_profile::Grade;
+use tingwu_actors::core::rating::grade::{Indicators, RatingGrade};
+use tingwu_actors::core::rating::record::Channel;
+use tingwu_actors::core::rating::stored::WindowPrompt;
+use tingwu_actors::core::rating::{Rater, RatingRecord, RatingRefusal, Submission};
+use tingwu_actors::rating::{GetPrompt, Rate, RateError};
+use tingwu_actors::store::StoreError;
 
 use super::App;
 
-/// Why an evaluation was not recorded.
+/// Why a rating was not recorded.
 #[derive(Debug, thiserror::Error)]
 pub enum EvaluationError {
-    /// The rated ticket's id is not a ticket id (nothing to record).
-    #[error("{0:?} is not a ticket id")]
-    NotATicket(String),
-    /// The commit failed (busy or storage down); the rating may be read
-    /// again and retried.
+    /// The hall has no such window (404).
+    #[error("unknown window {0:?} (窗口不存在)")]
+    UnknownWindow(String),
+    /// Nothing to rate at the window yet (409 `no_service_to_rate`).
+    #[error("window {0} has no service to rate / 该窗口暂无可评价的服务")]
+    NoPrompt(String),
+    /// Refused by the rule: rated already (409 `already_rated`), timed out
+    /// (409 `rating_timed_out`), staff (403 `staff_cannot_rate`), reasons
+    /// too long (400).
+    #[error(transparent)]
+    Refused(#[from] RatingRefusal),
+    /// The hall is stopping (503).
+    #[error("the hall is not answering / 服务暂不可用")]
+    Unavailable,
+    /// The commit failed (busy or storage down); the rating may be sent
+    /// again.
     #[error(transparent)]
     Storage(#[from] StoreError),
 }
 
-/// A grade given on an evaluator for a finished ticket.
+impl EvaluationError {
+    /// The wire code every transport uses.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EvaluationError::UnknownWindow(_) => "unknown_window",
+            EvaluationError::NoPrompt(_) => "no_service_to_rate",
+            EvaluationError::Refused(RatingRefusal::AlreadyRated { .. }) => "already_rated",
+            EvaluationError::Refused(RatingRefusal::TimedOut { .. }) => "rating_timed_out",
+            EvaluationError::Refused(RatingRefusal::Staff) => "staff_cannot_rate",
+            EvaluationError::Refused(RatingRefusal::Reasons(_)) => "bad_reasons",
+            EvaluationError::Refused(_) => "rating_refused",
+            EvaluationError::Unavailable => "unavailable",
+            EvaluationError::Storage(StoreError::Busy) => "busy",
+            EvaluationError::Storage(_) => "unavailable",
+        }
+    }
+}
+
+/// What the citizen chose: the overall grade (整体满意度), the three other
+/// offline indicators (服务效率, 服务水平, 服务态度) and optional reasons.
 #[derive(Debug, Clone)]
-pub struct Rating {
-    /// The ticket's id and number.
-    pub ticket: String,
-    pub number: String,
-    /// The window that served it.
-    pub window: String,
-    pub grade: Grade,
-    /// The evaluator's device id.
-    pub device: String,
-    /// Who records it, for the audit log (e.g. `bus/{bus}/{device}`).
-    pub who: String,
+pub struct RatingInput {
+    pub grade: RatingGrade,
+    pub indicators: Indicators,
+    pub reasons: Vec<String>,
+}
+
+impl RatingInput {
+    /// Only the overall grade (an evaluator with five keys).
+    pub fn grade(grade: RatingGrade) -> Self {
+        Self {
+            grade,
+            indicators: Indicators::default(),
+            reasons: Vec::new(),
+        }
+    }
 }
 
 impl App {
-    /// Records a rating durably and answers the stored evaluation; a bad
-    /// one also raises `evaluation/{ticket}/bad`.
-    pub async fn record_evaluation(&self, r: Rating) -> Result<Evaluation, EvaluationError> {
-        let Some((day, _, _)) = parse_ticket_id(&r.ticket) else {
-            return Err(EvaluationError::NotATicket(r.ticket));
-        };
-        let e = Evaluation {
-            ticket: r.ticket.clone(),
-            number: r.number,
-            window: r.window,
-            score: r.grade.code(),
-            label: r.grade.label().to_string(),
-            device: r.device,
-            at: chrono::Utc::now(),
-        };
-        let mut commit = Commit::default();
-        commit.put_json(keys::evaluation(day, &r.ticket), &e);
-        commit.event(EventBody::Audit(AuditEntry {
-            who: r.who,
-            action: "evaluation".into(),
-            target: r.ticket.clone(),
-            reason: None,
-            detail: serde_json::to_value(&e).unwrap_or_default(),
-        }));
-        self.dir.store.commit(commit).await?;
-        metrics::counter!("tingwu_evaluations_total", "score" => e.score.to_string()).increment(1);
-        tracing::info!(ticket = %e.ticket, window = %e.window, score = e.score, "evaluation stored");
-        if bus::is_bad(r.grade) {
-            let _ = self.dir.alarms.send(Raise(bus::bad_rating_alarm(&e))).await;
+    /// Rates the service open at `window`, sent by `rater` over `channel`,
+    /// at the hall clock's now. Answers the durable record.
+    pub async fn rate(
+        &self,
+        window: &str,
+        input: RatingInput,
+        rater: Rater,
+        channel: Channel,
+    ) -> Result<RatingRecord, EvaluationError> {
+        if !self.dir.windows.contains_key(window) {
+            return Err(EvaluationError::UnknownWindow(window.to_string()));
         }
-        Ok(e)
+        let msg = Rate {
+            window: window.to_string(),
+            submission: Submission {
+                grade: input.grade,
+                indicators: input.indicators,
+                reasons: input.reasons,
+                rater,
+                channel,
+            },
+            now: self.dir.clock.now(),
+        };
+        let answer = self
+            .dir
+            .ratings
+            .send(msg)
+            .await
+            .map_err(|_| EvaluationError::Unavailable)?;
+        answer.map_err(|e| match e {
+            RateError::NoPrompt { window } => EvaluationError::NoPrompt(window),
+            RateError::Refused(r) => EvaluationError::Refused(r),
+            RateError::Storage(s) => EvaluationError::Storage(s),
+        })
+    }
+
+    /// The window's latest prompt, for the tablet page (None: nothing
+    /// finished there yet).
+    pub async fn rating_prompt(
+        &self,
+        window: &str,
+    ) -> Result<Option<WindowPrompt>, EvaluationError> {
+        if !self.dir.windows.contains_key(window) {
+            return Err(EvaluationError::UnknownWindow(window.to_string()));
+        }
+        self.dir
+            .ratings
+            .send(GetPrompt {
+                window: window.to_string(),
+            })
+            .await
+            .map_err(|_| EvaluationError::Unavailable)
     }
 }
 
@@ -79,42 +139,80 @@ impl App {
 mod tests {
     use super::*;
     use crate::app::testing::demo_app;
-    use tingwu_actors::alarm::GetAlarms;
-
-    fn rating(ticket: &str, grade: Grade) -> Rating {
-        Rating {
-            ticket: ticket.into(),
-            number: "A001".into(),
-            window: "1".into(),
-            grade,
-            device: "eval-1".into(),
-            who: "bus/b1/eval-1".into(),
-        }
-    }
+    use tingwu_actors::rating::ServiceFinished;
 
     #[actix::test]
-    async fn a_rating_is_committed_with_an_audit_event_and_a_bad_one_alarms() {
+    async fn every_channel_rates_once_and_staff_never() {
         let (app, _keys) = demo_app();
-        let mut events = app.directory().store.subscribe();
-        let ticket = app.directory().clock.day(app.directory().clock.now()) + "-A001";
-        let Some((_, _, _)) = parse_ticket_id(&ticket) else {
-            panic!("test ticket id {ticket:?} does not parse");
-        };
-        let e = app
-            .record_evaluation(rating(&ticket, Grade::VeryDissatisfied))
-            .await
-            .unwrap();
-        assert_eq!(e.score, Grade::VeryDissatisfied.code());
-        let committed = events.recv().await.unwrap();
-        assert!(
-            matches!(&committed.body, EventBody::Audit(a) if a.action == "evaluation" && a.target == ticket)
-        );
-        let alarms = app.directory().alarms.send(GetAlarms).await.unwrap();
-        assert!(format!("{alarms:?}").contains(&format!("evaluation/{ticket}/bad")));
-        let e = app
-            .record_evaluation(rating("garbage", Grade::VerySatisfied))
+        let window = app.directory().config.windows[0].id.clone();
+        let none = app
+            .rate(
+                &window,
+                RatingInput::grade(RatingGrade::Satisfied),
+                Rater::Device("E".into()),
+                Channel::Mqtt,
+            )
             .await
             .unwrap_err();
-        assert!(matches!(e, EvaluationError::NotATicket(_)));
+        assert_eq!(none.code(), "no_service_to_rate");
+        let now = app.directory().clock.now();
+        let ticket = format!("{}-A001", app.directory().clock.day(now));
+        app.directory()
+            .ratings
+            .send(ServiceFinished {
+                ticket: ticket.clone(),
+                number: "A001".into(),
+                window: window.clone(),
+                at: now,
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        let staff = app
+            .rate(
+                &window,
+                RatingInput::grade(RatingGrade::VerySatisfied),
+                Rater::Staff("S01".into()),
+                Channel::Tablet,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(staff.code(), "staff_cannot_rate");
+        let r = app
+            .rate(
+                &window,
+                RatingInput::grade(RatingGrade::from_rs485(
+                    tingwu_protocols::modbus_profile::Grade::VeryDissatisfied,
+                )),
+                Rater::Device("E".into()),
+                Channel::Rs485,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            r.grade().map(RatingGrade::stars),
+            Some(1),
+            "RS-485 code 5 is ★1"
+        );
+        let again = app
+            .rate(
+                &window,
+                RatingInput::grade(RatingGrade::Satisfied),
+                Rater::Device("E".into()),
+                Channel::Tablet,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(again.code(), "already_rated");
+        let unknown = app
+            .rate(
+                "nope",
+                RatingInput::grade(RatingGrade::Satisfied),
+                Rater::Device("E".into()),
+                Channel::Tablet,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(unknown.code(), "unknown_window");
     }
 }

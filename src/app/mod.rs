@@ -21,7 +21,8 @@
 //! - calling-strategy changes and their scope (`strategies.rs`, the scope
 //!   rule in `tingwu_core::strategy_scope`);
 //! - opening and closing windows (`windows.rs`);
-//! - recording an evaluation (`evaluations.rs`);
+//! - 好差评: one rating path for every evaluator (`evaluations.rs`),
+//!   evaluator devices, follow-ups and the monthly ranking (`ratings.rs`);
 //! - acknowledging an alarm (`alarms.rs`);
 //! - appointments: slots, booking, cancelling, check-in (`appointments.rs`);
 //! - cases (办件): intake at a window, transitions by role, the citizen's
@@ -43,6 +44,7 @@ pub mod kiosk_events;
 pub mod lockout;
 pub mod passwords;
 pub mod personal;
+pub mod ratings;
 pub mod seats;
 pub mod sources;
 pub mod stats;

@@ -5,8 +5,8 @@
 //! One task per bus owns the port and the bus's rules
 //! ([`tingwu_actors::bus::Poller`], [`EventGate`]). Between polls it follows
 //! the store's committed events: a `call` for a window queues the call text
-//! for that window's strips, a finished ticket becomes the window's "last
-//! finished" (what its evaluator rates). Each turn writes one pending strip,
+//! for that window's strips; an evaluator's grade rates the window's open
+//! rating prompt through `App::rate` (the one rating path). Each turn writes one pending strip,
 //! else polls the next device round robin: a terminal's or evaluator's
 //! event block (`modbus_profile`), acted on once and acknowledged; a
 //! strip's magic register (its health). [`REPLY_TIMEOUT`] without an answer
@@ -34,7 +34,6 @@ use tingwu_actors::alarm::{Alarm, AlarmKind, Clear, Raise, Severity};
 use tingwu_actors::bus::{
     self, BusConfig, BusDeviceConfig, BusDeviceKind, EventGate, Health, Poller,
 };
-use tingwu_actors::core::ticket::TicketStatus;
 use tingwu_actors::directory::Directory;
 use tingwu_actors::events::{CommittedEvent, EventBody};
 use tingwu_protocols::modbus_profile::{self as profile, Beep, DeviceEvent, Display, DisplayMode};
@@ -45,9 +44,11 @@ use tokio_modbus::prelude::*;
 use tokio_serial::{SerialPortBuilderExt, SerialStream};
 use tracing::{debug, info, warn};
 
-use crate::app::evaluations::{EvaluationError, Rating};
+use crate::app::evaluations::{EvaluationError, RatingInput};
 use crate::app::window_commands::Origin;
 use crate::app::{App, WindowCommandError};
+use tingwu_actors::core::rating::record::Channel;
+use tingwu_actors::core::rating::{Rater, RatingGrade};
 
 use super::serial_line::SharedLine;
 
@@ -90,7 +91,6 @@ pub fn start(app: &App) {
             gate: EventGate::default(),
             devices: devices.into_iter().map(|d| (d.id.clone(), d)).collect(),
             strips: HashMap::new(),
-            finished: HashMap::new(),
             identified: HashSet::new(),
             events: dir.store.subscribe(),
             cfg: b.clone(),
@@ -112,8 +112,6 @@ struct Link {
     gate: EventGate,
     /// Text waiting to be written, by strip.
     strips: HashMap<String, String>,
-    /// The last ticket each window finished: (id, number).
-    finished: HashMap<String, (String, String)>,
     /// Devices whose identity block matched their configured kind since
     /// they last came online; only these are driven.
     identified: HashSet<String>,
@@ -219,8 +217,8 @@ impl Link {
     fn follow_events(&mut self) {
         loop {
             match self.events.try_recv() {
-                Ok(e) => match &e.body {
-                    EventBody::Call(call) => {
+                Ok(e) => {
+                    if let EventBody::Call(call) = &e.body {
                         let text = bus::call_text(&call.number, call.window_number);
                         for d in self.devices.values() {
                             if d.kind == BusDeviceKind::Strip && d.window == call.window {
@@ -228,14 +226,7 @@ impl Link {
                             }
                         }
                     }
-                    EventBody::Ticket(t) if t.status == TicketStatus::Done => {
-                        if let Some(w) = &t.window {
-                            self.finished
-                                .insert(w.clone(), (t.id.clone(), t.number.clone()));
-                        }
-                    }
-                    _ => {}
-                },
+                }
                 Err(broadcast::error::TryRecvError::Lagged(n)) => {
                     warn!(bus = %self.cfg.id, missed = n, "bus link fell behind the event stream");
                 }
@@ -544,33 +535,27 @@ impl Link {
         }
     }
 
+    /// An evaluator's grade (its RS-485 code, 1 = 非常满意) for the
+    /// window's open prompt; true when it is settled (stored or refused for
+    /// good), false to read it again (storage busy).
     async fn evaluate(&mut self, dev: &BusDeviceConfig, grade: profile::Grade) -> bool {
-        let Some((ticket, number)) = self.finished.get(&dev.window).cloned() else {
-            count_error(&dev.id, "evaluation_without_ticket");
-            warn!(device = %dev.id, window = %dev.window, "a rating but no finished ticket to rate");
-            return true;
-        };
-        let rating = Rating {
-            ticket,
-            number,
-            window: dev.window.clone(),
-            grade,
-            device: dev.id.clone(),
-            who: format!("bus/{}/{}", self.cfg.id, dev.id),
-        };
-        match self.app.record_evaluation(rating).await {
-            Ok(_) => {}
-            Err(EvaluationError::NotATicket(ticket)) => {
-                debug!(device = %dev.id, ticket = %ticket, "rated ticket has no day; dropped");
-                return true;
-            }
+        let input = RatingInput::grade(RatingGrade::from_rs485(grade));
+        let rater = Rater::Device(dev.id.clone());
+        match self
+            .app
+            .rate(&dev.window, input, rater, Channel::Rs485)
+            .await
+        {
+            Ok(_) => true,
             Err(EvaluationError::Storage(err)) => {
                 warn!(device = %dev.id, error = %err, "evaluation not stored; read again");
-                return false;
+                false
+            }
+            Err(e) => {
+                count_error(&dev.id, e.code());
+                warn!(device = %dev.id, window = %dev.window, error = %e, "rating refused");
+                true
             }
         }
-        // Rated once: a second rating waits for the next finished ticket.
-        self.finished.remove(&dev.window);
-        true
     }
 }

@@ -18,6 +18,8 @@ mod items;
 mod kiosk_events;
 mod kiosk_page;
 mod pages;
+mod rating_follow_ups;
+mod ratings;
 mod server;
 mod stats;
 mod strategies;
@@ -44,6 +46,7 @@ use tokio::sync::watch;
 use crate::app::App;
 pub use board::TicketBoard;
 pub use error::ApiError;
+pub use evaluations::rating_json;
 pub use server::{serve, Limits};
 pub use ws::WsLimits;
 
@@ -112,6 +115,28 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases/{number}/public", get(cases::public))
         .route("/api/v1/cases/{number}/{action}", post(cases::act))
         .route("/case", get(cases::page))
+        .route("/evaluate/{window}", get(ratings::page))
+        .route(
+            "/api/v1/evaluate/{window}",
+            get(ratings::prompt).post(ratings::rate),
+        )
+        .route(
+            "/api/v1/ratings/follow-ups",
+            get(rating_follow_ups::follow_ups),
+        )
+        .route(
+            "/api/v1/ratings/follow-ups/{id}/appeal",
+            post(rating_follow_ups::appeal),
+        )
+        .route(
+            "/api/v1/ratings/follow-ups/{id}/appeal/decision",
+            post(rating_follow_ups::decide),
+        )
+        .route(
+            "/api/v1/ratings/follow-ups/{id}/{step}",
+            post(rating_follow_ups::step),
+        )
+        .route("/api/v1/ratings/monthly", get(rating_follow_ups::monthly))
         .route("/ws/screen/{screen}", get(ws::screen))
         .route("/ws/dashboard", get(ws::dashboard))
         .route("/", get(pages::index))

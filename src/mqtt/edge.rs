@@ -224,7 +224,11 @@ async fn on_connect(
     republish: mpsc::Sender<()>,
 ) {
     while connected.recv().await.is_some() {
-        for filter in [topics.cmd_filter(), topics.device_status_filter()] {
+        for filter in [
+            topics.cmd_filter(),
+            topics.device_status_filter(),
+            topics.evaluation_filter(),
+        ] {
             if let Err(e) = client.subscribe(filter.clone(), QoS::AtLeastOnce).await {
                 warn!(error = %e, %filter, "MQTT subscribe failed");
             }
@@ -269,6 +273,16 @@ async fn dispatch(
             }
             metrics::gauge!("tingwu_devices_online")
                 .set(online.values().filter(|v| **v).count() as f64);
+            continue;
+        }
+        if let Some(window) = topics.parse_evaluation_topic(&p.topic) {
+            let (app, topics, outbox) = (app.clone(), topics.clone(), outbox.clone());
+            let window = window.to_string();
+            tokio::spawn(async move {
+                let (topic, body) =
+                    super::evaluator::answer(&app, &topics, &window, &p.payload, p.retain).await;
+                outbox.publish(topic, body, false);
+            });
             continue;
         }
         let Some(window) = topics.parse_cmd_topic(&p.topic) else {

@@ -107,7 +107,10 @@ impl Policy {
                 (
                     d.id.clone(),
                     Device {
-                        window: cfg.window_of_terminal(&d.id).map(|w| w.id.clone()),
+                        window: cfg
+                            .window_of_terminal(&d.id)
+                            .or_else(|| cfg.window_of_evaluator(&d.id))
+                            .map(|w| w.id.clone()),
                         kind: d.kind,
                     },
                 )
@@ -154,10 +157,15 @@ impl Policy {
         let Some(d) = self.devices.get(device) else {
             return false;
         };
-        d.kind == DeviceKind::Terminal
-            && d.window
-                .as_deref()
-                .is_some_and(|w| topic == self.topics.cmd(w))
+        let Some(w) = d.window.as_deref() else {
+            return false;
+        };
+        match d.kind {
+            DeviceKind::Terminal => topic == self.topics.cmd(w),
+            // An evaluator rates only its own window's services.
+            DeviceKind::Evaluator => topic == self.topics.evaluation(w),
+            _ => false,
+        }
     }
 
     /// The retained topics `device` may read: its own status and, for a

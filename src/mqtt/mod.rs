@@ -4,6 +4,7 @@
 
 pub mod broker;
 pub mod edge;
+pub mod evaluator;
 pub mod gate;
 #[cfg(test)]
 mod parser_parity;

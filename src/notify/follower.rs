@@ -264,6 +264,13 @@ impl Follower {
                     self.check_ahead(&q.id, e.seq, fresh).await;
                 }
             }
+            EventBody::Audit(a) if fresh => {
+                if let Some(f) = super::bad_rating::opened(a) {
+                    tracing::info!(ticket = %f.service.ticket, window = %f.service.window, "bad rating sent to the supervisor on duty");
+                    self.outbox
+                        .push(super::bad_rating::notice(&self.dir, &f, e.seq, Utc::now()));
+                }
+            }
             _ => {}
         }
     }

@@ -22,6 +22,7 @@
 //! the events after the cursor `n/cursor`). Each notice has a stable `id`,
 //! also sent as `Idempotency-Key`, for the gateway to drop duplicates.
 
+pub mod bad_rating;
 pub mod escalation;
 pub mod follower;
 pub mod notice;

@@ -23,6 +23,8 @@ pub enum Kind {
     /// An alarm unacknowledged too long, to the supervisor on duty
     /// (`escalation.rs`).
     Escalation,
+    /// A bad rating (差评), to the supervisor on duty (`bad_rating.rs`).
+    BadRating,
 }
 
 impl Kind {
@@ -32,6 +34,7 @@ impl Kind {
             Kind::Ahead => "ahead",
             Kind::Called => "called",
             Kind::Escalation => "alarm_escalation",
+            Kind::BadRating => "bad_rating",
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod chain;
 mod chain_start;
 mod existing;
+mod rating_reads;
 mod reads;
 mod recovery;
 mod seal;

@@ -10,7 +10,6 @@
 use std::sync::Arc;
 
 use tingwu_actors::appointment::Booking;
-use tingwu_actors::bus::Evaluation;
 use tingwu_actors::core::case::CaseRecord;
 use tingwu_actors::core::ticket::{Ticket, TicketStatus};
 use tingwu_actors::events::{AuditEntry, CommittedEvent, EventBody, EventDecodeError};
@@ -189,9 +188,13 @@ impl StoreReader {
         self.decode_all("booking", self.db.range(range))
     }
 
-    /// The evaluation (好差评) of a ticket, by its day and id.
-    pub fn evaluation(&self, day: &str, ticket: &str) -> Result<Option<Evaluation>, ReadError> {
-        self.get("evaluation", keys::evaluation(day, ticket))
+    /// The rating record (好差评) of a ticket's service, by its day and id.
+    pub fn rating(
+        &self,
+        day: &str,
+        ticket: &str,
+    ) -> Result<Option<tingwu_actors::core::rating::RatingRecord>, ReadError> {
+        self.get("rating", keys::rating(day, ticket))
     }
 
     /// Every case record, in number order.
@@ -481,7 +484,7 @@ mod tests {
             Err(ReadError::Unreadable { what: "ticket", .. })
         ));
         assert!(r.ticket("20261126", "A", 2).unwrap().is_none());
-        assert!(r.evaluation("20261126", "20261126-A001").unwrap().is_none());
+        assert!(r.rating("20261126", "20261126-A001").unwrap().is_none());
         let day = r.tickets_of_day("20261126").unwrap();
         assert_eq!((day.items.len(), day.skipped), (0, 1));
     }

@@ -121,6 +121,9 @@ pub fn recover(reader: &StoreReader, clock: &HallClock) -> Result<Recovered, Rea
             }
         }
     }
+    let (ratings, unreadable) = reader.rating_state()?;
+    skipped += unreadable;
+    out.ratings = ratings;
     let (recent, last_seq) = reader.newest_events(RECENT_EVENTS)?;
     out.recent_events = recent;
     out.last_seq = last_seq;

@@ -150,7 +150,8 @@ def test_strip_terminal_evaluator_and_offline_alarm(bus: Bus, start_server, smal
         terminal.serve_and_finish()
         assert server.ticket(ticket["id"])["status"] == "done"
 
-    # 非常不满意 (grade 5) on the evaluator: stored against the finished ticket.
+    # 非常不满意 (RS-485 code 5) on the evaluator: stored against the finished
+    # ticket on the one scale (★1).
     bus.set(EVALUATOR, 0x200, [1, 2, 5, 0])
 
     def evaluation():
@@ -158,9 +159,10 @@ def test_strip_terminal_evaluator_and_offline_alarm(bus: Bus, start_server, smal
         return body if status == 200 else None
 
     stored = wait_for("the evaluation stored", evaluation)
-    assert stored["score"] == 5 and stored["window"] == "1", stored
+    assert stored["stars"] == 1 and stored["window"] == "1", stored
+    assert stored["outcome"] == "rated" and stored["channel"] == "rs485", stored
     assert stored["label"] == "非常不满意" and stored["number"] == ticket["number"], stored
-    assert server.metrics().value("tingwu_evaluations_total", score="5") == 1
+    assert server.metrics().value("tingwu_evaluations_total", stars="1") == 1
     bad = wait_for("the bad-rating alarm",
                    lambda: server.alarms(auth).get(f"evaluation/{ticket['id']}/bad"))
     assert bad["severity"] == "warning" and "差评" in bad["message_zh"], bad
@@ -253,7 +255,7 @@ def test_one_late_reply_leaves_the_bus_in_step(bus: Bus, start_server, small_hal
         return body if status == 200 else None
 
     stored = wait_for("the rating after the late reply stored", evaluation)
-    assert stored["score"] == 1, stored
+    assert stored["stars"] == 5, stored
 
     offline = [k for k in server.alarms(auth) if k.endswith("/offline")]
     assert not offline, offline

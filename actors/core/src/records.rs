@@ -79,4 +79,6 @@ pub struct Recovered {
     /// Cases (办件) still open, and those closed recently (see the storage's
     /// recovery), for the case actor.
     pub cases: Vec<crate::case::CaseRecord>,
+    /// Windows' rating prompts (`rp/{window}`) and follow-ups (`rf/{ticket}`).
+    pub ratings: crate::rating::stored::RatingState,
 }

@@ -255,6 +255,10 @@ pub struct DeviceConfig {
     pub kind: DeviceKind,
     /// Demo only: MQTT password of the device.
     pub password: String,
+    /// An evaluator's (评价器) window: it rates only that window's services
+    /// and may publish only on that window's evaluation topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -666,6 +670,15 @@ impl HallConfig {
         self.screens.iter().find(|s| s.id == id)
     }
     /// The window whose terminal is this device.
+    /// The window an evaluator device (`kind = "evaluator"`) belongs to.
+    pub fn window_of_evaluator(&self, device: &str) -> Option<&WindowConfig> {
+        let d = self
+            .devices
+            .iter()
+            .find(|d| d.id == device && d.kind == DeviceKind::Evaluator)?;
+        let w = d.window.as_deref()?;
+        self.windows.iter().find(|x| x.id == w)
+    }
     pub fn window_of_terminal(&self, device: &str) -> Option<&WindowConfig> {
         self.windows
             .iter()

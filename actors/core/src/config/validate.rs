@@ -163,6 +163,21 @@ fn windows<'a>(
             ));
         }
     }
+    // An evaluator (评价器) names its window; no other device kind does.
+    for (i, d) in cfg.devices.iter().enumerate() {
+        match (&d.window, d.kind) {
+            (Some(w), DeviceKind::Evaluator) => {
+                check_ref(&format!("devices[{i}].window"), w, &windows, "window")?
+            }
+            (Some(_), _) => {
+                return Err(invalid(
+                    format!("devices[{i}].window"),
+                    "only an evaluator device names a window",
+                ))
+            }
+            (None, _) => {}
+        }
+    }
     Ok(windows)
 }
 

@@ -9,6 +9,7 @@ pub mod follow_up;
 pub mod grade;
 pub mod monthly;
 pub mod record;
+pub mod stored;
 
 pub use grade::{Indicators, RatingGrade};
 pub use record::{

@@ -165,4 +165,28 @@ mod tests {
         let e = err("[supervision]\ncolour = 1\n");
         assert!(e.contains("colour"), "{e}");
     }
+
+    #[test]
+    fn an_evaluator_names_a_window_of_the_hall_and_nothing_else_does() {
+        let ok = with(
+            "[[devices]]\nid = \"EV1\"\nkind = \"evaluator\"\npassword = \"p\"\nwindow = \"1\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            ok.window_of_evaluator("EV1").map(|w| w.id.as_str()),
+            Some("1")
+        );
+        let e = with(
+            "[[devices]]\nid = \"EV1\"\nkind = \"evaluator\"\npassword = \"p\"\nwindow = \"x\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("window"), "{e}");
+        let e = with(
+            "[[devices]]\nid = \"T9\"\nkind = \"terminal\"\npassword = \"p\"\nwindow = \"1\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("only an evaluator"), "{e}");
+    }
 }
