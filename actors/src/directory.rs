@@ -287,7 +287,9 @@ impl Directory {
             recovered.bookings,
         )
         .start();
-        let cases = CaseActor::new(config.clone(), store.clone(), recovered.cases).start();
+        let cases = CaseActor::new(config.clone(), store.clone(), recovered.cases)
+            .with_alarms(alarms.clone())
+            .start();
         info!(
             hall = %config.hall.id,
             day = %day,
