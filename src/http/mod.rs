@@ -21,6 +21,7 @@ mod pages;
 mod server;
 mod stats;
 mod strategies;
+mod supervision;
 #[cfg(test)]
 mod testing;
 pub(crate) mod tickets;
@@ -112,6 +113,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases/{number}/public", get(cases::public))
         .route("/api/v1/cases/{number}/{action}", post(cases::act))
         .route("/case", get(cases::page))
+        .route("/api/v1/supervision", get(supervision::board))
+        .route("/supervision", get(supervision::page))
         .route("/ws/screen/{screen}", get(ws::screen))
         .route("/ws/dashboard", get(ws::dashboard))
         .route("/", get(pages::index))
