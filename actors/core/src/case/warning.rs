@@ -294,4 +294,35 @@ mod tests {
         assert!(warned(&case, "2026-12-08").is_empty(), "suspended");
         assert!(warned(&case, "2026-12-31").is_empty(), "suspended");
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Whatever the day of intake, of the suspension and of the look:
+        /// while the clock stands still no yellow is given, every warning
+        /// is yellow or red, and each names its own alarm.
+        #[test]
+        fn no_yellow_while_the_clock_stands_still(
+            start in 0i64..250,
+            stop_after in 0i64..20,
+            look_after in 0i64..60,
+        ) {
+            let day0 = d("2026-01-05") + chrono::Duration::days(start);
+            let case = food_case(&day0.to_string());
+            let input = Input::ApproveStep { opinion: None };
+            let (case, _) = apply(&case, &input, &staff(), at(&day0.to_string()), &cal()).unwrap();
+            let stop = day0 + chrono::Duration::days(stop_after);
+            let suspend = Input::Suspend(SuspendInput {
+                reason: SuspensionReason::Testing,
+                detail: "检测".into(),
+                written_notice: "N".into(),
+            });
+            let (case, _) = apply(&case, &suspend, &staff(), at(&stop.to_string()), &cal()).unwrap();
+            let look = stop + chrono::Duration::days(look_after);
+            let w = warned(&case, &look.to_string());
+            proptest::prop_assert!(w.iter().all(|w| w.colour == Colour::Red), "{w:?}");
+            let ids: std::collections::BTreeSet<String> = w.iter().map(|w| w.alarm_id("N")).collect();
+            proptest::prop_assert_eq!(ids.len(), w.len());
+        }
+    }
 }
