@@ -54,3 +54,72 @@ pub async fn board(
 pub async fn page() -> Html<&'static str> {
     Html(PAGE)
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use serde_json::Value;
+    use tower::ServiceExt;
+
+    use super::super::testing::state;
+    use super::super::{router, WsLimits};
+
+    async fn get(s: &super::AppState, uri: &str, token: Option<&str>) -> (StatusCode, Value) {
+        let mut req = Request::builder().uri(uri);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let resp = router(s.clone())
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    #[actix::test]
+    async fn supervisors_only_a_bad_filter_is_refused_and_the_page_is_served() {
+        let t = state(
+            tingwu_actors::testing::demo_hall(),
+            Default::default(),
+            WsLimits::default(),
+        );
+        let s = &t.state;
+        let (st, v) = get(s, "/api/v1/supervision", None).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED, "{v}");
+        let (st, _) = get(s, "/api/v1/supervision", Some("not-a-token")).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+        let lead = s.app.login("lead", "demo-lead").unwrap();
+        let (st, v) = get(s, "/api/v1/supervision?colour=blue", Some(&lead)).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+        assert_eq!(v["error"]["code"], "bad_query");
+        let (st, v) = get(s, "/api/v1/supervision?colour=red", Some(&lead)).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(
+            v["counts"],
+            serde_json::json!({"red": 0, "yellow": 0, "green": 0})
+        );
+        assert_eq!(v["cases"], serde_json::json!([]));
+        let resp = router(s.clone())
+            .oneshot(
+                Request::builder()
+                    .uri("/supervision")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let page = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        assert!(String::from_utf8_lossy(&page).contains("电子监察"));
+    }
+}
