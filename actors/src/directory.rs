@@ -330,7 +330,10 @@ impl Directory {
             recovered.bookings,
         )
         .start();
-        let cases = CaseActor::new(config.clone(), store.clone(), recovered.cases).start();
+        let cases = CaseActor::new(config.clone(), store.clone(), recovered.cases)
+            .on_hall_clock(clock)
+            .with_alarms(alarms.clone())
+            .start();
         let ratings = RatingActor::new(
             config.clone(),
             clock,

@@ -36,6 +36,7 @@
 pub mod alarms;
 pub mod appointments;
 pub mod auth;
+pub mod case_board;
 mod case_public;
 mod case_types;
 pub mod cases;

@@ -23,6 +23,7 @@ mod ratings;
 mod server;
 mod stats;
 mod strategies;
+mod supervision;
 #[cfg(test)]
 mod testing;
 pub(crate) mod tickets;
@@ -137,6 +138,8 @@ pub fn router(state: AppState) -> Router {
             post(rating_follow_ups::step),
         )
         .route("/api/v1/ratings/monthly", get(rating_follow_ups::monthly))
+        .route("/api/v1/supervision", get(supervision::board))
+        .route("/supervision", get(supervision::page))
         .route("/ws/screen/{screen}", get(ws::screen))
         .route("/ws/dashboard", get(ws::dashboard))
         .route("/", get(pages::index))

@@ -11,13 +11,18 @@
 //! (`core::case::record`). Nothing here logs an applicant.
 //!
 //! The messages are in `intake.rs` ([`TakeIn`]), `act.rs` ([`Act`]) and
-//! `query.rs` ([`GetCase`], [`ListCases`]).
+//! `query.rs` ([`GetCase`], [`ListCases`]); e-supervision (电子监察) — the
+//! yellow and red alarms on a timer and after each transition — in
+//! `watch.rs` ([`Sweep`], [`CaseActor::with_alarms`]).
 
 mod act;
 mod intake;
 mod query;
 #[cfg(test)]
 mod tests;
+mod watch;
+#[cfg(test)]
+mod watch_tests;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,6 +42,7 @@ use crate::store::{Commit, Store, StoreError};
 pub use act::Act;
 pub use intake::TakeIn;
 pub use query::{CaseListing, GetCase, ListCases};
+pub use watch::{ColourCounts, Sweep, WATCH_EVERY};
 
 /// Why a case message was not done. The case is unchanged.
 #[derive(Debug, thiserror::Error)]
@@ -94,7 +100,10 @@ pub struct CaseActor {
     last_seq: HashMap<NaiveDate, u32>,
     /// Request keys (`Idempotency-Key`) that took effect, and their case.
     request_keys: HashMap<String, String>,
-    now: fn() -> DateTime<Utc>,
+    /// A test's own clock; none: the hall's clock.
+    now: Option<fn() -> DateTime<Utc>>,
+    /// E-supervision: the alarms raised and the colours (`watch.rs`).
+    watch: watch::Watch,
 }
 
 impl CaseActor {
@@ -109,7 +118,8 @@ impl CaseActor {
             indexed: HashMap::new(),
             last_seq: HashMap::new(),
             request_keys: HashMap::new(),
-            now: Utc::now,
+            now: None,
+            watch: watch::Watch::default(),
         };
         for r in recovered {
             let n = &r.case.number;
@@ -136,13 +146,21 @@ impl CaseActor {
 
     /// Runs the actor on another clock (tests).
     pub fn with_clock(mut self, now: fn() -> DateTime<Utc>) -> Self {
-        self.now = now;
+        self.now = Some(now);
+        self
+    }
+
+    /// Runs the actor on the hall's clock (the directory's, which a test
+    /// may drive by hand).
+    pub fn on_hall_clock(mut self, clock: HallClock) -> Self {
+        self.clock = clock;
         self
     }
 
     /// The moment now, with its hall-local date.
     fn now(&self) -> Now {
-        Now::new((self.now)(), self.clock.tz)
+        let at = self.now.map_or_else(|| self.clock.now(), |f| f());
+        Now::new(at, self.clock.tz)
     }
 
     /// The open-case index key of a record (none once closed). A deadline
@@ -220,7 +238,8 @@ impl CaseActor {
         metrics::counter!("tingwu_case_transitions_total", "type" => event.body.kind())
             .increment(1);
         info!(case = %number, kind = event.body.kind(), by = %event.by, status = ?record.case.status, "case transition");
-        self.cases.insert(number, record);
+        self.cases.insert(number.clone(), record);
+        self.watch_case(&number);
         Ok(durable)
     }
 }
@@ -230,6 +249,7 @@ impl Actor for CaseActor {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(1024);
+        self.start_watch(ctx);
         info!(
             cases = self.cases.len(),
             open = self.indexed.len(),

@@ -44,6 +44,7 @@ pub mod refusal;
 pub mod state;
 pub mod supervision;
 pub mod transition;
+pub mod warning;
 
 #[cfg(test)]
 mod tests;
