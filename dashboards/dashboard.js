@@ -287,6 +287,7 @@
   function fillTile(t, w) {
     const s = STATES[w.state] || [w.state_zh || w.state, w.state];
     t.dataset.state = w.state;
+    t.dataset.version = w.version == null ? "" : String(w.version);
     t.dataset.enabled = String(w.enabled !== false);
     t.dataset.busySince = w.busy_since && (w.state === "called" || w.state === "serving") ? w.busy_since : "";
     t.title = w.pause_reason ? `${L("暂停原因", "Pause reason")}: ${w.pause_reason}` : "";
