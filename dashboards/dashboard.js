@@ -290,6 +290,7 @@
     const shown = w.display_state || w.state;
     const s = STATES[shown] || [w.state_zh || shown, shown];
     t.dataset.state = shown;
+    t.dataset.version = w.version == null ? "" : String(w.version);
     t.dataset.enabled = String(w.enabled !== false);
     t.dataset.busySince = w.busy_since && (w.state === "called" || w.state === "serving") ? w.busy_since : "";
     t.title = w.pause_reason ? `${L("暂停原因", "Pause reason")}: ${w.pause_reason}` : "";

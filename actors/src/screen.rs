@@ -136,6 +136,20 @@ impl Actor for ScreenActor {
         if let Some(rx) = self.events.take() {
             ctx.add_stream(BroadcastStream::new(rx));
         }
+        // The dashboard's alarms recovered from storage: an alarm raised
+        // before a restart is still active after it (acknowledged or not),
+        // and a device that is still wrong raises nothing new, so the feed
+        // reads them once before it serves anyone (`ctx.wait`).
+        if let (true, Some(alarms)) = (
+            self.feed.scope().is_dashboard(),
+            self.sources.alarms.clone(),
+        ) {
+            ctx.wait(
+                async move { alarms.send(GetAlarms).await.unwrap_or_default() }
+                    .into_actor(self)
+                    .map(|alarms, act, _| act.feed.reloaded(Vec::new(), Vec::new(), alarms)),
+            );
+        }
         ctx.run_interval(std::time::Duration::from_secs(30), |act, _| act.check_day());
     }
 }

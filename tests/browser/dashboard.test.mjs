@@ -8,21 +8,20 @@
 //   npm ci --prefix tests/browser
 //   TINGWU_BIN=target/debug/tingwu node --test tests/browser/dashboard.test.mjs
 //
-// The screenshot is saved as target/screenshots/dashboard.png.
+// The screenshot is saved as target/screenshots/dashboard.png and copied to
+// docs/screenshots/dashboard.png for the README (lib/screenshots.mjs).
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 
 import { openPage, waitInPage } from './lib/browser.mjs';
 import { Terminal } from './lib/mqtt.mjs';
-import { HOST, REPO } from './lib/server.mjs';
+import { HOST } from './lib/server.mjs';
+import { screenshot } from './lib/screenshots.mjs';
 import { browserSuite } from './lib/suite.mjs';
 
 const suite = browserSuite('dashboard');
 const { guarded } = suite;
-const SCREENSHOTS = join(REPO, 'target', 'screenshots');
 
 async function terminal(window) {
   const n = String(window).padStart(2, '0');
@@ -133,8 +132,7 @@ describe('supervisor dashboard (issue 9)', () => {
         await page.click('#lang');
         const fits = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]);
         assert.ok(fits[0] <= 1366 && fits[1] <= 768, `the page overflows 1366×768: ${fits}`);
-        mkdirSync(SCREENSHOTS, { recursive: true });
-        await page.screenshot({ path: join(SCREENSHOTS, 'dashboard.png') });
+        await screenshot(page, 'dashboard', { readme: true });
 
         // The hall's calling strategy, changed from the page.
         await page.selectOption('#strategy-preset', 'walkin_first');
@@ -175,8 +173,9 @@ describe('supervisor dashboard (issue 9)', () => {
       await page.close();
     }));
 
-  // Issue 9 item 4, scaled down: the demo mode (100 windows, ten minutes)
-  // does not exist yet, so six windows serve 180 tickets over MQTT while
+  // Issue 9 item 4, scaled down (the demo hall itself, 100 windows over
+  // ten simulated minutes, is dashboard_demo.test.mjs): six windows serve
+  // 180 tickets over MQTT while
   // the page follows the stream and redraws its charts. After a forced
   // garbage collection, its DOM nodes and listeners are exactly where they
   // were after the first 30 tickets, and its JavaScript heap within 2 MB of

@@ -11,14 +11,14 @@
 // before any page script runs, so the test reads exactly the text the page
 // hands to the speech engine.
 //
-// The screenshot of the full hall screen is kept in the test's temp dir
-// (printed at the end; kept when TINGWU_BROWSER_KEEP=1 or a test failed).
+// The screenshot of the full hall screen with ten calls is saved as
+// target/screenshots/hall-screen.png and copied to
+// docs/screenshots/hall-screen.png for the README (lib/screenshots.mjs).
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-
 import { openPage, waitConnected, waitInPage } from './lib/browser.mjs';
+import { screenshot } from './lib/screenshots.mjs';
 import { browserSuite } from './lib/suite.mjs';
 
 // Replaces speechSynthesis.speak with a recorder before any page script runs.
@@ -129,8 +129,8 @@ describe('hall screen (issue 8)', () => {
     }
     const hidden = [];
     for (const c of called) if (!(await visibleCall(hall.page, c.number))) hidden.push(c.number);
-    await hall.page.screenshot({ path: join(suite.tmp, 'hall-1920x1080.png') });
-    console.log(`screenshot: ${join(suite.tmp, 'hall-1920x1080.png')}`);
+    // The README's picture of the hall screen (docs/screenshots/hall-screen.png).
+    await screenshot(hall.page, 'hall-screen', { readme: true });
     assert.deepEqual(hidden, [], 'called numbers not visible on the hall screen');
 
     // The oldest is skipped, the second started: both leave; the rest stay.

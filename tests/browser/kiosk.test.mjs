@@ -8,8 +8,8 @@
 //   npm ci --prefix tests/browser
 //   TINGWU_BIN=target/debug/tingwu node --test tests/browser/kiosk.test.mjs
 //
-// The screenshot is saved as target/screenshots/kiosk.png (and copied by
-// hand to docs/screenshots/kiosk.png for the README).
+// The screenshot is saved as target/screenshots/kiosk.png and copied to
+// docs/screenshots/kiosk.png for the README (lib/screenshots.mjs).
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,11 +21,11 @@ import { createInterface } from 'node:readline';
 import { openPage, waitInPage } from './lib/browser.mjs';
 import { Terminal } from './lib/mqtt.mjs';
 import { HOST, REPO, SMALL_HALL, Server } from './lib/server.mjs';
+import { screenshot } from './lib/screenshots.mjs';
 import { browserSuite } from './lib/suite.mjs';
 
 const suite = browserSuite('kiosk');
 const { guarded } = suite;
-const SCREENSHOTS = join(REPO, 'target', 'screenshots');
 const PHONE = '13812345678';
 
 /** Presses the on-screen keys for `text`. */
@@ -153,8 +153,7 @@ describe('kiosk page (issue 9)', () => {
       // K01 has no printer here: the status page's QR code is offered.
       assert.equal(shown.print, 'none');
       assert.equal(shown.qr, true);
-      mkdirSync(SCREENSHOTS, { recursive: true });
-      await page.screenshot({ path: join(SCREENSHOTS, 'kiosk.png') });
+      await screenshot(page, 'kiosk', { readme: true });
       await term.close();
 
       // A refusal, in both languages: this phone's tickets for the item are used up.

@@ -3,7 +3,7 @@
 // test hall, and the `tingwu ready http=… mqtt=…` line on stdout.
 
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -28,12 +28,18 @@ export function hallIdOf(configPath) {
 }
 
 export class Server {
-  constructor({ dataDir, logPath, config = SMALL_HALL, binary = tingwuBinary() }) {
+  /**
+   * `config`: the hall's TOML (null: the binary's own hall, e.g. with
+   * `--demo --demo-hall large`; then `hall` names its id). `args`: more
+   * `serve` arguments, e.g. `['--demo', '--demo-speed', '60']`.
+   */
+  constructor({ dataDir, logPath, config = SMALL_HALL, hall = null, args = [], binary = tingwuBinary() }) {
     this.binary = binary;
     this.config = config;
+    this.extraArgs = args;
     this.dataDir = dataDir;
     this.logPath = logPath;
-    this.hall = hallIdOf(config);
+    this.hall = hall || hallIdOf(config);
     this.proc = null;
     this.exited = null; // promise of {code, signal}
     this.httpPort = 0;
@@ -48,12 +54,18 @@ export class Server {
     return `http://${HOST}:${this.httpPort}`;
   }
 
-  async start(timeoutMs = 20_000) {
+  /**
+   * Starts the server and waits for its ready line. `samePorts`: listen on
+   * the ports of the previous run (a restart the open pages reconnect to).
+   */
+  async start(timeoutMs = 20_000, { samePorts = false } = {}) {
     if (!existsSync(this.binary)) {
       throw new Error(`tingwu binary not found at ${this.binary}: run \`cargo build --bin tingwu\` or set TINGWU_BIN`);
     }
-    const args = ['serve', '--config', this.config, '--data', this.dataDir,
-      '--http', `${HOST}:0`, '--mqtt', `${HOST}:0`];
+    const [http, mqtt] = samePorts ? [this.httpPort, this.mqttPort] : [0, 0];
+    const args = ['serve', ...(this.config ? ['--config', this.config] : []), '--data', this.dataDir,
+      '--http', `${HOST}:${http}`, '--mqtt', `${HOST}:${mqtt}`, ...this.extraArgs];
+    mkdirSync(this.dataDir, { recursive: true }); // also the server's working directory
     const log = createWriteStream(this.logPath, { flags: 'a' });
     await new Promise((ok) => log.once('open', ok));
     log.write(`===== ${this.binary} ${args.join(' ')}\n`);
@@ -110,6 +122,14 @@ export class Server {
       }
     }
     return this.exited;
+  }
+
+  /** Stops the server (SIGTERM) and starts it again on the same data and ports. */
+  async restart(timeoutMs = 20_000) {
+    const status = await this.stop();
+    this.staff = null; // a token of the previous run
+    await this.start(timeoutMs, { samePorts: true });
+    return status;
   }
 
   /** Last resort from a synchronous 'exit' handler. */
