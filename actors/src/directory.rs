@@ -20,6 +20,7 @@ use crate::core::ticket::TicketStatus;
 use crate::core::window_state::WindowState;
 use crate::hall::{HallActor, HALL_STRATEGY};
 use crate::kiosk::KioskActor;
+use crate::notice::NoticeActor;
 use crate::printer::PrinterActor;
 use crate::queue::{GetQueue, QueueActor};
 use crate::rating::RatingActor;
@@ -55,6 +56,8 @@ pub struct Directory {
     pub cases: Addr<CaseActor>,
     /// 好差评: rating prompts, ratings and their follow-ups.
     pub ratings: Addr<RatingActor>,
+    /// 大厅公告: the hall notices in force.
+    pub notices: Addr<NoticeActor>,
 }
 
 impl Directory {
@@ -226,10 +229,18 @@ impl Directory {
             alarms.clone(),
         )
         .start();
+        let notices = NoticeActor::new(
+            config.clone(),
+            clock,
+            store.clone(),
+            recovered.notices.clone(),
+        )
+        .start();
         let sources = Sources {
             windows: windows.values().cloned().collect(),
             queues: queues.values().cloned().collect(),
             alarms: Some(alarms.clone()),
+            notices: Some(notices.clone()),
         };
         let mut screens = HashMap::new();
         for s in &config.screens {
@@ -243,7 +254,8 @@ impl Directory {
                 last_seq,
                 recent,
                 store.subscribe(),
-            );
+            )
+            .with_notices(recovered.notices.clone());
             screens.insert(s.id.clone(), actor.start());
         }
         let dashboard = ScreenActor::new(
@@ -261,6 +273,7 @@ impl Directory {
             recent,
             store.subscribe(),
         )
+        .with_notices(recovered.notices.clone())
         .start();
         let enabled = window_views
             .iter()
@@ -373,6 +386,7 @@ impl Directory {
             appointments,
             cases,
             ratings,
+            notices,
         }
     }
 }

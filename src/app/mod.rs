@@ -24,6 +24,8 @@
 //! - 好差评: one rating path for every evaluator (`evaluations.rs`),
 //!   evaluator devices, follow-ups and the monthly ranking (`ratings.rs`);
 //! - acknowledging an alarm (`alarms.rs`);
+//! - hall notices (大厅公告) to the public screens (`notices.rs`, the rules
+//!   in `tingwu_core::hall_notice`);
 //! - appointments: slots, booking, cancelling, check-in (`appointments.rs`);
 //! - cases (办件): intake at a window, transitions by role, the citizen's
 //!   query (`cases.rs`, the rules in `tingwu_core::case`);
@@ -43,6 +45,7 @@ pub mod cases;
 pub mod evaluations;
 pub mod kiosk_events;
 pub mod lockout;
+pub mod notices;
 pub mod passwords;
 pub mod personal;
 pub mod ratings;
@@ -62,6 +65,7 @@ use crate::storage::Sealer;
 
 pub use appointments::{BookOrder, BookingError};
 pub use auth::{AuthError, CallerSessions, Sessions};
+pub use notices::NoticeError;
 pub use personal::PersonalError;
 pub use strategies::StrategyError;
 pub use tickets::TicketError;

@@ -17,6 +17,7 @@ mod extract;
 mod items;
 mod kiosk_events;
 mod kiosk_page;
+mod notices;
 mod pages;
 mod rating_follow_ups;
 mod ratings;
@@ -106,6 +107,8 @@ pub fn router(state: AppState) -> Router {
             put(strategies::put_window).delete(strategies::reset_window),
         )
         .route("/api/v1/audit", get(strategies::audit))
+        .route("/api/v1/notices", post(notices::send).get(notices::list))
+        .route("/api/v1/notices/{id}", delete(notices::clear))
         .route("/api/v1/alarms", get(alarms::list))
         .route("/api/v1/alarms/ack", post(alarms::acknowledge))
         .route("/api/v1/printers", get(alarms::printers))

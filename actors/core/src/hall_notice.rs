@@ -177,7 +177,9 @@ pub enum NoticeRefusal {
     EmptyText,
     #[error("{field} is longer than {max} characters / 公告内容过长（最多 {max} 字）")]
     TextTooLong { field: TextField, max: usize },
-    #[error("{field} holds control characters (a notice is one line) / 公告内容不能含控制字符或换行")]
+    #[error(
+        "{field} holds control characters (a notice is one line) / 公告内容不能含控制字符或换行"
+    )]
     ControlCharacter { field: TextField },
     #[error("minutes must be 1 to {MAX_MINUTES} (or left out: until cleared) / 有效时长须为 1 至 {MAX_MINUTES} 分钟")]
     BadMinutes,
@@ -245,7 +247,8 @@ pub fn compose(
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<Notice, NoticeRefusal> {
-    let text_zh = text(&draft.text_zh, TextField::Zh, MAX_TEXT_ZH)?.ok_or(NoticeRefusal::EmptyText)?;
+    let text_zh =
+        text(&draft.text_zh, TextField::Zh, MAX_TEXT_ZH)?.ok_or(NoticeRefusal::EmptyText)?;
     let text_en = match &draft.text_en {
         Some(t) => text(t, TextField::En, MAX_TEXT_EN)?,
         None => None,
@@ -258,7 +261,10 @@ pub fn compose(
         return Err(NoticeRefusal::TooManyTargets);
     }
     let areas = dedup(&draft.areas);
-    if let Some(a) = areas.iter().find(|a| !hall.areas.iter().any(|h| &h.id == *a)) {
+    if let Some(a) = areas
+        .iter()
+        .find(|a| !hall.areas.iter().any(|h| &h.id == *a))
+    {
         return Err(NoticeRefusal::UnknownArea(a.clone()));
     }
     let screens = dedup(&draft.screens);
@@ -558,7 +564,10 @@ windows = ["1"]
         assert_eq!(full["end"]["reason"], "cleared");
         assert_eq!(full["end"]["by"], "boss");
         let public = serde_json::to_string(&cleared.clone().public()).unwrap();
-        assert!(!public.contains("admin") && !public.contains("boss"), "{public}");
+        assert!(
+            !public.contains("admin") && !public.contains("boss"),
+            "{public}"
+        );
         let back: NoticeChange = serde_json::from_str(&public).unwrap();
         assert_eq!(back.notice.text_zh, "通知");
         assert!(!back.active);

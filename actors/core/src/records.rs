@@ -81,4 +81,7 @@ pub struct Recovered {
     pub cases: Vec<crate::case::CaseRecord>,
     /// Windows' rating prompts (`rp/{window}`) and follow-ups (`rf/{ticket}`).
     pub ratings: crate::rating::stored::RatingState,
+    /// Hall notices (`nt/{id}`) not cleared, expired ones included (the
+    /// notice actor ends those at start-up).
+    pub notices: Vec<crate::hall_notice::Notice>,
 }

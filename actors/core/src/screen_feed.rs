@@ -623,7 +623,10 @@ mod tests {
         assert_eq!(got.payload["state"], "paused");
         assert!(got.payload.get("pause_reason").is_none());
         let snap = parse(&f.snapshot(Utc::now()));
-        assert_eq!(snap.payload["windows"][1]["display_state"], "attendance_anomaly");
+        assert_eq!(
+            snap.payload["windows"][1]["display_state"],
+            "attendance_anomaly"
+        );
     }
 
     fn sent(seq: u64, n: crate::hall_notice::Notice) -> Arc<CommittedEvent> {
@@ -671,7 +674,11 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(ids(&b), ["n1", "n2"]);
-        assert_eq!(ids(&w), ["n2"], "area B's notice is not for windows 1 and 2");
+        assert_eq!(
+            ids(&w),
+            ["n2"],
+            "area B's notice is not for windows 1 and 2"
+        );
         assert_eq!(ids(&d), ["n1", "n2"]);
         let public = snapshot_notices(&b, Utc::now());
         assert!(public[0].get("by").is_none(), "{public:?}");

@@ -143,8 +143,7 @@ impl ScreenScope {
         self.is_dashboard()
             || n.hall_wide()
             || n.screens.iter().any(|s| s == &self.id)
-            || n
-                .areas
+            || n.areas
                 .iter()
                 .any(|a| self.areas.as_ref().is_none_or(|mine| mine.contains(a)))
     }
