@@ -1,5 +1,5 @@
-//! The supervisor dashboard page (`/dashboard`, its script
-//! `/dashboard/app.js`) and the charting library it draws with: Apache
+//! The supervisor dashboard page (`/dashboard`, its scripts
+//! `/dashboard/app.js` and `/dashboard/notice.js`, the hall notice panel) and the charting library it draws with: Apache
 //! ECharts, bundled into the binary with its licence (no CDN), served under
 //! a path holding its version so browsers may keep it for a year.
 
@@ -8,6 +8,8 @@ use axum::response::{Html, IntoResponse};
 
 const DASHBOARD: &str = include_str!("../../dashboards/dashboard.html");
 const SCRIPT: &str = include_str!("../../dashboards/dashboard.js");
+/// The "大厅公告 Notice" panel's script (`/dashboard/notice.js`).
+const NOTICE_SCRIPT: &str = include_str!("../../dashboards/dashboard-notice.js");
 
 /// Where the bundled ECharts release (`dashboards/vendor/echarts/`, from
 /// the npm package `echarts` 6.1.0; see `dashboards/README.md`) is served;
@@ -36,6 +38,16 @@ pub async fn script() -> impl IntoResponse {
             (header::CACHE_CONTROL, NO_CACHE),
         ],
         SCRIPT,
+    )
+}
+
+pub async fn notice_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, NO_CACHE),
+        ],
+        NOTICE_SCRIPT,
     )
 }
 

@@ -151,6 +151,7 @@ pub fn router(state: AppState) -> Router {
         .route("/t/{ticket}", get(pages::ticket))
         .route("/dashboard", get(dashboard_page::page))
         .route("/dashboard/app.js", get(dashboard_page::script))
+        .route("/dashboard/notice.js", get(dashboard_page::notice_script))
         .route(dashboard_page::ECHARTS_PATH, get(dashboard_page::echarts))
         .route(
             dashboard_page::ECHARTS_LICENSE_PATH,

@@ -50,11 +50,28 @@ pub async fn send(
     Ok((StatusCode::CREATED, Json(notice)))
 }
 
-/// `GET /api/v1/notices`: `{"notices": [...]}`, those in force, oldest
-/// first.
+/// `GET /api/v1/notices`: `{"notices": [...], "areas": [...], "screens":
+/// [...]}` — the notices in force, oldest first, and what a notice may
+/// name (the hall's areas and screens, `{id, name, name_en}`, screens with
+/// their `kind`), for the dashboard's form.
 pub async fn list(State(s): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
     supervisor(&s, &headers, None)?;
-    Ok(Json(json!({"notices": s.app.notices().await?})))
+    let cfg = &s.dir.config;
+    let areas: Vec<Value> = cfg
+        .areas
+        .iter()
+        .map(|a| json!({"id": a.id, "name": a.name, "name_en": a.name_en}))
+        .collect();
+    let screens: Vec<Value> = cfg
+        .screens
+        .iter()
+        .map(|sc| json!({"id": sc.id, "kind": sc.kind, "name": sc.name, "name_en": sc.name_en}))
+        .collect();
+    Ok(Json(json!({
+        "notices": s.app.notices().await?,
+        "areas": areas,
+        "screens": screens,
+    })))
 }
 
 /// `DELETE /api/v1/notices/{id}`: the notice cleared.
