@@ -22,7 +22,9 @@ use tracing::{info, warn};
 
 use crate::clock::HallClock;
 use crate::config::HallConfig;
-use crate::core::hall_notice::{self, Draft, Notice, NoticeChange, NoticeEndKind, NoticeRefusal};
+use crate::core::hall_notice::{
+    self, Draft, Notice, NoticeChange, NoticeEndKind, NoticeRefusal, Sent,
+};
 use crate::events::{AuditEntry, EventBody};
 use crate::keys;
 use crate::store::{Commit, Op, Store, StoreError};
@@ -132,34 +134,52 @@ impl Actor for NoticeActor {
 }
 
 /// A supervisor (`by`) sends a notice: in force from now, answered once
-/// durable.
+/// durable. The same notice as one in force is that one
+/// (`hall_notice::send`).
 #[derive(Message, Debug, Clone)]
-#[rtype(result = "Result<Notice, NoticeChangeError>")]
+#[rtype(result = "Result<SentNotice, NoticeChangeError>")]
 pub struct SendNotice {
     pub draft: Draft,
     pub by: String,
 }
 
+/// The notice in force after a [`SendNotice`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentNotice {
+    pub notice: Notice,
+    /// False when the same notice was in force already (nothing changed).
+    pub new: bool,
+}
+
 impl Handler<SendNotice> for NoticeActor {
-    type Result = ResponseFuture<Result<Notice, NoticeChangeError>>;
+    type Result = ResponseFuture<Result<SentNotice, NoticeChangeError>>;
 
     fn handle(&mut self, m: SendNotice, _: &mut Self::Context) -> Self::Result {
         let now = self.clock.now();
         let n = hall_notice::next_id(now, self.last_id);
-        let in_force = self
+        let in_force: Vec<&Notice> = self
             .notices
             .values()
             .filter(|x| hall_notice::in_force(x, now))
-            .count();
-        let notice = match hall_notice::compose(
+            .collect();
+        let notice = match hall_notice::send(
             &m.draft,
             &self.cfg,
-            in_force,
+            &in_force,
             hall_notice::id_text(n),
             &m.by,
             now,
         ) {
-            Ok(notice) => notice,
+            Ok(Sent::New(notice)) => notice,
+            // The same notice again (a retried request): the one in force,
+            // already durable (a later send waits behind its commit).
+            Ok(Sent::Same(notice)) => {
+                let barrier = self.store.barrier();
+                return Box::pin(async move {
+                    barrier?.await?;
+                    Ok(SentNotice { notice, new: false })
+                });
+            }
             Err(e) => return Box::pin(async move { Err(e.into()) }),
         };
         let mut commit = Commit::default();
@@ -167,7 +187,13 @@ impl Handler<SendNotice> for NoticeActor {
             .put_json(keys::notice(&notice.id), &notice)
             .event(EventBody::Notice(NoticeChange::sent(notice.clone())))
             .event(Self::audit(&m.by, "notice_sent", &notice));
-        let answer = self.answer(commit, notice.clone());
+        let answer = self.answer(
+            commit,
+            SentNotice {
+                notice: notice.clone(),
+                new: true,
+            },
+        );
         self.last_id = n;
         info!(notice = %notice.id, by = %m.by, areas = ?notice.areas, screens = ?notice.screens, expires_at = ?notice.expires_at, "hall notice sent");
         metrics::counter!("tingwu_notices_total", "change" => "sent").increment(1);

@@ -73,7 +73,8 @@ async fn a_notice_reaches_its_screens_and_expires_on_the_hall_clock() {
         })
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .notice;
     let five = dir
         .notices
         .send(SendNotice {
@@ -82,7 +83,8 @@ async fn a_notice_reaches_its_screens_and_expires_on_the_hall_clock() {
         })
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .notice;
     assert_eq!(five.expires_at, Some(t0 + chrono::Duration::minutes(5)));
     // The whole-hall screen shows both, the window screen (north) the second.
     let f = next(&mut hall).await;
@@ -205,6 +207,7 @@ async fn after_a_restart_notices_in_force_are_shown_and_expired_ones_end() {
         })
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .notice;
     assert!(sent.id != "n1" && sent.id != "n2");
 }

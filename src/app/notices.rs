@@ -6,7 +6,7 @@
 //! transports check the token and pass the user name as `who`).
 
 use tingwu_actors::core::hall_notice::{Draft, Notice};
-use tingwu_actors::notice::{ClearNotice, GetNotices, NoticeChangeError, SendNotice};
+use tingwu_actors::notice::{ClearNotice, GetNotices, NoticeChangeError, SendNotice, SentNotice};
 
 use super::App;
 
@@ -32,8 +32,9 @@ impl App {
             .map_err(|_| NoticeError::ShuttingDown)
     }
 
-    /// Sends supervisor `who`'s notice; answers it once durable.
-    pub async fn send_notice(&self, who: &str, draft: Draft) -> Result<Notice, NoticeError> {
+    /// Sends supervisor `who`'s notice; answers it once durable (or the
+    /// same notice in force already, with `new: false`).
+    pub async fn send_notice(&self, who: &str, draft: Draft) -> Result<SentNotice, NoticeError> {
         Ok(self
             .dir
             .notices
@@ -73,7 +74,15 @@ mod tests {
             minutes: Some(10),
             ..Draft::default()
         };
-        let sent = app.send_notice("admin", draft).await.unwrap();
+        let sent = app.send_notice("admin", draft.clone()).await.unwrap();
+        assert!(sent.new);
+        let again = app.send_notice("admin", draft).await.unwrap();
+        assert_eq!(
+            (again.new, &again.notice),
+            (false, &sent.notice),
+            "sent once"
+        );
+        let sent = sent.notice;
         assert_eq!(sent.by, "admin");
         let listed = app.notices().await.unwrap();
         assert_eq!(listed, vec![sent.clone()]);

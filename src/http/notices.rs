@@ -31,7 +31,9 @@ pub struct NoticeRequest {
     minutes: Option<u32>,
 }
 
-/// `POST /api/v1/notices`: 201 with the notice in force.
+/// `POST /api/v1/notices`: 201 with the notice in force; 200 with it when
+/// the same notice (texts, areas, screens) was in force already — a
+/// retried request shows it once.
 pub async fn send(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -46,8 +48,13 @@ pub async fn send(
         screens: req.screens,
         minutes: req.minutes,
     };
-    let notice = s.app.send_notice(&who, draft).await?;
-    Ok((StatusCode::CREATED, Json(notice)))
+    let sent = s.app.send_notice(&who, draft).await?;
+    let status = if sent.new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(sent.notice)))
 }
 
 /// `GET /api/v1/notices`: `{"notices": [...], "areas": [...], "screens":

@@ -7,6 +7,7 @@ On the real binary with real WebSocket clients (the small hall: screen
   one for screen `w1` reaches that screen only; one for the whole hall
   reaches both — as `notice` frames and in the snapshots, without the
   sender's name on public screens;
+- the same notice sent again is the one in force (200, no new frame);
 - `GET /api/v1/notices` lists those in force; `DELETE` clears one, which
   leaves the screens with an `active: false` frame; both are audited;
 - a notice in force survives a restart (snapshot after it), and a client
@@ -55,6 +56,10 @@ def test_notices_reach_their_screens_are_cleared_and_survive_a_restart(
                                     "areas": ["south"], "minutes": 60})
     only_w1 = send(small_hall, auth, {"text_zh": "本窗口 10:30 恢复办理", "screens": ["w1"]})
     everyone = send(small_hall, auth, {"text_zh": "今日 17:00 停止取号", "text_en": "Tickets until 17:00 today"})
+    # The same notice again (a retried request): the one in force, 200, no new frame.
+    status, same = small_hall.post_json("/api/v1/notices", {"text_zh": "今日 17:00 停止取号",
+                                                            "text_en": "Tickets until 17:00 today"}, auth)
+    assert status == 200 and same["id"] == everyone["id"], (status, same)
     assert south["by"] == "admin" and south["areas"] == ["south"]
     assert south["expires_at"] is not None and only_w1["expires_at"] is None
 
@@ -89,7 +94,8 @@ def test_notices_reach_their_screens_are_cleared_and_survive_a_restart(
     status, body = small_hall.request("DELETE", f"/api/v1/notices/{south['id']}", None, auth)
     assert_error(status, body, 404, "notice_not_found")
 
-    # A client resuming from before the clear gets exactly that frame.
+    # A client resuming from the last send gets exactly the clear's frame
+    # (and nothing for the repeated send).
     resumed = open_screen(small_hall, f"/ws/screen/hall?since={last_seen}")
     frames = resumed.drain(quiet=1.0)
     assert [f["type"] for f in frames] == ["notice"], frames

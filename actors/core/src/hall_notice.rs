@@ -4,7 +4,9 @@
 //! expires (after `minutes`) or a supervisor clears it.
 //!
 //! The rules here: what a notice is ([`Notice`]), how a supervisor's draft
-//! becomes one or is refused ([`compose`], typed [`NoticeRefusal`]s), when
+//! becomes one or is refused ([`compose`], typed [`NoticeRefusal`]s), that
+//! the same notice sent twice (a retried request, a double click) is one
+//! notice ([`send`]), when
 //! it is in force ([`in_force`], [`expired`]) and how notice ids are given
 //! ([`next_id`]). Which screens a notice reaches is
 //! `screen_scope::ScreenScope::shows_notice`. The notice actor
@@ -286,6 +288,51 @@ pub fn compose(
     })
 }
 
+/// What sending a draft comes to ([`send`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    /// A new notice, to be committed.
+    New(Notice),
+    /// The same notice (texts, areas and screens) is in force already:
+    /// this one, unchanged. Nothing is committed; the answer is the same.
+    Same(Notice),
+}
+
+/// Whether two notices say the same to the same screens: equal texts and
+/// the same areas and screens in any order.
+pub fn same_notice(a: &Notice, b: &Notice) -> bool {
+    fn set(v: &[String]) -> std::collections::BTreeSet<&String> {
+        v.iter().collect()
+    }
+    a.text_zh == b.text_zh
+        && a.text_en == b.text_en
+        && set(&a.areas) == set(&b.areas)
+        && set(&a.screens) == set(&b.screens)
+}
+
+/// Supervisor `by` sends `draft` at `now` (id `id` if it is new) while
+/// `in_force` are in force: the same notice again is [`Sent::Same`] (a
+/// retried request or a double click shows it once, whoever sent it
+/// first, whatever `minutes` say); otherwise [`compose`]'s new notice or
+/// refusal, counting the notices in force against [`MAX_IN_FORCE`].
+pub fn send(
+    draft: &Draft,
+    hall: &HallConfig,
+    in_force: &[&Notice],
+    id: String,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<Sent, NoticeRefusal> {
+    let candidate = compose(draft, hall, 0, id, by, now)?;
+    if let Some(same) = in_force.iter().find(|n| same_notice(n, &candidate)) {
+        return Ok(Sent::Same((*same).clone()));
+    }
+    if in_force.len() >= MAX_IN_FORCE {
+        return Err(NoticeRefusal::TooManyInForce);
+    }
+    Ok(Sent::New(candidate))
+}
+
 /// Whether `notice` is in force at `now`: its expiry (if any) not reached.
 /// A notice is in force from the moment it is sent (`starts_at`), so a
 /// reader whose clock lags the sender's still shows it.
@@ -515,6 +562,69 @@ windows = ["1"]
             Err(NoticeRefusal::TooManyInForce)
         );
         assert_eq!(NoticeRefusal::TooManyInForce.code(), "too_many_notices");
+    }
+
+    #[test]
+    fn the_same_notice_twice_is_one_notice() {
+        let h = hall();
+        let d = Draft {
+            areas: vec!["A".into(), "B".into()],
+            minutes: Some(10),
+            ..draft(" 通知 ")
+        };
+        let first = compose(&d, &h, 0, "n1".into(), "admin", now()).unwrap();
+        let again = Draft {
+            text_zh: "通知".into(),
+            areas: vec!["B".into(), "A".into()],
+            minutes: Some(30),
+            ..d.clone()
+        };
+        assert_eq!(
+            send(&again, &h, &[&first], "n2".into(), "boss", now()),
+            Ok(Sent::Same(first.clone())),
+            "same texts and places, any order, any minutes"
+        );
+        let other_place = Draft {
+            areas: vec!["A".into()],
+            ..d.clone()
+        };
+        assert!(matches!(
+            send(&other_place, &h, &[&first], "n2".into(), "admin", now()),
+            Ok(Sent::New(n)) if n.id == "n2"
+        ));
+        let other_text = Draft {
+            text_en: Some("Notice".into()),
+            ..d.clone()
+        };
+        assert!(matches!(
+            send(&other_text, &h, &[&first], "n2".into(), "admin", now()),
+            Ok(Sent::New(_))
+        ));
+        // A full board still answers the same notice, and refuses a new one.
+        let full: Vec<Notice> = (0..MAX_IN_FORCE)
+            .map(|i| Notice {
+                id: format!("n{i}"),
+                text_zh: format!("通知{i}"),
+                ..first.clone()
+            })
+            .collect();
+        let refs: Vec<&Notice> = full.iter().collect();
+        let same = Draft {
+            text_zh: "通知3".into(),
+            ..d.clone()
+        };
+        assert!(
+            matches!(send(&same, &h, &refs, "x".into(), "a", now()), Ok(Sent::Same(n)) if n.id == "n3")
+        );
+        assert_eq!(
+            send(&d, &h, &refs, "x".into(), "a", now()),
+            Err(NoticeRefusal::TooManyInForce)
+        );
+        // A bad draft is refused before anything is compared.
+        assert_eq!(
+            send(&draft(""), &h, &[&first], "x".into(), "a", now()),
+            Err(NoticeRefusal::EmptyText)
+        );
     }
 
     #[test]
