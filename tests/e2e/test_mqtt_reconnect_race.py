@@ -21,7 +21,7 @@ import struct
 
 from helpers import Server, terminal_of
 
-ROUNDS = int(__import__("os").environ.get("RACE_ROUNDS", "40"))
+ROUNDS = int(__import__("os").environ.get("RACE_ROUNDS", "150"))
 SUBACK_TIMEOUT = 5.0
 
 
