@@ -22,6 +22,9 @@ pub struct Shift {
     pub pin: String,
     /// Open intervals, seconds of the day, in order.
     pub hours: Vec<(f64, f64)>,
+    /// The window's evaluator (评价器) device id and password, if the hall
+    /// has one with usable credentials: the citizens rate on it.
+    pub evaluator: Option<(String, String)>,
 }
 
 impl Shift {
@@ -89,6 +92,15 @@ pub fn shifts(hall: &HallConfig, plan: &StaffPlan) -> (Vec<Shift>, Vec<Unstaffed
             continue;
         };
         taken[i] = true;
+        let evaluator = hall
+            .devices
+            .iter()
+            .find(|d| {
+                d.kind == DeviceKind::Evaluator
+                    && d.window.as_deref() == Some(w.id.as_str())
+                    && usable(&d.password)
+            })
+            .map(|d| (d.id.clone(), d.password.clone()));
         out.push(Shift {
             window: w.id.clone(),
             terminal,
@@ -99,6 +111,7 @@ pub fn shifts(hall: &HallConfig, plan: &StaffPlan) -> (Vec<Shift>, Vec<Unstaffed
                 .iter()
                 .map(|(a, b)| (*a as f64 / 1e6, *b as f64 / 1e6))
                 .collect(),
+            evaluator,
         });
     }
     (out, unstaffed)
@@ -124,6 +137,15 @@ mod tests {
         let s = &shifts[0];
         assert!(s.on_duty(9.0 * 3600.0) && !s.on_duty(18.0 * 3600.0));
         assert_eq!(s.next_start(0.0), Some(8.5 * 3600.0));
+        // Every staffed window of the demo hall has its evaluator.
+        for s in &shifts {
+            let (device, password) = s.evaluator.clone().expect("an evaluator");
+            assert_eq!(
+                device,
+                format!("E{:02}", s.window.parse::<u32>().expect("number"))
+            );
+            assert_eq!(password, format!("demo-pass-{device}"));
+        }
     }
 
     #[test]
