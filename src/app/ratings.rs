@@ -65,10 +65,23 @@ pub struct MonthlyRanking {
     pub month: String,
     #[serde(flatten)]
     pub tallies: MonthlyRatings,
-    /// Windows, best first (`core::rating::monthly::ranking`).
-    pub window_ranking: Vec<Ranked>,
-    /// Staff members, best first.
-    pub staff_ranking: Vec<Ranked>,
+    /// Windows, best first (`core::rating::monthly::ranking`), each with
+    /// its configured name.
+    pub window_ranking: Vec<Named>,
+    /// Staff members, best first, each with their name.
+    pub staff_ranking: Vec<Named>,
+}
+
+/// A line of a ranking with the display names of its window or staff
+/// member (none for one no longer in the configuration).
+#[derive(Debug, Serialize)]
+pub struct Named {
+    #[serde(flatten)]
+    pub ranked: Ranked,
+    /// 窗口名称 or the staff member's name.
+    pub name: Option<String>,
+    /// The window's English name (windows only, when configured).
+    pub name_en: Option<String>,
 }
 
 /// `YYYY-MM` → (year, month).
@@ -176,18 +189,29 @@ impl App {
         let (year, m) = parse_month(month).ok_or(MonthlyError::BadMonth)?;
         let ratings = reader.ratings_from(&format!("{year:04}{m:02}"))?;
         let follow_ups = reader.follow_ups()?;
-        let tallies = monthly(
-            &ratings.items,
-            &follow_ups.items,
-            year,
-            m,
-            self.dir.config.tz(),
-            now,
-        );
+        let cfg = &self.dir.config;
+        let tallies = monthly(&ratings.items, &follow_ups.items, year, m, cfg.tz(), now);
+        let windows = ranking(&tallies.by_window).into_iter().map(|ranked| {
+            let w = cfg.windows.iter().find(|w| w.id == ranked.id);
+            Named {
+                name: w.map(|w| w.name.clone()),
+                name_en: w.map(|w| w.name_en.clone()).filter(|n| !n.is_empty()),
+                ranked,
+            }
+        });
+        let staff = ranking(&tallies.by_staff).into_iter().map(|ranked| Named {
+            name: cfg
+                .staff
+                .iter()
+                .find(|s| s.id == ranked.id)
+                .map(|s| s.name.clone()),
+            name_en: None,
+            ranked,
+        });
         Ok(MonthlyRanking {
             month: format!("{year:04}-{m:02}"),
-            window_ranking: ranking(&tallies.by_window),
-            staff_ranking: ranking(&tallies.by_staff),
+            window_ranking: windows.collect(),
+            staff_ranking: staff.collect(),
             tallies,
         })
     }
