@@ -168,11 +168,12 @@ mod tests {
     fn a_draw_falls_in_its_share() {
         assert_eq!(choose(0.0), Choice::Rate { stars: 5 });
         assert_eq!(choose(0.639), Choice::Rate { stars: 5 });
-        assert_eq!(choose(0.640), Choice::Rate { stars: 4 });
-        assert_eq!(choose(0.87), Choice::Rate { stars: 3 });
+        assert_eq!(choose(0.6405), Choice::Rate { stars: 4 });
+        assert_eq!(choose(0.8295), Choice::Rate { stars: 4 });
+        assert_eq!(choose(0.85), Choice::Rate { stars: 3 });
         assert_eq!(choose(0.885), Choice::Rate { stars: 2 });
         assert_eq!(choose(0.895), Choice::Rate { stars: 1 });
-        assert_eq!(choose(0.9), Choice::Silent);
+        assert_eq!(choose(0.9005), Choice::Silent);
         assert_eq!(choose(0.99999), Choice::Silent);
         assert_eq!(choose(1.0), Choice::Silent);
         assert_eq!(choose(-3.0), Choice::Rate { stars: 5 });

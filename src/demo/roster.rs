@@ -149,6 +149,45 @@ mod tests {
     }
 
     #[test]
+    fn the_demo_halls_attendance_shifts_fit_the_quiet_day() {
+        // config/hall.toml `[supervision.attendance]`: every window the
+        // demo staffs has a shift within the hours it is staffed, so the
+        // simulated staff raise no anomaly; window 3 alone has a shift and
+        // nobody, to show 考勤异常 in the demo.
+        use tingwu_actors::core::attendance::shifts::{hours_of, Subject};
+        let hall = HallConfig::demo().expect("demo hall");
+        let sc = scenario::for_hall(&hall, true).expect("quiet");
+        let (shifts, _) = shifts(&hall, &sc.staffing[0]);
+        let att = &hall.supervision.attendance;
+        let mut unstaffed_with_shift = Vec::new();
+        for w in &hall.windows {
+            let hours = hours_of(att, &Subject::Window(w.id.clone()));
+            let staffed = shifts.iter().find(|s| s.window == w.id);
+            match staffed {
+                Some(s) => {
+                    assert!(
+                        !hours.is_empty(),
+                        "window {} is staffed but has no shift",
+                        w.id
+                    );
+                    for h in hours {
+                        let (a, b) = tingwu_actors::core::hhmm::parse_range(h).expect("range");
+                        let secs = |minutes: u32| f64::from(minutes) * 60.0;
+                        assert!(
+                            s.on_duty(secs(a)) && s.on_duty(secs(b) - 1.0),
+                            "window {}: shift {h} outside the demo's hours",
+                            w.id
+                        );
+                    }
+                }
+                None if !hours.is_empty() => unstaffed_with_shift.push(w.id.as_str()),
+                None => {}
+            }
+        }
+        assert_eq!(unstaffed_with_shift, ["3"]);
+    }
+
+    #[test]
     fn a_window_nobody_may_work_at_stays_closed_with_a_reason() {
         let mut hall = HallConfig::demo().expect("demo hall");
         hall.staff.truncate(1);
