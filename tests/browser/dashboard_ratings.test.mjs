@@ -122,6 +122,7 @@ describe('the dashboard\'s ratings panel in the demo hall (issue 9)', () => {
           const [a, b] = [Number(rows[i - 1][3].replace('%', '')), Number(rows[i][3].replace('%', ''))];
           assert.ok(a >= b || rows[i][3] === '—', `best first: ${rows[i - 1]} before ${rows[i]}`);
         }
+        assert.equal(await page.textContent('#ranking-month'), s.to.slice(0, 7));
         const first = month.window_ranking.find((r) => r.id === rows[0][0]);
         assert.equal(rows[0][1], '1');
         assert.equal(rows[0][2], first.name);
