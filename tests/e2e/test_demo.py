@@ -169,8 +169,12 @@ def test_demo_citizens_rate_on_the_evaluators_and_a_bad_rating_is_followed_up(
     status, body = server.get_json("/api/v1/ratings/summary")
     assert status == 401, body
 
-    # Ratings and prompts went through without a refusal the demo caused.
+    # Ratings and prompts went through without a refusal the demo caused;
+    # the bad queries above were counted.
     _, metrics = server.get_text("/metrics")
+    rejected = [l for l in metrics.splitlines() if l.startswith("tingwu_rejected_inputs_total")]
+    for code in ("bad_date", "bad_range", "range_too_long"):
+        assert any(f'reason="{code}"' in l for l in rejected), rejected
     assert metric_sum(metrics, "tingwu_evaluations_total") >= 20, metrics
     assert metric_sum(metrics, "tingwu_ratings_refused_total") == 0, \
         [l for l in metrics.splitlines() if l.startswith("tingwu_ratings_refused_total")]
