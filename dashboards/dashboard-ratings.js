@@ -51,9 +51,7 @@
         get(`/api/v1/ratings/monthly?month=${to.slice(0, 7)}`),
         get("/api/v1/ratings/follow-ups"),
       ]);
-      // The month asked for: the answer's `month` is ambiguous (it also
-      // carries the tallies' month number under the same key).
-      Object.assign(st, { summary, monthly, month: to.slice(0, 7), followUps: followUps.follow_ups });
+      Object.assign(st, { summary, monthly, followUps: followUps.follow_ups });
       $("ratings-error").textContent = "";
     } catch (e) {
       $("ratings-error").textContent = e.message;
@@ -106,7 +104,7 @@
     const body = $("ranking");
     body.innerHTML = "";
     if (!m) return;
-    $("ranking-month").textContent = st.month;
+    $("ranking-month").textContent = m.month;
     const list = windows ? m.window_ranking : m.staff_ranking;
     if (!list.length) {
       const tr = document.createElement("tr");

@@ -5,10 +5,12 @@
 //! Who may act (a supervisor's session, a staff member's caller session)
 //! is established by the transport with `App::supervisor` / `App::caller`.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use tingwu_actors::core::config::DeviceKind;
-use tingwu_actors::core::rating::monthly::{monthly, ranking, MonthlyRatings, Ranked};
+use tingwu_actors::core::rating::monthly::{monthly, ranking, Ranked, Tally};
 use tingwu_actors::rating::{Act, ActOnFollowUp, FollowUpActError, FollowUpView, GetFollowUps};
 
 use super::auth::same_secret;
@@ -61,10 +63,15 @@ pub enum MonthlyError {
 /// The month's tallies and rankings, for the dashboard.
 #[derive(Debug, Serialize)]
 pub struct MonthlyRanking {
-    /// `YYYY-MM`.
+    /// `YYYY-MM` (the only `month` of the answer: the tallies' own month
+    /// number is not repeated, so the JSON has no duplicate key).
     pub month: String,
-    #[serde(flatten)]
-    pub tallies: MonthlyRatings,
+    pub year: i32,
+    /// The hall's counts (`core::rating::monthly::Tally`).
+    pub hall: Tally,
+    pub by_window: BTreeMap<String, Tally>,
+    /// Ratings of services with a known staff member.
+    pub by_staff: BTreeMap<String, Tally>,
     /// Windows, best first (`core::rating::monthly::ranking`), each with
     /// its configured name.
     pub window_ranking: Vec<Named>,
@@ -212,7 +219,10 @@ impl App {
             month: format!("{year:04}-{m:02}"),
             window_ranking: windows.collect(),
             staff_ranking: staff.collect(),
-            tallies,
+            year: tallies.year,
+            hall: tallies.hall,
+            by_window: tallies.by_window,
+            by_staff: tallies.by_staff,
         })
     }
 }

@@ -160,6 +160,7 @@ def test_demo_citizens_rate_on_the_evaluators_and_a_bad_rating_is_followed_up(
     status, summary = server.get_json("/api/v1/ratings/summary", headers=bearer(token))
     assert status == 200, summary
     assert summary["from"] == summary["to"] and summary["rated"] >= 1, summary
+    assert month()["month"] == summary["to"][:7], "the month asked for, once"
     assert summary["rated"] == sum(summary["by_stars"]), summary
     assert summary["satisfaction_permille"] == summary["satisfied"] * 1000 // summary["rated"]
     for query, code in (("from=2026-13-01", "bad_date"), ("from=2026-11-30&to=2026-11-01", "bad_range"),
