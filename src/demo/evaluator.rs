@@ -8,9 +8,10 @@
 //!
 //! What the citizen answers is drawn by [`choose`] from [`MIX`]: mostly
 //! 非常满意 and 满意, a few 基本满意, now and then a 差评 (不满意 or
-//! 非常不满意, with reasons) and some who do not rate at all. The draw is
-//! the worker's seeded generator's, so a demo run with the same seed makes
-//! the same choices.
+//! 非常不满意, with a reason) and some who do not rate at all. Each window's
+//! worker draws from a generator seeded from its own seed (`staff.rs`), so
+//! a demo run with the same `--demo-seed` makes the same choices at each
+//! window, in the same order.
 
 use std::time::Duration;
 
