@@ -46,6 +46,7 @@ pub mod kiosk_events;
 pub mod lockout;
 pub mod passwords;
 pub mod personal;
+pub mod rating_summary;
 pub mod ratings;
 pub mod seats;
 pub mod sources;

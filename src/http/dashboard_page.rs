@@ -1,5 +1,5 @@
-//! The supervisor dashboard page (`/dashboard`, its script
-//! `/dashboard/app.js`) and the charting library it draws with: Apache
+//! The supervisor dashboard page (`/dashboard`, its scripts
+//! `/dashboard/app.js` and `/dashboard/ratings.js`, the 好差评 panel) and the charting library it draws with: Apache
 //! ECharts, bundled into the binary with its licence (no CDN), served under
 //! a path holding its version so browsers may keep it for a year.
 
@@ -8,6 +8,7 @@ use axum::response::{Html, IntoResponse};
 
 const DASHBOARD: &str = include_str!("../../dashboards/dashboard.html");
 const SCRIPT: &str = include_str!("../../dashboards/dashboard.js");
+const RATINGS_SCRIPT: &str = include_str!("../../dashboards/dashboard-ratings.js");
 
 /// Where the bundled ECharts release (`dashboards/vendor/echarts/`, from
 /// the npm package `echarts` 6.1.0; see `dashboards/README.md`) is served;
@@ -36,6 +37,17 @@ pub async fn script() -> impl IntoResponse {
             (header::CACHE_CONTROL, NO_CACHE),
         ],
         SCRIPT,
+    )
+}
+
+/// `/dashboard/ratings.js`: the ratings chart, ranking and follow-ups.
+pub async fn ratings_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, NO_CACHE),
+        ],
+        RATINGS_SCRIPT,
     )
 }
 
@@ -87,7 +99,8 @@ mod tests {
             format!("/vendor/echarts/{version}/echarts.min.js")
         );
         assert!(ECHARTS_LICENSE.contains("Apache License"));
-        for page in [DASHBOARD, SCRIPT] {
+        assert!(DASHBOARD.contains("/dashboard/ratings.js"));
+        for page in [DASHBOARD, SCRIPT, RATINGS_SCRIPT] {
             assert!(!page.contains("//cdn"), "a CDN is named");
             assert!(!page.contains("https://"), "an outside address is named");
         }

@@ -19,6 +19,7 @@ mod kiosk_events;
 mod kiosk_page;
 mod pages;
 mod rating_follow_ups;
+mod rating_summary;
 mod ratings;
 mod server;
 mod stats;
@@ -138,6 +139,7 @@ pub fn router(state: AppState) -> Router {
             post(rating_follow_ups::step),
         )
         .route("/api/v1/ratings/monthly", get(rating_follow_ups::monthly))
+        .route("/api/v1/ratings/summary", get(rating_summary::get))
         .route("/api/v1/supervision", get(supervision::board))
         .route("/supervision", get(supervision::page))
         .route("/ws/screen/{screen}", get(ws::screen))
@@ -148,6 +150,7 @@ pub fn router(state: AppState) -> Router {
         .route("/t/{ticket}", get(pages::ticket))
         .route("/dashboard", get(dashboard_page::page))
         .route("/dashboard/app.js", get(dashboard_page::script))
+        .route("/dashboard/ratings.js", get(dashboard_page::ratings_script))
         .route(dashboard_page::ECHARTS_PATH, get(dashboard_page::echarts))
         .route(
             dashboard_page::ECHARTS_LICENSE_PATH,
