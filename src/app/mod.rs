@@ -37,6 +37,7 @@ pub mod alarms;
 pub mod appointments;
 pub mod auth;
 pub mod case_board;
+pub mod case_notice;
 mod case_public;
 mod case_types;
 pub mod cases;
