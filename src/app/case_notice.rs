@@ -11,86 +11,15 @@
 //! case (`App::case`: staff of its department, supervisors). A case only
 //! received for examination (收件, not yet 受理) has no acceptance notice.
 
-use chrono::NaiveDate;
-use serde::Serialize;
 use tingwu_actors::config::HallConfig;
 use tingwu_actors::core::case::materials::MaterialState;
 use tingwu_actors::core::case::supervision::CaseSupervision;
-use tingwu_actors::core::case::{ApplicantKind, CaseKind, CaseRecord};
+use tingwu_actors::core::case::{ApplicantKind, CaseRecord};
 
 use super::case_types::{CaseAppError, CaseCaller};
 use super::App;
+use crate::documents::notice::{AcceptanceNotice, NoticeMaterial, LEGAL_BASIS};
 use crate::documents::{self, DocumentError};
-
-/// The legal basis printed on every notice, zh and en.
-pub const LEGAL_BASIS: (&str, &str) = (
-    "依据《中华人民共和国行政许可法》第三十二条、第四十二条、第八十二条，本机关已受理您的申请，将在承诺时限内（以工作日计，法定节假日除外）作出决定；补正、听证、检验检测、专家评审等时间不计入办理时限（第四十五条）。",
-    "Under articles 32, 42 and 82 of the Administrative Licensing Law of the PRC this office has accepted your application and will decide within the promised limit (in working days, statutory holidays excluded); time for corrections, hearings, testing, expert review and the like does not count (article 45).",
-);
-
-/// One material on the notice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NoticeMaterial {
-    pub name: String,
-    /// English name (the Chinese one when the config has none).
-    pub name_en: String,
-}
-
-/// The acceptance notice of one case. Dates are the hall's local dates.
-#[derive(Debug, Clone, Serialize)]
-pub struct AcceptanceNotice {
-    /// The centre (政务服务中心) issuing it.
-    pub hall_name: String,
-    pub hall_name_en: String,
-    /// The case number, `{hall}-{YYYYMMDD}-{seq:06}`.
-    pub number: String,
-    /// The citizen's query page for this case (`/case?n=…`), relative to
-    /// the hall's public address; the QR code holds it.
-    pub query_path: String,
-    pub item_name: String,
-    pub item_name_en: String,
-    pub department_name: String,
-    pub department_name_en: String,
-    /// The window that took it in (its name), if any.
-    pub window_name: Option<String>,
-    pub window_name_en: Option<String>,
-    /// `immediate` (即办件) or `promise` (承诺件).
-    pub kind: CaseKind,
-    /// Person or organisation.
-    pub applicant_kind: ApplicantKind,
-    /// The applicant's name, masked (张*三; an organisation's in full).
-    pub applicant_name: String,
-    /// ID number masked (110***********002X) or the credit code.
-    pub applicant_id: String,
-    /// Phone masked (139****5678).
-    pub applicant_phone: Option<String>,
-    /// 收件: the day the materials arrived.
-    pub received_on: NaiveDate,
-    /// 受理: the day the clock starts.
-    pub accepted_on: NaiveDate,
-    /// The promise in working days (with an extension, if granted).
-    pub limit_days: u32,
-    /// The deadline; none while the clock stands still (补正, 挂起).
-    pub deadline: Option<NaiveDate>,
-    /// Materials handed in.
-    pub received: Vec<NoticeMaterial>,
-    /// Materials still owed (容缺 or 补正).
-    pub owed: Vec<NoticeMaterial>,
-    /// The last working day to hand the owed materials in.
-    pub owed_by: Option<NaiveDate>,
-    /// The fee in fen (分) and as yuan (元, `"12.50"`).
-    pub fee_fen: u64,
-    pub fee_yuan: String,
-    /// The case's status now, zh and en.
-    pub status_zh: &'static str,
-    pub status_en: &'static str,
-    /// How to query the case, zh and en.
-    pub query_zh: String,
-    pub query_en: String,
-    /// The legal basis line, zh and en ([`LEGAL_BASIS`]).
-    pub legal_basis_zh: &'static str,
-    pub legal_basis_en: &'static str,
-}
 
 /// Why a notice cannot be had.
 #[derive(Debug, thiserror::Error)]
@@ -133,57 +62,56 @@ fn material(name: &str, name_en: &str) -> NoticeMaterial {
     }
 }
 
-impl AcceptanceNotice {
-    /// The notice of `record` with its supervision today. Errors:
-    /// [`CaseNoticeError::NotAccepted`] before acceptance.
-    pub fn of(
-        record: &CaseRecord,
-        sup: Option<&CaseSupervision>,
-        cfg: &HallConfig,
-    ) -> Result<Self, CaseNoticeError> {
-        let c = &record.case;
-        let accepted_on = c.accepted_on.ok_or(CaseNoticeError::NotAccepted)?;
-        let or = |en: &str, zh: &str| if en.is_empty() { zh } else { en }.to_string();
-        let item = cfg.item(&c.item);
-        let dept = cfg.departments.iter().find(|d| d.id == c.department);
-        let window = c
-            .window
-            .as_ref()
-            .and_then(|w| cfg.windows.iter().find(|x| &x.id == w));
-        let owed: Vec<NoticeMaterial> = c
-            .materials
-            .owed()
-            .iter()
-            .map(|m| material(&m.name, &m.name_en))
-            .collect();
-        // Points of an open correction that are not checklist materials
-        // are owed too.
-        let mut owed = owed;
-        if let Some(corr) = &c.correction {
-            for i in &corr.notice.items {
-                if !owed.iter().any(|o| o.name == i.name) {
-                    owed.push(material(&i.name, &i.name_en));
-                }
+/// The notice of `record` with its supervision today. Errors:
+/// [`CaseNoticeError::NotAccepted`] before acceptance.
+pub fn acceptance_notice(
+    record: &CaseRecord,
+    sup: Option<&CaseSupervision>,
+    cfg: &HallConfig,
+) -> Result<AcceptanceNotice, CaseNoticeError> {
+    let c = &record.case;
+    let accepted_on = c.accepted_on.ok_or(CaseNoticeError::NotAccepted)?;
+    let or = |en: &str, zh: &str| if en.is_empty() { zh } else { en }.to_string();
+    let item = cfg.item(&c.item);
+    let dept = cfg.departments.iter().find(|d| d.id == c.department);
+    let window = c
+        .window
+        .as_ref()
+        .and_then(|w| cfg.windows.iter().find(|x| &x.id == w));
+    let owed: Vec<NoticeMaterial> = c
+        .materials
+        .owed()
+        .iter()
+        .map(|m| material(&m.name, &m.name_en))
+        .collect();
+    // Points of an open correction that are not checklist materials
+    // are owed too.
+    let mut owed = owed;
+    if let Some(corr) = &c.correction {
+        for i in &corr.notice.items {
+            if !owed.iter().any(|o| o.name == i.name) {
+                owed.push(material(&i.name, &i.name_en));
             }
         }
-        let owed_by = match &c.correction {
-            Some(corr) => corr.notice.due,
-            None => c.materials.tolerated_due,
+    }
+    let owed_by = match &c.correction {
+        Some(corr) => corr.notice.due,
+        None => c.materials.tolerated_due,
+    }
+    .filter(|_| !owed.is_empty());
+    let hall_name = cfg.hall.name.clone();
+    let number = c.number.to_string();
+    let check = match c.applicant.kind {
+        ApplicantKind::Person => "手机号码或身份证号码后四位",
+        ApplicantKind::Organisation => "联系电话或统一社会信用代码后四位",
+    };
+    let check_en = match c.applicant.kind {
+        ApplicantKind::Person => "the last four digits of your phone or ID number",
+        ApplicantKind::Organisation => {
+            "the last four characters of the contact phone or the unified social credit code"
         }
-        .filter(|_| !owed.is_empty());
-        let hall_name = cfg.hall.name.clone();
-        let number = c.number.to_string();
-        let check = match c.applicant.kind {
-            ApplicantKind::Person => "手机号码或身份证号码后四位",
-            ApplicantKind::Organisation => "联系电话或统一社会信用代码后四位",
-        };
-        let check_en = match c.applicant.kind {
-            ApplicantKind::Person => "the last four digits of your phone or ID number",
-            ApplicantKind::Organisation => {
-                "the last four characters of the contact phone or the unified social credit code"
-            }
-        };
-        Ok(Self {
+    };
+    Ok(AcceptanceNotice {
             hall_name_en: or(&cfg.hall.name_en, &hall_name),
             hall_name,
             query_path: format!("/case?n={number}"),
@@ -231,7 +159,6 @@ impl AcceptanceNotice {
             legal_basis_zh: LEGAL_BASIS.0,
             legal_basis_en: LEGAL_BASIS.1,
         })
-    }
 }
 
 impl App {
@@ -245,7 +172,7 @@ impl App {
         number: &str,
     ) -> Result<AcceptanceNotice, CaseNoticeError> {
         let (record, sup) = self.case(who, number).await?;
-        AcceptanceNotice::of(&record, sup.as_ref(), &self.dir.config)
+        acceptance_notice(&record, sup.as_ref(), &self.dir.config)
     }
 
     /// The acceptance notice as a PDF (A4, the hall's `[documents]` font
@@ -267,5 +194,80 @@ impl App {
         .map_err(|e| DocumentError::Render(e.to_string()))??;
         tracing::info!(case = %number, bytes = pdf.len(), "acceptance notice PDF made");
         Ok(pdf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use tingwu_actors::core::calendar::Calendar;
+    use tingwu_actors::core::case::transition::{intake, Intake};
+    use tingwu_actors::core::case::{Actor, Applicant, CaseNumber, Now, SealedApplicant};
+
+    use super::*;
+
+    fn record(cfg: &HallConfig, on_the_spot: bool) -> CaseRecord {
+        let day: NaiveDate = "2026-11-30".parse().unwrap();
+        let (case, ev) = intake(
+            cfg.item("food-license").unwrap(),
+            &Intake {
+                number: CaseNumber::new("demo", day, 1).unwrap(),
+                applicant: Applicant::person("11010519491231002X", "张三", Some("13812345678"))
+                    .unwrap(),
+                provided: vec![
+                    "食品经营许可申请书".into(),
+                    "营业执照".into(),
+                    "食品安全管理制度".into(),
+                ],
+                green: false,
+                on_the_spot,
+                window: Some("5".into()),
+            },
+            &Actor::staff("S05"),
+            Now {
+                at: Utc.from_utc_datetime(&day.and_hms_opt(2, 0, 0).unwrap()),
+                date: day,
+            },
+            &Calendar::official(),
+        )
+        .unwrap();
+        CaseRecord {
+            case,
+            sealed: SealedApplicant::default(),
+            history: vec![ev],
+            keys: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_notice_lists_what_was_received_and_what_is_owed_by_when() {
+        let cfg = tingwu_actors::testing::demo_hall();
+        let r = record(&cfg, true);
+        let n = acceptance_notice(&r, None, &cfg).unwrap();
+        assert_eq!(n.number, "demo-20261130-000001");
+        assert_eq!(n.item_name, "食品经营许可");
+        assert_eq!(n.applicant_name, "张*");
+        assert_eq!(n.applicant_id, "110***********002X");
+        let names = |v: &[NoticeMaterial]| v.iter().map(|m| m.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&n.owed), ["经营场所平面图"]);
+        assert_eq!(names(&n.received).len(), 3);
+        assert!(n.owed_by.is_some() && n.owed_by == r.case.materials.tolerated_due);
+        assert_eq!(n.query_path, "/case?n=demo-20261130-000001");
+        assert!(n.query_zh.contains("demo-20261130-000001") && n.query_zh.contains("/case"));
+        assert_eq!(n.fee_yuan, yuan(n.fee_fen));
+        // Received for examination only: no acceptance notice yet.
+        let r = record(&cfg, false);
+        assert!(matches!(
+            acceptance_notice(&r, None, &cfg),
+            Err(CaseNoticeError::NotAccepted)
+        ));
+    }
+
+    #[test]
+    fn fees_are_shown_in_yuan() {
+        assert_eq!(yuan(0), "0.00");
+        assert_eq!(yuan(5), "0.05");
+        assert_eq!(yuan(1250), "12.50");
+        assert_eq!(yuan(100_000), "1000.00");
     }
 }

@@ -7,6 +7,7 @@
 
 mod font;
 mod layout;
+pub mod notice;
 mod notice_html;
 mod notice_pdf;
 pub mod qr;

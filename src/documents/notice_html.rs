@@ -6,8 +6,8 @@
 
 use tingwu_actors::core::case::{ApplicantKind, CaseKind};
 
+use super::notice::{AcceptanceNotice, NoticeMaterial};
 use super::{qr, DocumentError};
-use crate::app::case_notice::{AcceptanceNotice, NoticeMaterial};
 
 /// `s` with `& < > " '` escaped for HTML text and attribute values.
 pub fn escape(s: &str) -> String {

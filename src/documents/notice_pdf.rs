@@ -13,8 +13,8 @@ use tingwu_actors::config::documents::DocumentsConfig;
 use tingwu_actors::core::case::{ApplicantKind, CaseKind};
 
 use super::layout::wrap;
+use super::notice::{AcceptanceNotice, NoticeMaterial};
 use super::{font::load_font, qr, DocumentError};
-use crate::app::case_notice::{AcceptanceNotice, NoticeMaterial};
 
 /// A4 in points.
 const PAGE_W: f32 = 595.28;
@@ -323,7 +323,7 @@ mod tests {
     use tingwu_actors::config::documents::DEFAULT_FONT;
 
     use super::*;
-    use crate::app::case_notice::LEGAL_BASIS;
+    use crate::documents::notice::LEGAL_BASIS;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()

@@ -275,3 +275,183 @@ pub fn notice(
         body: Value::Object(m).to_string().into_bytes(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone};
+    use tingwu_actors::core::calendar::Calendar;
+    use tingwu_actors::core::case::transition::{apply, intake, Input, Intake};
+    use tingwu_actors::core::case::{Actor, Applicant, CaseNumber, Now};
+
+    use super::*;
+
+    const PHONE: &str = "13812345678";
+
+    fn now(date: &str) -> Now {
+        let day: NaiveDate = date.parse().unwrap();
+        Now {
+            at: Utc.from_utc_datetime(&day.and_hms_opt(2, 0, 0).unwrap()),
+            date: day,
+        }
+    }
+
+    fn cfg() -> HallConfig {
+        tingwu_actors::testing::demo_hall()
+    }
+
+    /// A food licence taken in on 2026-11-30 without its floor plan, which
+    /// the demo hall tolerates (容缺), and the event of its intake.
+    fn food_case(cfg: &HallConfig) -> (Case, CaseEventBody) {
+        let item = cfg.item("food-license").unwrap();
+        let (case, ev) = intake(
+            item,
+            &Intake {
+                number: CaseNumber::new("demo", "2026-11-30".parse().unwrap(), 1).unwrap(),
+                applicant: Applicant::person("11010519491231002X", "张三", Some(PHONE)).unwrap(),
+                provided: vec![
+                    "食品经营许可申请书".into(),
+                    "营业执照".into(),
+                    "食品安全管理制度".into(),
+                ],
+                green: false,
+                on_the_spot: true,
+                window: Some("5".into()),
+            },
+            &Actor::staff("S05"),
+            now("2026-11-30"),
+            &Calendar::official(),
+        )
+        .unwrap();
+        (case, ev.body)
+    }
+
+    fn body(n: &Notice) -> Value {
+        serde_json::from_slice(&n.body).unwrap()
+    }
+
+    #[test]
+    fn acceptance_tells_number_deadline_what_is_owed_and_how_to_query() {
+        let cfg = cfg();
+        let hall = Hall::of(&cfg);
+        let h = CaseHall {
+            hall: &hall,
+            cfg: &cfg,
+        };
+        let (case, ev) = food_case(&cfg);
+        let s = CaseSubject {
+            case: &case,
+            phone: PHONE,
+        };
+        let n = notice(&h, &s, &ev, 7, now("2026-11-30").at).unwrap();
+        let b = body(&n);
+        assert_eq!(b["kind"], "case_accepted");
+        assert_eq!(b["id"], "demo-20261130-000001/accepted");
+        assert_eq!(b["phone"], PHONE);
+        assert_eq!(b["case"], "demo-20261130-000001");
+        let text = b["text"].as_str().unwrap();
+        assert!(text.starts_with("【示例市政务服务中心】"), "{text}");
+        for want in ["demo-20261130-000001", "已受理", "经营场所平面图", "/case"] {
+            assert!(text.contains(want), "{want} missing: {text}");
+        }
+        let owed_by = b["owed_by"].as_str().unwrap();
+        let deadline = b["deadline"].as_str().unwrap();
+        assert!(text.contains(owed_by) && text.contains(deadline), "{text}");
+        assert_eq!(n.ticket, "case:demo-20261130-000001");
+        // Logs (Debug) show the masked phone only.
+        let shown = format!("{n:?}");
+        assert!(
+            !shown.contains(PHONE) && shown.contains("138****5678"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn correction_completion_and_posting_each_say_what_matters() {
+        let cfg = cfg();
+        let hall = Hall::of(&cfg);
+        let h = CaseHall {
+            hall: &hall,
+            cfg: &cfg,
+        };
+        let cal = Calendar::official();
+        let (case, _) = food_case(&cfg);
+        let staff = Actor::staff("S05");
+        let step =
+            |c: &Case, input: Input, day: &str| apply(c, &input, &staff, now(day), &cal).unwrap();
+
+        let (corrected, ev) = step(
+            &case,
+            Input::RequestCorrection {
+                owed: vec!["申请书缺少法定代表人签字".into()],
+            },
+            "2026-12-01",
+        );
+        let s = CaseSubject {
+            case: &corrected,
+            phone: PHONE,
+        };
+        let b = body(&notice(&h, &s, &ev.body, 12, ev.at).unwrap());
+        assert_eq!(b["kind"], "case_correction");
+        assert_eq!(b["id"], "demo-20261130-000001/correction/12");
+        let text = b["text"].as_str().unwrap();
+        assert!(
+            text.contains("申请书缺少法定代表人签字") && text.contains("暂停"),
+            "{text}"
+        );
+        assert!(text.contains(b["owed_by"].as_str().unwrap()), "{text}");
+
+        let (rejected, ev) = step(
+            &case,
+            Input::Reject {
+                reason: "经营场所不符合要求".into(),
+            },
+            "2026-12-02",
+        );
+        let s = CaseSubject {
+            case: &rejected,
+            phone: PHONE,
+        };
+        let b = body(&notice(&h, &s, &ev.body, 13, ev.at).unwrap());
+        assert_eq!(b["kind"], "case_completed");
+        let text = b["text"].as_str().unwrap();
+        for want in [
+            "已办结",
+            "不予许可",
+            "经营场所不符合要求",
+            "5号窗口",
+            "领取",
+            "邮寄",
+        ] {
+            assert!(text.contains(want), "{want} missing: {text}");
+        }
+        assert!(text.contains(b["delivery_due"].as_str().unwrap()));
+
+        let (_, ev) = step(
+            &rejected,
+            Input::Deliver {
+                method: DeliveryMethod::Post {
+                    carrier: "EMS".into(),
+                    tracking: "EA123456789CN".into(),
+                },
+            },
+            "2026-12-03",
+        );
+        let b = body(&notice(&h, &s, &ev.body, 14, ev.at).unwrap());
+        assert_eq!(b["kind"], "case_posted");
+        assert!(b["text"].as_str().unwrap().contains("EA123456789CN"));
+
+        // A pick-up delivery or an approved step tells nothing new.
+        let (_, ev) = step(
+            &rejected,
+            Input::Deliver {
+                method: DeliveryMethod::PickUp {
+                    notice: "领取通知书001".into(),
+                },
+            },
+            "2026-12-03",
+        );
+        assert_eq!(kind_of(&ev.body), None);
+        let (_, ev) = step(&case, Input::ApproveStep { opinion: None }, "2026-11-30");
+        assert_eq!(kind_of(&ev.body), None);
+    }
+}
