@@ -55,7 +55,8 @@ const STYLE: &str = r#"
   .sheet { background: #fff; width: 210mm; min-height: 297mm; margin: 16px auto; padding: 18mm 18mm 16mm; position: relative; }
   .hall { font-size: 17px; margin-right: 34mm; }
   .greeting { margin-right: 34mm; line-height: 1.6; }
-  h1 { font-size: 28px; letter-spacing: 0.3em; text-align: center; margin: 18px 0 4px; }
+  h1 { font-size: 28px; text-align: center; margin: 18px 34mm 4px; }
+  h1 .zh { letter-spacing: 0.3em; }
   .no { text-align: center; margin-bottom: 14px; }
   .qr { position: absolute; top: 18mm; right: 18mm; width: 30mm; text-align: center; font-size: 11px; }
   .qr svg { width: 30mm; height: 30mm; display: block; }
@@ -195,7 +196,10 @@ pub fn notice_html(n: &AcceptanceNotice, query_url: &str) -> Result<String, Docu
             .unwrap_or_default();
         format!("{by}{}", list(&n.owed, "owed"))
     };
-    let date = n.accepted_on.format("%Y年%m月%d日").to_string();
+    let date = both(
+        &n.accepted_on.format("%Y年%m月%d日").to_string(),
+        &n.accepted_on.format("%-d %B %Y").to_string(),
+    );
     Ok(format!(
         r#"<!DOCTYPE html>
 <html lang="zh-CN">
