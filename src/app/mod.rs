@@ -38,6 +38,7 @@ pub mod appointments;
 pub mod auth;
 pub mod case_board;
 mod case_card;
+pub mod case_notice;
 mod case_public;
 mod case_types;
 pub mod cases;

@@ -7,6 +7,7 @@ mod auth;
 pub mod board;
 mod caller;
 mod case_actions;
+mod case_notice;
 mod cases;
 #[cfg(test)]
 mod cases_tests;
@@ -115,6 +116,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases", post(cases::intake).get(cases::list))
         .route("/api/v1/cases/{number}", get(cases::get_case))
         .route("/api/v1/cases/{number}/public", get(cases::public))
+        .route("/api/v1/cases/{number}/notice", get(case_notice::page))
+        .route("/api/v1/cases/{number}/notice.pdf", get(case_notice::pdf))
         .route("/api/v1/cases/{number}/{action}", post(cases::act))
         .route("/case", get(cases::page))
         .route("/evaluate/{window}", get(ratings::page))

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 mod bus;
 mod calendar;
 pub mod cases;
+pub mod documents;
 pub mod supervision;
 mod validate;
 
@@ -90,6 +91,10 @@ pub struct HallConfig {
     /// (`supervision.rs`); defaults when absent.
     #[serde(default)]
     pub supervision: supervision::SupervisionConfig,
+    /// Printed documents: the PDF font (`documents.rs`); Debian's Noto
+    /// Sans CJK SC when absent.
+    #[serde(default)]
+    pub documents: documents::DocumentsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
