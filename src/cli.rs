@@ -249,6 +249,11 @@ pub fn check_config(file: &Path, holidays: Option<&Path>) -> ExitCode {
                     to = u.printed_as,
                 );
             }
+            // The acceptance notice's PDF font (issue 10): without it the
+            // PDF answers 503; the page still works.
+            if let Err(e) = crate::documents::load_font(&cfg.documents) {
+                eprintln!("warning: {e}");
+            }
             for k in tingwu_actors::core::ticket_source::kiosks_without_credentials(&cfg) {
                 eprintln!(
                     "warning: 取号机 {k} 没有设备凭据（[[devices]] kind = \"kiosk\"），不能通过 HTTP 取号 / kiosk {k} has no [[devices]] entry of kind \"kiosk\": it cannot authenticate, so it cannot take tickets over HTTP"

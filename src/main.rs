@@ -6,6 +6,7 @@ mod backoff;
 mod cli;
 mod demo;
 mod devices;
+mod documents;
 mod holidays;
 mod http;
 mod mqtt;

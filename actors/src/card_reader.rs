@@ -7,13 +7,15 @@
 //! reports [`LinkEvent`]s and [`CardRead`]s here. The rules are in
 //! `core::card_reading`: at a kiosk a read takes a ticket for that person
 //! for the reader's item (sent through the kiosk, so the kiosk counts and
-//! prints it); at a window it identifies the applicant, kept in memory
-//! (masked only) for the next case intake; the same holder within
+//! prints it); at a window it identifies the applicant for the next case
+//! intake: shown masked, and held sealed in memory for
+//! [`APPLICANT_HOLD`] until an intake takes it ([`TakeApplicant`]); the
+//! same holder within
 //! [`REREAD_QUIET`] is ignored; a reader whose port vanished raises
 //! `reader/{id}/offline`, cleared when it is back. This actor keeps the
 //! reader's state, calls them and sends what they decide.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use serde::Serialize;
@@ -41,6 +43,12 @@ pub enum LinkEvent {
     Error { reason: &'static str },
 }
 
+/// How long a window reader holds a card read for the next case intake:
+/// the applicant hands the card over and the staff member fills in the
+/// rest of the intake within minutes; an older read is not taken for a
+/// later applicant.
+pub const APPLICANT_HOLD: Duration = Duration::from_secs(10 * 60);
+
 /// A card read, already sealed and masked by the link (the plain name and
 /// ID number never reach this actor).
 #[derive(Debug, Clone, Message)]
@@ -48,6 +56,8 @@ pub enum LinkEvent {
 pub struct CardRead {
     /// The sealed and masked ID number and the holder's fingerprint.
     pub personal: Personal,
+    /// The holder's name, sealed (for a case intake at a window).
+    pub name_sealed: Option<String>,
     /// Decided from the holder's age (`[priority] special_age`).
     pub priority: Priority,
     pub applicant: Applicant,
@@ -132,6 +142,36 @@ pub struct CardReaderActor {
     last_ticket: Option<(String, String)>,
     last_refusal: Option<String>,
     applicant: Option<Applicant>,
+    /// At a window: the last read, sealed, until an intake takes it.
+    held: Option<(HeldApplicant, Instant)>,
+}
+
+/// A window reader's card holder for a case intake: sealed ID number and
+/// name (opened only by the application layer) and the masked view.
+#[derive(Debug, Clone)]
+pub struct HeldApplicant {
+    pub id_sealed: String,
+    pub name_sealed: String,
+    pub applicant: Applicant,
+}
+
+/// Takes the card holder a window reader read in the last
+/// [`APPLICANT_HOLD`], once: a second intake needs the card read again.
+/// `None`: no such read.
+#[derive(Message)]
+#[rtype(result = "Option<HeldApplicant>")]
+pub struct TakeApplicant;
+
+impl Handler<TakeApplicant> for CardReaderActor {
+    type Result = MessageResult<TakeApplicant>;
+
+    fn handle(&mut self, _: TakeApplicant, _: &mut Self::Context) -> Self::Result {
+        let held = self.held.take();
+        MessageResult(
+            held.filter(|(_, at)| at.elapsed() <= APPLICANT_HOLD)
+                .map(|(h, _)| h),
+        )
+    }
 }
 
 impl CardReaderActor {
@@ -152,6 +192,7 @@ impl CardReaderActor {
             last_ticket: None,
             last_refusal: None,
             applicant: None,
+            held: None,
         }
     }
 }
@@ -221,6 +262,19 @@ impl Handler<CardRead> for CardReaderActor {
         if decision != Decision::Ignore {
             self.reads += 1;
             self.applicant = Some(read.applicant.clone());
+        }
+        if decision == Decision::Identify {
+            self.held = match (&read.personal.id_sealed, &read.name_sealed) {
+                (Some(id), Some(name)) => Some((
+                    HeldApplicant {
+                        id_sealed: id.clone(),
+                        name_sealed: name.clone(),
+                        applicant: read.applicant.clone(),
+                    },
+                    now,
+                )),
+                _ => None,
+            };
         }
         let act = act_on(decision, read);
         match act {
@@ -325,6 +379,7 @@ mod tests {
                 ..Personal::default()
             },
             priority: Priority::Special,
+            name_sealed: Some("sealed-name".into()),
             applicant: Applicant {
                 name_masked: "张*丰".into(),
                 id_masked: "110***********002X".into(),
@@ -344,6 +399,41 @@ mod tests {
         assert_eq!(t.channel, Channel::Onsite);
         assert_eq!(t.personal.id_masked.as_deref(), Some("110***********002X"));
         assert!(t.idempotency_key.is_none() && t.deadline.is_some());
+    }
+
+    #[actix::test]
+    async fn a_window_reader_holds_the_sealed_holder_for_one_intake() {
+        let mut hall = crate::testing::demo_hall();
+        hall.card_readers.push(cfg(false));
+        let dir = crate::testing::start(hall);
+        let reader = dir.card_readers.get("R1").expect("reader R1").clone();
+        assert!(
+            reader.send(TakeApplicant).await.unwrap().is_none(),
+            "nothing read yet"
+        );
+        reader.send(read("h1")).await.unwrap();
+        let held = reader.send(TakeApplicant).await.unwrap().expect("held");
+        assert_eq!(held.id_sealed, "sealed");
+        assert_eq!(held.name_sealed, "sealed-name");
+        assert_eq!(held.applicant.name_masked, "张*丰");
+        // Once: the next intake needs the card again.
+        assert!(reader.send(TakeApplicant).await.unwrap().is_none());
+        // The masked view stays for the dashboard.
+        let view = reader.send(GetCardReader).await.unwrap();
+        assert_eq!(
+            view.applicant.map(|a| a.id_masked).as_deref(),
+            Some("110***********002X")
+        );
+    }
+
+    #[actix::test]
+    async fn a_kiosk_reader_holds_nobody_for_an_intake() {
+        let mut hall = crate::testing::demo_hall();
+        hall.card_readers.push(cfg(true));
+        let dir = crate::testing::start(hall);
+        let reader = dir.card_readers.get("R1").expect("reader R1").clone();
+        reader.send(read("h2")).await.unwrap();
+        assert!(reader.send(TakeApplicant).await.unwrap().is_none());
     }
 
     #[test]

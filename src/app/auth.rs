@@ -65,6 +65,14 @@ pub enum AuthError {
     /// Every caller session slot is taken (503 `busy`).
     #[error("too many caller sessions are open; try again later (登录会话已满，请稍后再试)")]
     CallerSessionsFull,
+    /// A valid window staff (caller) token where a supervisor's is needed
+    /// (403 `supervisor_required`): the token is right, the role is not.
+    #[error("this needs a supervisor; the token is a window staff session (需要管理员权限，当前为窗口工作人员登录)")]
+    NotSupervisor,
+    /// A valid supervisor token where a window's caller session is needed
+    /// (403 `caller_required`): supervisors act through their own API.
+    #[error("this needs the window's staff session (POST /api/v1/windows/{{w}}/session); the token is a supervisor's (需要窗口工作人员登录，当前为管理员登录)")]
+    NotCaller,
 }
 
 /// Why an MQTT device's CONNECT is refused; the gate answers each with a
@@ -311,10 +319,14 @@ impl App {
 
     /// The supervisor behind a bearer token (surrounding blanks ignored).
     pub fn supervisor(&self, token: Option<&str>) -> Result<String, AuthError> {
-        let token = token.ok_or(AuthError::NoSupervisorToken)?;
-        self.sessions
-            .user(token.trim())
-            .ok_or(AuthError::UnknownSupervisorToken)
+        let token = token.ok_or(AuthError::NoSupervisorToken)?.trim();
+        if let Some(user) = self.sessions.user(token) {
+            return Ok(user);
+        }
+        if self.callers.get(token).is_some() {
+            return Err(AuthError::NotSupervisor);
+        }
+        Err(AuthError::UnknownSupervisorToken)
     }
 
     /// The supervisor a request claims to be, if it claims one: `Ok(None)`
@@ -440,10 +452,12 @@ impl App {
     pub fn caller(&self, window: &str, token: Option<&str>) -> Result<CallerSession, AuthError> {
         self.caller_window(window)?;
         let token = token.ok_or(AuthError::NoCallerToken)?;
-        let session = self
-            .callers
-            .get(token)
-            .ok_or(AuthError::UnknownCallerToken)?;
+        let Some(session) = self.callers.get(token) else {
+            if self.sessions.user(token.trim()).is_some() {
+                return Err(AuthError::NotCaller);
+            }
+            return Err(AuthError::UnknownCallerToken);
+        };
         if session.window != window {
             return Err(AuthError::OtherWindow {
                 own: session.window,

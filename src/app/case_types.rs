@@ -33,6 +33,9 @@ pub enum ApplicantInput {
         name: String,
         phone: Option<String>,
     },
+    /// The person whose ID card the window's reader read in the last
+    /// `card_reader::APPLICANT_HOLD`, with an optional phone typed.
+    CardReader { phone: Option<String> },
 }
 
 /// A case intake as the window sends it.
@@ -92,6 +95,13 @@ pub enum CaseAppError {
     /// The citizen's channel over its rate, or a bad claim (429/401).
     #[error(transparent)]
     Asker(#[from] AskerError),
+    /// The caller's window has no ID-card reader (409 `no_card_reader`).
+    #[error("窗口{0}没有身份证阅读器，请手工录入证件号码 / window {0} has no ID-card reader; type the ID number")]
+    NoCardReader(String),
+    /// No card was read at the window in the last 10 minutes, or it was
+    /// taken by an intake already (409 `no_card_read`).
+    #[error("请先在窗口{0}的阅读器上读取申请人的身份证（10分钟内有效，每次受理读取一次）/ read the applicant's ID card on window {0}'s reader first (valid 10 minutes, one read per intake)")]
+    NoCardRead(String),
     /// The case actor did not answer (503).
     #[error("办件服务暂不可用 / the case service is not available: {0}")]
     Unavailable(String),
@@ -115,6 +125,8 @@ impl CaseAppError {
             Self::OtherItem { .. } => "other_item",
             Self::OtherDepartment => "case_other_department",
             Self::NotFound => "not_found",
+            Self::NoCardReader(_) => "no_card_reader",
+            Self::NoCardRead(_) => "no_card_read",
             Self::Asker(_) => "too_many_requests",
             Self::Unavailable(_) => "unavailable",
         }

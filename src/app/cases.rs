@@ -99,6 +99,9 @@ impl App {
                 name,
                 phone,
             } => Applicant::organisation(credit_code, name, phone.as_deref())?,
+            ApplicantInput::CardReader { .. } => {
+                return Err(CaseAppError::NoCardRead(String::new()))
+            }
         };
         let (id, name, phone) = match &applicant {
             Applicant::Person { id, name, phone } => (id.as_str().to_string(), name, phone),
@@ -124,6 +127,10 @@ impl App {
         let CaseCaller::Staff { window, staff } = who else {
             return Err(CaseAppError::StaffOnly);
         };
+        let mut req = req;
+        if let ApplicantInput::CardReader { phone } = req.applicant {
+            req.applicant = self.applicant_from_card(window, phone).await?;
+        }
         let addr = self
             .dir
             .windows

@@ -5,10 +5,12 @@
 //! Who may act (a supervisor's session, a staff member's caller session)
 //! is established by the transport with `App::supervisor` / `App::caller`.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use tingwu_actors::core::config::DeviceKind;
-use tingwu_actors::core::rating::monthly::{monthly, ranking, MonthlyRatings, Ranked};
+use tingwu_actors::core::rating::monthly::{monthly, ranking, Ranked, Tally};
 use tingwu_actors::rating::{Act, ActOnFollowUp, FollowUpActError, FollowUpView, GetFollowUps};
 
 use super::auth::same_secret;
@@ -61,14 +63,32 @@ pub enum MonthlyError {
 /// The month's tallies and rankings, for the dashboard.
 #[derive(Debug, Serialize)]
 pub struct MonthlyRanking {
-    /// `YYYY-MM`.
+    /// `YYYY-MM` (the only `month` of the answer: the tallies' own month
+    /// number is not repeated, so the JSON has no duplicate key).
     pub month: String,
+    pub year: i32,
+    /// The hall's counts (`core::rating::monthly::Tally`).
+    pub hall: Tally,
+    pub by_window: BTreeMap<String, Tally>,
+    /// Ratings of services with a known staff member.
+    pub by_staff: BTreeMap<String, Tally>,
+    /// Windows, best first (`core::rating::monthly::ranking`), each with
+    /// its configured name.
+    pub window_ranking: Vec<Named>,
+    /// Staff members, best first, each with their name.
+    pub staff_ranking: Vec<Named>,
+}
+
+/// A line of a ranking with the display names of its window or staff
+/// member (none for one no longer in the configuration).
+#[derive(Debug, Serialize)]
+pub struct Named {
     #[serde(flatten)]
-    pub tallies: MonthlyRatings,
-    /// Windows, best first (`core::rating::monthly::ranking`).
-    pub window_ranking: Vec<Ranked>,
-    /// Staff members, best first.
-    pub staff_ranking: Vec<Ranked>,
+    pub ranked: Ranked,
+    /// 窗口名称 or the staff member's name.
+    pub name: Option<String>,
+    /// The window's English name (windows only, when configured).
+    pub name_en: Option<String>,
 }
 
 /// `YYYY-MM` → (year, month).
@@ -176,19 +196,33 @@ impl App {
         let (year, m) = parse_month(month).ok_or(MonthlyError::BadMonth)?;
         let ratings = reader.ratings_from(&format!("{year:04}{m:02}"))?;
         let follow_ups = reader.follow_ups()?;
-        let tallies = monthly(
-            &ratings.items,
-            &follow_ups.items,
-            year,
-            m,
-            self.dir.config.tz(),
-            now,
-        );
+        let cfg = &self.dir.config;
+        let tallies = monthly(&ratings.items, &follow_ups.items, year, m, cfg.tz(), now);
+        let windows = ranking(&tallies.by_window).into_iter().map(|ranked| {
+            let w = cfg.windows.iter().find(|w| w.id == ranked.id);
+            Named {
+                name: w.map(|w| w.name.clone()),
+                name_en: w.map(|w| w.name_en.clone()).filter(|n| !n.is_empty()),
+                ranked,
+            }
+        });
+        let staff = ranking(&tallies.by_staff).into_iter().map(|ranked| Named {
+            name: cfg
+                .staff
+                .iter()
+                .find(|s| s.id == ranked.id)
+                .map(|s| s.name.clone()),
+            name_en: None,
+            ranked,
+        });
         Ok(MonthlyRanking {
             month: format!("{year:04}-{m:02}"),
-            window_ranking: ranking(&tallies.by_window),
-            staff_ranking: ranking(&tallies.by_staff),
-            tallies,
+            window_ranking: windows.collect(),
+            staff_ranking: staff.collect(),
+            year: tallies.year,
+            hall: tallies.hall,
+            by_window: tallies.by_window,
+            by_staff: tallies.by_staff,
         })
     }
 }

@@ -55,7 +55,8 @@ pub struct LocalHttp {
 #[derive(Debug, Clone)]
 pub enum Auth {
     None,
-    /// HTTP Basic `user:password` (a kiosk's device credentials).
+    /// HTTP Basic `user:password` (a kiosk's or evaluator's device
+    /// credentials).
     Basic(String),
 }
 
@@ -67,6 +68,11 @@ impl LocalHttp {
     /// `GET path`.
     pub async fn get(&self, path: &str) -> Result<Answer, HttpError> {
         self.send(Method::GET, path, None, &Auth::None).await
+    }
+
+    /// `GET path` with credentials (an evaluator tablet's HTTP Basic).
+    pub async fn get_with(&self, path: &str, auth: &Auth) -> Result<Answer, HttpError> {
+        self.send(Method::GET, path, None, auth).await
     }
 
     /// `POST path` with a JSON body.

@@ -15,19 +15,18 @@
 //!   page, by appointment (`booking`); the kiosks and the citizen's own
 //!   channel's share of the rate limit in `channels`.
 //! - `staff` and `terminal`: a worker per window on an MQTT terminal.
+//! - `evaluator`: the citizen rating each finished service (好差评) on the
+//!   window's evaluator tablet, over its HTTP API, or not rating at all.
 //! - `progress`: counters, the queues as the server reports them, one log
 //!   line per simulated quarter hour.
 //! - `large_hall`: the 100-window, 30-queue hall of `--demo-hall large`.
 //! - `http_client`: the loopback HTTP client.
-//!
-//! Evaluations (好差评) are not simulated: today the only way a rating
-//! reaches the server is an RS-485 evaluator (`src/devices/bus_link.rs`),
-//! which the demo hall does not have.
 
 mod booking;
 mod channels;
 mod citizens;
 mod clock;
+mod evaluator;
 mod http_client;
 pub mod large_hall;
 mod progress;
@@ -179,6 +178,9 @@ pub fn start(
             .find(|w| w.id == shift.window)
             .map(|w| w.queues.iter().map(|q| q.queue.clone()).collect())
             .unwrap_or_default();
+        let evaluator = shift.evaluator.as_ref().map(|(device, password)| {
+            evaluator::Tablet::new(http.clone(), &shift.window, device, password)
+        });
         let terminal = terminal::Terminal::connect(
             &hall.hall.id,
             &shift.window,
@@ -198,6 +200,7 @@ pub fn start(
             tally: tally.clone(),
             seed: opts.seed.wrapping_add(1000 + n as u64),
             overtime: scenario.overtime,
+            evaluator,
         };
         spawn_until(&stop, worker.run(stop.clone()));
     }

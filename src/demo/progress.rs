@@ -35,6 +35,9 @@ pub struct Tally {
     pub served: AtomicU64,
     pub no_shows: AtomicU64,
     pub pauses: AtomicU64,
+    /// Services the citizen rated on the evaluator, and left unrated.
+    pub rated: AtomicU64,
+    pub not_rated: AtomicU64,
 }
 
 impl Tally {
@@ -99,6 +102,8 @@ pub async fn report(
             calls = Tally::get(&tally.calls),
             served = Tally::get(&tally.served),
             no_shows = Tally::get(&tally.no_shows),
+            rated = Tally::get(&tally.rated),
+            not_rated = Tally::get(&tally.not_rated),
             "demo hall"
         );
         next += QUARTER_HOUR_S;

@@ -22,6 +22,9 @@ pub struct Shift {
     pub pin: String,
     /// Open intervals, seconds of the day, in order.
     pub hours: Vec<(f64, f64)>,
+    /// The window's evaluator (评价器) device id and password, if the hall
+    /// has one with usable credentials: the citizens rate on it.
+    pub evaluator: Option<(String, String)>,
 }
 
 impl Shift {
@@ -89,6 +92,15 @@ pub fn shifts(hall: &HallConfig, plan: &StaffPlan) -> (Vec<Shift>, Vec<Unstaffed
             continue;
         };
         taken[i] = true;
+        let evaluator = hall
+            .devices
+            .iter()
+            .find(|d| {
+                d.kind == DeviceKind::Evaluator
+                    && d.window.as_deref() == Some(w.id.as_str())
+                    && usable(&d.password)
+            })
+            .map(|d| (d.id.clone(), d.password.clone()));
         out.push(Shift {
             window: w.id.clone(),
             terminal,
@@ -99,6 +111,7 @@ pub fn shifts(hall: &HallConfig, plan: &StaffPlan) -> (Vec<Shift>, Vec<Unstaffed
                 .iter()
                 .map(|(a, b)| (*a as f64 / 1e6, *b as f64 / 1e6))
                 .collect(),
+            evaluator,
         });
     }
     (out, unstaffed)
@@ -124,6 +137,54 @@ mod tests {
         let s = &shifts[0];
         assert!(s.on_duty(9.0 * 3600.0) && !s.on_duty(18.0 * 3600.0));
         assert_eq!(s.next_start(0.0), Some(8.5 * 3600.0));
+        // Every staffed window of the demo hall has its evaluator.
+        for s in &shifts {
+            let (device, password) = s.evaluator.clone().expect("an evaluator");
+            assert_eq!(
+                device,
+                format!("E{:02}", s.window.parse::<u32>().expect("number"))
+            );
+            assert_eq!(password, format!("demo-pass-{device}"));
+        }
+    }
+
+    #[test]
+    fn the_demo_halls_attendance_shifts_fit_the_quiet_day() {
+        // config/hall.toml `[supervision.attendance]`: every window the
+        // demo staffs has a shift within the hours it is staffed, so the
+        // simulated staff raise no anomaly; window 3 alone has a shift and
+        // nobody, to show 考勤异常 in the demo.
+        use tingwu_actors::core::attendance::shifts::{hours_of, Subject};
+        let hall = HallConfig::demo().expect("demo hall");
+        let sc = scenario::for_hall(&hall, true).expect("quiet");
+        let (shifts, _) = shifts(&hall, &sc.staffing[0]);
+        let att = &hall.supervision.attendance;
+        let mut unstaffed_with_shift = Vec::new();
+        for w in &hall.windows {
+            let hours = hours_of(att, &Subject::Window(w.id.clone()));
+            let staffed = shifts.iter().find(|s| s.window == w.id);
+            match staffed {
+                Some(s) => {
+                    assert!(
+                        !hours.is_empty(),
+                        "window {} is staffed but has no shift",
+                        w.id
+                    );
+                    for h in hours {
+                        let (a, b) = tingwu_actors::core::hhmm::parse_range(h).expect("range");
+                        let secs = |minutes: u32| f64::from(minutes) * 60.0;
+                        assert!(
+                            s.on_duty(secs(a)) && s.on_duty(secs(b) - 1.0),
+                            "window {}: shift {h} outside the demo's hours",
+                            w.id
+                        );
+                    }
+                }
+                None if !hours.is_empty() => unstaffed_with_shift.push(w.id.as_str()),
+                None => {}
+            }
+        }
+        assert_eq!(unstaffed_with_shift, ["3"]);
     }
 
     #[test]

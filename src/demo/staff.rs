@@ -4,6 +4,8 @@
 //! drew for that citizen, now and then pauses (a short break) or meets a
 //! no-show (recalls once, then skips), and logs out when the shift ends —
 //! after serving those still waiting, when the scenario has `overtime`.
+//! After each finished service the citizen rates it on the window's
+//! evaluator tablet, or walks away without rating (`evaluator`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +18,7 @@ use tracing::{debug, warn};
 
 use super::citizens::ServiceTimes;
 use super::clock::SimClock;
+use super::evaluator::{self, Choice, Outcome, Tablet};
 use super::progress::{Tally, Waiting};
 use super::roster::Shift;
 use super::terminal::{Terminal, TerminalError};
@@ -30,6 +33,10 @@ const BREAK_S: (f64, f64) = (180.0, 600.0);
 const NO_SHOW_WAIT_S: f64 = 60.0;
 /// Service time when the model drew none for a ticket (another client's).
 const DEFAULT_SERVICE_S: f64 = 300.0;
+/// Mixed into the worker's seed for the citizens' ratings ("eval").
+const RATINGS_SEED: u64 = 0x6576_616c;
+/// Simulated seconds the citizen takes at the evaluator before rating.
+const RATE_S: f64 = 15.0;
 /// Real time between two looks at the queues while idle.
 const IDLE_LOOK: Duration = Duration::from_millis(400);
 
@@ -46,12 +53,17 @@ pub struct Worker {
     pub seed: u64,
     /// Serve those still waiting after the shift before logging out.
     pub overtime: bool,
+    /// The window's evaluator tablet, if it has one (citizens rate on it).
+    pub evaluator: Option<Tablet>,
 }
 
 impl Worker {
     /// Works shift after shift until `stop`.
     pub async fn run(mut self, stop: watch::Receiver<bool>) {
         let mut rng = StdRng::seed_from_u64(self.seed);
+        // The citizens' ratings draw from their own generator, so the
+        // worker's own draws stay those of a demo without evaluators.
+        let mut ratings = StdRng::seed_from_u64(self.seed ^ RATINGS_SEED);
         if !self.terminal.ready(Duration::from_secs(15)).await {
             warn!(window = %self.shift.window, "demo: terminal did not connect; this window stays closed");
             return;
@@ -73,7 +85,7 @@ impl Worker {
                         continue;
                     }
                 }
-                self.work(&mut rng).await
+                self.work(&mut rng, &mut ratings).await
             } else {
                 if logged_in {
                     let _ = self.terminal.act(Action::Logout).await;
@@ -128,7 +140,7 @@ impl Worker {
     }
 
     /// One turn at the window: call and serve one citizen, or look again.
-    async fn work(&mut self, rng: &mut StdRng) -> Result<(), TerminalError> {
+    async fn work(&mut self, rng: &mut StdRng, ratings: &mut StdRng) -> Result<(), TerminalError> {
         if !self.someone_waiting() {
             tokio::time::sleep(IDLE_LOOK).await;
             return Ok(());
@@ -155,6 +167,7 @@ impl Worker {
         self.clock.sleep(service_s).await;
         if self.terminal.act(Action::Finish).await?.ok {
             Tally::add(&self.tally.served);
+            self.evaluate(&ticket, ratings).await;
         }
         if rng.gen_bool(PAUSE_SHARE) {
             let mut pause = TerminalCommand::new("", Action::Pause);
@@ -166,6 +179,23 @@ impl Worker {
             }
         }
         Ok(())
+    }
+
+    /// The citizen of `ticket`, just served, rates the service on the
+    /// window's evaluator or leaves without rating.
+    async fn evaluate(&self, ticket: &str, ratings: &mut StdRng) {
+        let Some(tablet) = &self.evaluator else {
+            return;
+        };
+        let (choice, pick) = (evaluator::choose(ratings.gen()), ratings.gen::<usize>());
+        let Choice::Rate { stars } = choice else {
+            Tally::add(&self.tally.not_rated);
+            return;
+        };
+        self.clock.sleep(RATE_S).await;
+        if tablet.rate(ticket, &evaluator::body(stars, pick)).await == Outcome::Rated {
+            Tally::add(&self.tally.rated);
+        }
     }
 
     /// Waits until the next shift starts today, or the next day begins.

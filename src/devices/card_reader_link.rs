@@ -342,6 +342,7 @@ fn card_read(info: &IdCardInfo, ctx: &ReaderContext) -> CardRead {
     CardRead {
         personal,
         priority,
+        name_sealed: Some(ctx.app.seal_card_name(&info.name)),
         applicant: Applicant {
             name_masked: id_number::mask_name(&info.name),
             id_masked: info.id_number.masked(),

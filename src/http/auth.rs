@@ -105,24 +105,27 @@ pub fn kiosk_credentials(headers: &HeaderMap) -> Result<Option<KioskCredentials>
 }
 
 /// The request's source for the per-source rate limit: the peer address,
-/// or — when the peer is one of `[limits] trusted_proxies` — the last
-/// address its `X-Forwarded-For` names.
+/// or — when the peer is one of `[limits] trusted_proxies` — the client its
+/// `X-Forwarded-For` names past every trusted hop
+/// (`core::forwarded::client_address`).
 pub fn source(s: &AppState, peer: Option<std::net::SocketAddr>, headers: &HeaderMap) -> Source {
     let Some(peer) = peer else {
         return Source::Unknown;
     };
     let trusted = &s.dir.config.limits.trusted_proxies;
-    if trusted.contains(&peer.ip()) {
-        let forwarded = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
-            .next_back();
-        if let Some(addr) = forwarded {
-            return Source::Addr(addr);
-        }
+    if trusted.is_empty() {
+        return Source::Addr(peer.ip());
     }
-    Source::Addr(peer.ip())
+    let forwarded: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    Source::Addr(tingwu_actors::core::forwarded::client_address(
+        peer.ip(),
+        &forwarded,
+        trusted,
+    ))
 }

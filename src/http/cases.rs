@@ -77,7 +77,9 @@ impl From<CaseAppError> for ApiError {
             E::Case(CaseError::KeyReused(_)) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
             }
-            E::NoTicket(_) => ApiError::new(StatusCode::CONFLICT, code, message),
+            E::NoTicket(_) | E::NoCardReader(_) | E::NoCardRead(_) => {
+                ApiError::new(StatusCode::CONFLICT, code, message)
+            }
             E::Applicant(_) | E::ItemRequired | E::ItemNotOfTicket { .. } | E::OtherItem { .. } => {
                 ApiError::bad_request(code, message)
             }
@@ -137,6 +139,11 @@ enum ApplicantBody {
         #[serde(default)]
         phone: Option<String>,
     },
+    /// The person the window's ID-card reader just read.
+    CardReader {
+        #[serde(default)]
+        phone: Option<String>,
+    },
 }
 
 fn default_true() -> bool {
@@ -185,6 +192,7 @@ pub async fn intake(
             name,
             phone,
         },
+        ApplicantBody::CardReader { phone } => ApplicantInput::CardReader { phone },
     };
     let record = s
         .app

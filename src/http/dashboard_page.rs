@@ -1,6 +1,7 @@
 //! The supervisor dashboard page (`/dashboard`, its scripts
-//! `/dashboard/app.js` and `/dashboard/notice.js`, the hall notice panel) and the charting library it draws with: Apache
-//! ECharts, bundled into the binary with its licence (no CDN), served under
+//! `/dashboard/app.js`, `/dashboard/ratings.js` (the 好差评 panel) and
+//! `/dashboard/notice.js` (the 大厅公告 panel)) and the charting library it
+//! draws with: Apache ECharts, bundled into the binary with its licence (no CDN), served under
 //! a path holding its version so browsers may keep it for a year.
 
 use axum::http::header;
@@ -8,6 +9,7 @@ use axum::response::{Html, IntoResponse};
 
 const DASHBOARD: &str = include_str!("../../dashboards/dashboard.html");
 const SCRIPT: &str = include_str!("../../dashboards/dashboard.js");
+const RATINGS_SCRIPT: &str = include_str!("../../dashboards/dashboard-ratings.js");
 /// The "大厅公告 Notice" panel's script (`/dashboard/notice.js`).
 const NOTICE_SCRIPT: &str = include_str!("../../dashboards/dashboard-notice.js");
 
@@ -41,6 +43,18 @@ pub async fn script() -> impl IntoResponse {
     )
 }
 
+/// `/dashboard/ratings.js`: the ratings chart, ranking and follow-ups.
+pub async fn ratings_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, NO_CACHE),
+        ],
+        RATINGS_SCRIPT,
+    )
+}
+
+/// `/dashboard/notice.js`: the hall notice (大厅公告) panel.
 pub async fn notice_script() -> impl IntoResponse {
     (
         [
@@ -99,7 +113,8 @@ mod tests {
             format!("/vendor/echarts/{version}/echarts.min.js")
         );
         assert!(ECHARTS_LICENSE.contains("Apache License"));
-        for page in [DASHBOARD, SCRIPT] {
+        assert!(DASHBOARD.contains("/dashboard/ratings.js"));
+        for page in [DASHBOARD, SCRIPT, RATINGS_SCRIPT] {
             assert!(!page.contains("//cdn"), "a CDN is named");
             assert!(!page.contains("https://"), "an outside address is named");
         }

@@ -24,6 +24,8 @@ pub struct ApiError {
     pub message: String,
     /// Seconds for a `Retry-After` header, for "busy, try again" answers.
     pub retry_after: Option<u32>,
+    /// The `WWW-Authenticate` challenge of a 401 (RFC 7235 §3.1).
+    pub challenge: Option<&'static str>,
 }
 
 impl ApiError {
@@ -33,6 +35,7 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+            challenge: None,
         }
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -43,6 +46,15 @@ impl ApiError {
     }
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+    /// 401 for a missing or unknown bearer token (supervisor or caller
+    /// session), challenging with `Bearer` (RFC 6750 §3). Basic-auth 401s
+    /// (kiosks, evaluators) carry no challenge, so a page's fetch never
+    /// opens the browser's password dialog.
+    pub fn bearer_unauthorized(message: impl Into<String>) -> Self {
+        let mut e = Self::unauthorized(message);
+        e.challenge = Some("Bearer realm=\"tingwu\"");
+        e
     }
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, code, message)
@@ -78,6 +90,11 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
+        if let Some(c) = self.challenge {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(c));
+        }
         response
     }
 }
@@ -88,10 +105,9 @@ impl From<AuthError> for ApiError {
         match e {
             AuthError::NoSupervisorToken
             | AuthError::UnknownSupervisorToken
-            | AuthError::WrongPassword
             | AuthError::NoCallerToken
-            | AuthError::UnknownCallerToken
-            | AuthError::WrongPin => Self::unauthorized(message),
+            | AuthError::UnknownCallerToken => Self::bearer_unauthorized(message),
+            AuthError::WrongPassword | AuthError::WrongPin => Self::unauthorized(message),
             AuthError::SupervisorSessionsFull | AuthError::CallerSessionsFull => {
                 Self::busy(message)
             }
@@ -99,6 +115,8 @@ impl From<AuthError> for ApiError {
             AuthError::OtherWindow { .. } | AuthError::NotStaffWindow { .. } => {
                 Self::forbidden("forbidden", message)
             }
+            AuthError::NotSupervisor => Self::forbidden("supervisor_required", message),
+            AuthError::NotCaller => Self::forbidden("caller_required", message),
             AuthError::LockedOut { left_s } => {
                 Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message)
                     .retry_after(u32::try_from(left_s).unwrap_or(60))

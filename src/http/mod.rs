@@ -7,6 +7,7 @@ mod auth;
 pub mod board;
 mod caller;
 mod case_actions;
+mod case_notice;
 mod cases;
 #[cfg(test)]
 mod cases_tests;
@@ -20,6 +21,7 @@ mod kiosk_page;
 mod notices;
 mod pages;
 mod rating_follow_ups;
+mod rating_summary;
 mod ratings;
 mod server;
 mod stats;
@@ -117,6 +119,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases", post(cases::intake).get(cases::list))
         .route("/api/v1/cases/{number}", get(cases::get_case))
         .route("/api/v1/cases/{number}/public", get(cases::public))
+        .route("/api/v1/cases/{number}/notice", get(case_notice::page))
+        .route("/api/v1/cases/{number}/notice.pdf", get(case_notice::pdf))
         .route("/api/v1/cases/{number}/{action}", post(cases::act))
         .route("/case", get(cases::page))
         .route("/evaluate/{window}", get(ratings::page))
@@ -141,6 +145,7 @@ pub fn router(state: AppState) -> Router {
             post(rating_follow_ups::step),
         )
         .route("/api/v1/ratings/monthly", get(rating_follow_ups::monthly))
+        .route("/api/v1/ratings/summary", get(rating_summary::get))
         .route("/api/v1/supervision", get(supervision::board))
         .route("/supervision", get(supervision::page))
         .route("/ws/screen/{screen}", get(ws::screen))
@@ -151,6 +156,7 @@ pub fn router(state: AppState) -> Router {
         .route("/t/{ticket}", get(pages::ticket))
         .route("/dashboard", get(dashboard_page::page))
         .route("/dashboard/app.js", get(dashboard_page::script))
+        .route("/dashboard/ratings.js", get(dashboard_page::ratings_script))
         .route("/dashboard/notice.js", get(dashboard_page::notice_script))
         .route(dashboard_page::ECHARTS_PATH, get(dashboard_page::echarts))
         .route(

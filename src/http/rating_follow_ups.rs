@@ -135,7 +135,7 @@ pub async fn appeal(
     let staff = bearer(&headers)
         .and_then(|t| s.app.staff_of_caller_token(t))
         .ok_or_else(|| {
-            ApiError::unauthorized(
+            ApiError::bearer_unauthorized(
                 "an appeal is filed by staff with their caller token / 申诉须由窗口人员登录后提出",
             )
         })?;

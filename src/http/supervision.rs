@@ -4,7 +4,7 @@
 //!   with the tallies per department and per window, deadlines and working
 //!   days left (`app::case_board::Board`); `?colour=red|yellow|green`,
 //!   `?department=ID` and `?window=ID` narrow the case list (the tallies
-//!   stay the hall's);
+//!   stay the hall's; an id the hall does not have is 400 `bad_query`);
 //! - `GET /supervision`: the page (`dashboards/supervision.html`).
 
 use axum::extract::State;
@@ -39,6 +39,24 @@ pub async fn board(
     headers: HeaderMap,
 ) -> Result<Json<Board>, ApiError> {
     supervisor(&s, &headers, None)?;
+    // A filter naming nothing the hall has is a typo, not "no cases".
+    let cfg = &s.dir.config;
+    if let Some(d) = q.department.as_deref() {
+        if !cfg.departments.iter().any(|x| x.id == d) {
+            return Err(ApiError::bad_request(
+                "bad_query",
+                format!("no department {d:?} in this hall (部门不存在)"),
+            ));
+        }
+    }
+    if let Some(w) = q.window.as_deref() {
+        if !cfg.windows.iter().any(|x| x.id == w) {
+            return Err(ApiError::bad_request(
+                "bad_query",
+                format!("no window {w:?} in this hall (窗口不存在)"),
+            ));
+        }
+    }
     let mut board = s.app.case_board().await?;
     board.cases.retain(|c| {
         q.colour.is_none_or(|k| c.colour == k)
@@ -100,6 +118,11 @@ mod tests {
         let (st, v) = get(s, "/api/v1/supervision?colour=blue", Some(&lead)).await;
         assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
         assert_eq!(v["error"]["code"], "bad_query");
+        for typo in ["department=nope", "window=99x"] {
+            let (st, v) = get(s, &format!("/api/v1/supervision?{typo}"), Some(&lead)).await;
+            assert_eq!(st, StatusCode::BAD_REQUEST, "{typo}: {v}");
+            assert_eq!(v["error"]["code"], "bad_query");
+        }
         let (st, v) = get(s, "/api/v1/supervision?colour=red", Some(&lead)).await;
         assert_eq!(st, StatusCode::OK, "{v}");
         assert_eq!(

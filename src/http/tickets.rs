@@ -75,7 +75,8 @@ pub async fn issue(
             idempotency_key,
             supervisor: claim(&headers),
         })
-        .await?;
+        .await
+        .map_err(|e| refused_until_tomorrow(&s, e))?;
     let status = if issued.replayed {
         StatusCode::OK
     } else {
@@ -117,6 +118,25 @@ pub struct IssueAnswer {
     pub fallback: Option<Fallback>,
 }
 
+/// A per-person limit lifts when the next hall day starts: say when, in
+/// `Retry-After` (RFC 6585 §4), rather than let a kiosk retry at once.
+fn refused_until_tomorrow(s: &AppState, e: crate::app::TicketError) -> ApiError {
+    use tingwu_actors::hall::IssueError;
+    let limit = matches!(
+        &e,
+        crate::app::TicketError::Issue(IssueError::LimitReached { .. })
+    );
+    let err = ApiError::from(e);
+    if !limit {
+        return err;
+    }
+    let cfg = &s.dir.config;
+    let now = s.dir.clock.now();
+    let next = tingwu_actors::core::day::next_day_start(now, cfg.tz(), cfg.day_start());
+    let seconds = (next - now).num_seconds().clamp(1, 86_400);
+    err.retry_after(u32::try_from(seconds).unwrap_or(86_400))
+}
+
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
@@ -131,7 +151,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     key.map(|k| Some(k.to_string())).ok_or_else(|| {
         ApiError::bad_request(
             "bad_request",
-            format!("Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} printable ASCII characters without '/', not starting with \"appt-\""),
+            format!("Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} printable ASCII characters without '/', not starting with \"appt-\" (幂等键格式错误：须为1-{MAX_IDEMPOTENCY_KEY}个可打印ASCII字符，不含'/'，不以\"appt-\"开头)"),
         )
     })
 }

@@ -50,10 +50,16 @@ use crate::app::auth::{DeviceAuthError, DeviceCredentials};
 use crate::app::App;
 use crate::telemetry;
 
+use super::takeover::Leases;
+
 /// Largest packet a device may send or receive through the gate.
 const MAX_PACKET: usize = 64 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_CONNECTIONS: usize = 2048;
+/// How long a newcomer waits for the connection it takes over to close.
+const TAKEOVER_WAIT: Duration = Duration::from_secs(5);
+/// How long a closing connection waits for the broker to close its side.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Debug, thiserror::Error)]
 pub enum GateError {
@@ -81,6 +87,8 @@ pub struct Policy {
     app: App,
     topics: Topics,
     devices: HashMap<String, Device>,
+    /// One broker connection per client id (`takeover`).
+    leases: Leases,
 }
 
 /// A device tried to act outside its own window.
@@ -119,6 +127,7 @@ impl Policy {
         Self {
             topics: Topics::new(cfg.hall.id.clone()),
             devices,
+            leases: Leases::default(),
             app: app.clone(),
         }
     }
@@ -298,6 +307,18 @@ async fn connection(
     };
     // A 3.1 CONNECT goes to the 3.1.1-only broker in 3.1.1 form.
     let forward = mp::connect_for_broker(body)?;
+    let Some(lease) = policy
+        .leases
+        .acquire(&connect.client_id, TAKEOVER_WAIT)
+        .await
+    else {
+        telemetry::rejected("mqtt", "takeover_timeout");
+        warn!(device = %device, "the previous connection with this client id did not close in time; refused");
+        let _ = cw
+            .write_all(&mp::connack(false, mp::CONNACK_SERVER_UNAVAILABLE))
+            .await;
+        return Err(GateError::Refused("previous connection still open"));
+    };
     let upstream = TcpStream::connect(broker).await?;
     let _ = upstream.set_nodelay(true);
     let (mut br, mut bw) = upstream.into_split();
@@ -318,9 +339,10 @@ async fn connection(
         let to_client = to_client.clone();
         let own_acks = session.own_acks.clone();
         let resumed = session.resumed.clone();
+        let br = &mut br;
         async move {
             let mut buf = BytesMut::with_capacity(4096);
-            while let Some((h, p)) = read_packet(&mut br, &mut buf, true).await? {
+            while let Some((h, p)) = read_packet(br, &mut buf, true).await? {
                 match h.packet_type {
                     mp::CONNACK => {
                         // Byte 2 bit 0: session present (§3.2.2.2).
@@ -344,9 +366,36 @@ async fn connection(
         r = up => r,
         r = downstream => r,
         r = writer => r,
+        () = lease.kicked() => {
+            info!(device = %device, "taken over by a new connection with the same client id");
+            Ok(())
+        }
     };
+    drop(cr); // with the writer gone, this closes the device's socket
+    close_upstream(&mut br, &mut bw, &device).await;
+    drop(lease);
     info!(device = %device, "device disconnected");
     result
+}
+
+/// Half-closes the broker connection and waits for the broker to close it:
+/// by then rumqttd has sent its router every event of this connection, so
+/// the next connection with the same client id cannot be mistaken for it
+/// (see `takeover`).
+async fn close_upstream(br: &mut OwnedReadHalf, bw: &mut OwnedWriteHalf, device: &str) {
+    let _ = bw.shutdown().await;
+    let mut sink = [0u8; 4096];
+    let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
+        while let Ok(n) = br.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+    if drained.is_err() {
+        warn!(device, timeout = ?DRAIN_TIMEOUT, "the broker did not close a finished connection in time");
+    }
 }
 
 /// What the gate remembers of one device's session.

@@ -8,3 +8,4 @@ pub mod evaluator;
 pub mod gate;
 #[cfg(test)]
 mod parser_parity;
+pub mod takeover;

@@ -8,7 +8,10 @@
 //!   people ahead first drop to `notify.ahead` or fewer gets an `ahead`
 //!   notice (not when it already had that few at issue: its `issued`
 //!   notice said so);
-//! - `call` event → a `called` notice with the window (a recall too).
+//! - `call` event → a `called` notice with the window (a recall too);
+//! - `case` event of an acceptance, a correction, a decision or a posting
+//!   → the case read from the case actor, its applicant's phone unsealed,
+//!   and a notice (`case.rs`).
 //!
 //! Events are handled in sequence order. The follower remembers the last
 //! event it handled; if it falls behind the broadcast channel, or sees a
@@ -24,6 +27,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use tingwu_actors::case::GetCase;
+use tingwu_actors::core::case::CaseEvent;
 use tingwu_actors::core::ticket::{parse_ticket_id, Ticket, TicketStatus};
 use tingwu_actors::directory::Directory;
 use tingwu_actors::events::{CommittedEvent, EventBody};
@@ -264,6 +269,7 @@ impl Follower {
                     self.check_ahead(&q.id, e.seq, fresh).await;
                 }
             }
+            EventBody::Case(c) if fresh => self.on_case(c, e.seq, e.ts).await,
             EventBody::Audit(a) if fresh => {
                 if let Some(f) = super::bad_rating::opened(a) {
                     tracing::info!(ticket = %f.service.ticket, window = %f.service.window, "bad rating sent to the supervisor on duty");
@@ -347,6 +353,51 @@ impl Follower {
                     w.waiting = false;
                 }
             }
+        }
+    }
+
+    /// A case's acceptance, correction, completion or posting: its
+    /// applicant's phone (sealed in the case record, opened only here) gets
+    /// a notice (`case.rs`). Cases without a phone get none.
+    async fn on_case(&mut self, e: &CaseEvent, seq: u64, ts: DateTime<Utc>) {
+        if super::case::kind_of(&e.body).is_none() {
+            return;
+        }
+        let number = e.case.to_string();
+        let found =
+            tokio::time::timeout(ACTOR_TIMEOUT, self.dir.cases.send(GetCase(number.clone()))).await;
+        let record = match found {
+            Ok(Ok(Some((record, _)))) => record,
+            Ok(Ok(None)) => {
+                warn!(case = %number, "case notice: the case is not in the case actor");
+                return;
+            }
+            _ => {
+                warn!(case = %number, "case notice: the case actor did not answer");
+                return;
+            }
+        };
+        let Some(sealed) = record.sealed.phone.as_deref() else {
+            return;
+        };
+        let phone = match self.sealer.open(sealed) {
+            Ok(p) => p,
+            Err(e) => {
+                warn!(case = %number, error = %e, "case notice: the phone cannot be unsealed");
+                return;
+            }
+        };
+        let hall = super::case::CaseHall {
+            hall: &self.hall,
+            cfg: &self.dir.config,
+        };
+        let subject = super::case::CaseSubject {
+            case: &record.case,
+            phone: &phone,
+        };
+        if let Some(n) = super::case::notice(&hall, &subject, &e.body, seq, ts) {
+            info!(case = %number, phone = %n.phone_masked, kind = n.kind.as_str(), "case notice");
+            self.outbox.push(n);
         }
     }
 

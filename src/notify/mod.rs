@@ -23,6 +23,7 @@
 //! also sent as `Idempotency-Key`, for the gateway to drop duplicates.
 
 pub mod bad_rating;
+pub mod case;
 pub mod escalation;
 pub mod follower;
 pub mod notice;

@@ -1,4 +1,4 @@
-//! What a notice says: the JSON body POSTed to the gateway and its SMS
+//! What a notice says (a case's notices: `case.rs`): the JSON body POSTed to the gateway and its SMS
 //! texts (zh-CN and English). Plain functions of the hall, the ticket and
 //! the event; no I/O. `docs/notify.md` describes the payload.
 
@@ -11,7 +11,8 @@ use serde_json::{json, Map, Value};
 use tingwu_actors::config::HallConfig;
 use tingwu_actors::views::CallView;
 
-/// The three occasions a citizen is told about.
+/// What a notice is about: a ticket's three occasions, a supervisor's
+/// alarms, and a case's steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// The ticket was issued: number, people ahead, expected call time.
@@ -25,6 +26,14 @@ pub enum Kind {
     Escalation,
     /// A bad rating (差评), to the supervisor on duty (`bad_rating.rs`).
     BadRating,
+    /// A case was accepted (受理), to the applicant (`case.rs`).
+    CaseAccepted,
+    /// A correction (补正) was requested, to the applicant.
+    CaseCorrection,
+    /// A case was decided (办结), to the applicant.
+    CaseCompleted,
+    /// A case's result was posted (邮寄送达), to the applicant.
+    CasePosted,
 }
 
 impl Kind {
@@ -35,6 +44,10 @@ impl Kind {
             Kind::Called => "called",
             Kind::Escalation => "alarm_escalation",
             Kind::BadRating => "bad_rating",
+            Kind::CaseAccepted => "case_accepted",
+            Kind::CaseCorrection => "case_correction",
+            Kind::CaseCompleted => "case_completed",
+            Kind::CasePosted => "case_posted",
         }
     }
 }
@@ -119,7 +132,7 @@ impl Hall {
     }
 
     /// RFC 3339 with the hall's offset: `2026-11-26T10:35:00+08:00`.
-    fn rfc3339(&self, at: DateTime<Utc>) -> String {
+    pub(super) fn rfc3339(&self, at: DateTime<Utc>) -> String {
         at.with_timezone(&self.tz)
             .to_rfc3339_opts(SecondsFormat::Secs, false)
     }

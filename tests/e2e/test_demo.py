@@ -114,3 +114,71 @@ def test_large_demo_hall_validates_and_starts(tmp_path: Path, attached_logs: lis
 
     wait_for("the large hall's windows calling and serving", busy, ALIVE_WITHIN)
     assert server.terminate(timeout=15) == 0, server.stderr_tail()
+
+
+def test_demo_citizens_rate_on_the_evaluators_and_a_bad_rating_is_followed_up(
+        tmp_path: Path, attached_logs: list) -> None:
+    """Issue 9: simulated evaluators. After each finished service the
+    citizen rates it on the window's evaluator tablet (its HTTP API, with
+    the evaluator's demo credentials) or walks away: the month's ratings
+    show rated and not-rated outcomes, mostly satisfied, and a 差评 raised
+    its alarm and opened its follow-up, as in a real hall."""
+    server = demo_server(tmp_path, attached_logs)
+    token = login(server)
+
+    def month() -> dict:
+        status, body = server.get_json("/api/v1/ratings/monthly", headers=bearer(token))
+        assert status == 200, body
+        return body
+
+    hall = wait_for("rated, not rated and bad outcomes in the month",
+                    lambda: (lambda h: h if h["rated"] >= 20 and h["not_rated"] >= 1
+                             and h["bad"] >= 1 else None)(month()["hall"]),
+                    ALIVE_WITHIN + 30)
+    assert hall["rated"] == sum(hall["by_stars"]), hall
+    assert hall["by_stars"][4] + hall["by_stars"][3] > hall["rated"] / 2, "mostly ★5 and ★4"
+    assert hall["satisfied"] > hall["bad"], hall
+    ranking = month()["window_ranking"]
+    assert len(ranking) >= 5 and all(r["name"].endswith("号窗口") for r in ranking), ranking
+
+    # Each rating is the record of one service, rated on its evaluator.
+    status, follow_ups = server.get_json("/api/v1/ratings/follow-ups", headers=bearer(token))
+    assert status == 200 and follow_ups["follow_ups"], follow_ups
+    bad = follow_ups["follow_ups"][0]
+    assert bad["grade"] in ("dissatisfied", "very_dissatisfied"), bad
+    assert bad["stage"] == {"awaiting": "call_back"}, bad
+    status, record = server.get_json(f"/api/v1/tickets/{bad['id']}/evaluation")
+    assert status == 200, record
+    assert record["outcome"] == "rated" and record["channel"] == "tablet", record
+    assert record["device"] == f"E{int(bad['service']['window']):02d}", record
+    assert record["reasons"], "a 差评 says why"
+    alarm = wait_for("the bad rating's alarm",
+                     lambda: server.alarms(bearer(token)).get(f"evaluation/{bad['id']}/bad"))
+    assert alarm["kind"] == "bad_rating", alarm
+
+    # The dashboard's range summary: today's ratings, the same scale.
+    status, summary = server.get_json("/api/v1/ratings/summary", headers=bearer(token))
+    assert status == 200, summary
+    assert summary["from"] == summary["to"] and summary["rated"] >= 1, summary
+    assert month()["month"] == summary["to"][:7], "the month asked for, once"
+    assert summary["rated"] == sum(summary["by_stars"]), summary
+    assert summary["satisfaction_permille"] == summary["satisfied"] * 1000 // summary["rated"]
+    for query, code in (("from=2026-13-01", "bad_date"), ("from=2026-11-30&to=2026-11-01", "bad_range"),
+                        ("from=2026-01-01&to=2026-03-01", "range_too_long"), ("month=2026-11", "bad_query")):
+        status, body = server.get_json(f"/api/v1/ratings/summary?{query}", headers=bearer(token))
+        assert status == 400 and body["error"]["code"] == code, (query, body)
+    status, body = server.get_json("/api/v1/ratings/summary")
+    assert status == 401, body
+
+    # Ratings and prompts went through without a refusal the demo caused;
+    # the bad queries above were counted.
+    _, metrics = server.get_text("/metrics")
+    rejected = [l for l in metrics.splitlines() if l.startswith("tingwu_rejected_inputs_total")]
+    for code in ("bad_date", "bad_range", "range_too_long"):
+        assert any(f'reason="{code}"' in l for l in rejected), rejected
+    assert metric_sum(metrics, "tingwu_evaluations_total") >= 20, metrics
+    assert metric_sum(metrics, "tingwu_ratings_refused_total") == 0, \
+        [l for l in metrics.splitlines() if l.startswith("tingwu_ratings_refused_total")]
+    assert server.terminate(timeout=15) == 0, server.stderr_tail()
+    assert re.search(r"demo hall .*rated=\d+ not_rated=\d+", server.stderr_text()), \
+        "the quarter-hour line counts ratings"

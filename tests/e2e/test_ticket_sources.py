@@ -12,10 +12,12 @@ counted. Real binary, plain HTTP clients.
 
 from __future__ import annotations
 
+import json
+import subprocess
 import threading
 import time
 
-from helpers import Server, assert_error, basic, bearer
+from helpers import Server, assert_error, basic, bearer, dump_toml, tingwu_binary
 
 TICKETS = "/api/v1/tickets"
 MAX_FAILURES = 5
@@ -112,8 +114,11 @@ def test_the_citizens_own_channel_names_the_person(small_hall: Server):
     # The hoarding limit now holds every such ticket (3 per person, item and day).
     small_hall.issue(item="general", phone="138 0000 0007")
     small_hall.issue(item="general", phone="13800000007")
-    status, body = small_hall.post_json(TICKETS, {"item": "general", "phone": "13800000007"})
-    assert_error(status, body, 429, "limit_reached")
+    with small_hall.http() as client:
+        status, headers, raw = client.request_raw("POST", TICKETS, {"item": "general", "phone": "13800000007"})
+    assert_error(status, json.loads(raw), 429, "limit_reached")
+    # It lifts when the next hall day starts (00:00 in the small hall): at most a day away.
+    assert 0 < int(headers["Retry-After"]) <= 86_400, dict(headers)
 
     # Hall staff (a supervisor's token) may take an anonymous on-site ticket.
     staff = small_hall.issue(item="general", headers=bearer(small_hall.staff_token()))
@@ -165,6 +170,30 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_rate(start_server, small
                                       {"X-Forwarded-For": client})
         assert_error(status, body, 429, "too_many_requests")
     assert queue_issued(hall) == 6
+
+
+def test_trusted_proxies_take_ranges_and_several_hops(start_server, small_hall_config):
+    # Same kind, second input: a load balancer (10.x) in front of nginx
+    # (127.0.0.1). Only the last hop was read, so every phone shared the
+    # balancer's rate; ranges were refused.
+    hall = limited_hall(start_server, small_hall_config, trusted_proxies=["127.0.0.0/8", "10.0.0.0/8"])
+    for client in ("198.51.100.1", "198.51.100.2"):
+        for i in range(3):
+            hall.issue(item="general", phone=phone(i + (10 if client.endswith("2") else 0)),
+                       headers={"X-Forwarded-For": f"{client}, 10.0.0.5"})
+        status, body = hall.post_json(TICKETS, {"item": "general", "phone": phone(99)},
+                                      {"X-Forwarded-For": f"{client}, 10.0.0.5"})
+        assert_error(status, body, 429, "too_many_requests")
+    assert queue_issued(hall) == 6
+
+
+def test_a_bad_trusted_proxy_is_a_config_error(small_hall_config, tmp_path):
+    small_hall_config.setdefault("limits", {})["trusted_proxies"] = ["10.0.0.0/33"]
+    path = tmp_path / "bad.toml"
+    path.write_text(dump_toml(small_hall_config), encoding="utf-8")
+    out = subprocess.run([str(tingwu_binary()), "check-config", str(path)], capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0
+    assert "CIDR" in out.stdout + out.stderr, out
 
 
 def test_kiosk_only_powers_stay_at_the_kiosk(small_hall_config, start_server):

@@ -60,11 +60,14 @@ pub struct Holiday {
 /// Why a calendar could not be built or could not answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarError {
-    /// No holiday notice for this year: add `config/holidays/{year}.json`
-    /// from the State Council's notice.
+    /// No holiday notice for this year: the operator adds `{year}.json`
+    /// from the State Council's notice to `[calendar] holidays_dir` (or
+    /// `--holidays`); no rebuild.
     #[error(
-        "no holiday calendar for {0}: add config/holidays/{0}.json from the State Council \
-         General Office's holiday notice for {0} (国务院办公厅关于{0}年部分节假日安排的通知)"
+        "no holiday calendar for {0}: put {0}.json, from the State Council General Office's \
+         holiday notice for {0} (国务院办公厅关于{0}年部分节假日安排的通知), in the directory of \
+         [calendar] holidays_dir or --holidays (the format of config/holidays/2026.json; \
+         `tingwu calendar list {0}` checks it)"
     )]
     MissingYear(i32),
     /// The notice's JSON could not be read.

@@ -17,6 +17,19 @@ pub fn hall_day(now: DateTime<Utc>, tz: Tz, day_start: NaiveTime) -> NaiveDate {
     }
 }
 
+/// When the hall day after the one `now` belongs to starts, in UTC: where
+/// a per-day limit (tickets per person) lifts. Local times that a DST gap
+/// skips resolve to the earliest valid instant; China has no DST.
+pub fn next_day_start(now: DateTime<Utc>, tz: Tz, day_start: NaiveTime) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let today = hall_day(now, tz, day_start);
+    let next = today.succ_opt().unwrap_or(today).and_time(day_start);
+    tz.from_local_datetime(&next)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(now)
+}
+
 /// `20261126`: the day part of ticket ids and storage keys.
 pub fn day_key(day: NaiveDate) -> String {
     day.format("%Y%m%d").to_string()
@@ -29,6 +42,25 @@ pub fn local_time(now: DateTime<Utc>, tz: Tz) -> NaiveTime {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_next_day_starts_at_the_day_start_after_now() {
+        use chrono::TimeZone;
+        let tz = chrono_tz::Asia::Shanghai;
+        let four = NaiveTime::from_hms_opt(4, 0, 0).expect("time");
+        // 10:00 in Beijing on the 30th → 04:00 on 1 December (20:00 UTC on the 30th).
+        let now = Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap();
+        assert_eq!(
+            super::next_day_start(now, tz, four),
+            Utc.with_ymd_and_hms(2026, 11, 30, 20, 0, 0).unwrap()
+        );
+        // 02:00 in Beijing on the 1st still belongs to the 30th's hall day.
+        let night = Utc.with_ymd_and_hms(2026, 11, 30, 18, 0, 0).unwrap();
+        assert_eq!(
+            super::next_day_start(night, tz, four),
+            Utc.with_ymd_and_hms(2026, 11, 30, 20, 0, 0).unwrap()
+        );
+    }
+
     use super::*;
     use chrono::TimeZone;
 

@@ -21,6 +21,7 @@ pub mod day_end;
 pub mod dispatch;
 pub mod estimate;
 pub mod events;
+pub mod forwarded;
 pub mod hall_notice;
 pub mod hhmm;
 pub mod hours;

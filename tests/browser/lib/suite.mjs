@@ -4,7 +4,7 @@
 // temp dir is kept when a test failed or TINGWU_BROWSER_KEEP is set).
 
 import { after, before } from 'node:test';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,8 +15,9 @@ import { Server } from './server.mjs';
  * Registers the suite's before/after hooks and returns its state:
  * `{ tmp, server, context, failed, guarded(fn) }` (filled in by `before`).
  * `setUp(suite)`, if given, runs after Chromium is up (e.g. init scripts).
+ * `config`, if given, is the hall's TOML text (else the small hall).
  */
-export function browserSuite(label, { setUp } = {}) {
+export function browserSuite(label, { setUp, config } = {}) {
   const s = { tmp: null, server: null, context: null, failed: false };
   s.guarded = (fn) => async (t) => {
     try {
@@ -34,7 +35,9 @@ export function browserSuite(label, { setUp } = {}) {
     s.tmp = mkdtempSync(join(tmpdir(), `tingwu-browser-${label}-`));
     mkdirSync(join(s.tmp, 'data'));
     mkdirSync(join(s.tmp, 'chromium-profile'));
-    s.server = new Server({ dataDir: join(s.tmp, 'data'), logPath: join(s.tmp, 'tingwu.stderr.log') });
+    const hall = config ? join(s.tmp, 'hall.toml') : undefined;
+    if (hall) writeFileSync(hall, config);
+    s.server = new Server({ dataDir: join(s.tmp, 'data'), logPath: join(s.tmp, 'tingwu.stderr.log'), config: hall });
     try {
       await s.server.start(10_000);
       s.context = await launch(join(s.tmp, 'chromium-profile'));

@@ -84,7 +84,7 @@ impl std::fmt::Display for YearWarning {
         match self {
             YearWarning::NextYearMissing(y) => write!(
                 f,
-                "{y} 年的节假日安排尚未配置，请添加 config/holidays/{y}.json / \
+                "{y} 年的节假日安排尚未配置，请将 {y}.json 放入 [calendar] holidays_dir 所指目录 / \
                  no holiday calendar for {y} yet: {}",
                 CalendarError::MissingYear(*y)
             ),

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 mod bus;
 mod calendar;
 pub mod cases;
+pub mod documents;
 pub mod supervision;
 mod validate;
 
@@ -90,6 +91,10 @@ pub struct HallConfig {
     /// (`supervision.rs`); defaults when absent.
     #[serde(default)]
     pub supervision: supervision::SupervisionConfig,
+    /// Printed documents: the PDF font (`documents.rs`); Debian's Noto
+    /// Sans CJK SC when absent.
+    #[serde(default)]
+    pub documents: documents::DocumentsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -596,11 +601,13 @@ pub struct LimitsConfig {
     /// rate applies (a family taking tickets together).
     #[serde(default = "default_per_source_burst")]
     pub per_source_burst: u32,
-    /// Addresses of reverse proxies (Caddy, nginx) in front of the server:
-    /// for a request from one of them, the source is the last address of
-    /// its `X-Forwarded-For` header. Empty: the peer address is the source.
+    /// Reverse proxies (Caddy, nginx, a load balancer) in front of the
+    /// server, as addresses or CIDR ranges (`"10.0.0.0/8"`): for a request
+    /// from one of them, the source is the first address of its
+    /// `X-Forwarded-For` that is not a trusted proxy, read from the right
+    /// (`forwarded::client_address`). Empty: the peer address is the source.
     #[serde(default)]
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub trusted_proxies: Vec<crate::forwarded::ProxyRange>,
 }
 
 fn default_per_source_per_minute() -> u32 {

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -123,6 +123,32 @@ pub fn monthly(
                 .entry(staff.clone())
                 .or_default()
                 .add(r, f, now, tz);
+        }
+    }
+    out
+}
+
+/// The hall's tally of the ratings given (or timed out) on days `from` to
+/// `to`, both included, where `day_of` names the day of a time (the hall
+/// day, for the dashboard's range); `tz` and `now` decide whether a
+/// follow-up is overdue, as in [`monthly`].
+pub fn over_days(
+    ratings: &[RatingRecord],
+    follow_ups: &[FollowUp],
+    (from, to): (NaiveDate, NaiveDate),
+    day_of: impl Fn(DateTime<Utc>) -> NaiveDate,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Tally {
+    let by_ticket: HashMap<&str, &FollowUp> = follow_ups
+        .iter()
+        .map(|f| (f.service.ticket.as_str(), f))
+        .collect();
+    let mut out = Tally::default();
+    for r in ratings {
+        if (from..=to).contains(&day_of(r.at())) {
+            let f = by_ticket.get(r.service.ticket.as_str()).copied();
+            out.add(r, f, now, tz);
         }
     }
     out

@@ -102,6 +102,34 @@ fn a_month_by_window_and_staff_with_the_ranking() {
     assert_eq!(quiet.by_window["9"].satisfaction_permille(), None);
 }
 
+#[test]
+fn a_range_of_days_counts_what_was_given_on_them() {
+    let r = vec![
+        rating(1, "1", "S01", Some(5), at(3, 2, 10)),
+        rating(2, "1", "S01", None, at(3, 3, 10)),
+        rating(3, "2", "S02", Some(1), at(3, 3, 11)),
+        rating(4, "2", "S02", Some(4), at(3, 5, 10)),
+        // 2026-03-03 23:30 hall time: the 3rd, though UTC says the 3rd too
+        // and the 4th begins half an hour later.
+        rating(5, "3", "S03", Some(2), at(3, 3, 23)),
+    ];
+    let f = vec![follow(&r[2]), upheld(&follow(&r[4]), at(3, 4, 10))];
+    let day = |t: DateTime<Utc>| local_date(t, TZ);
+    let d = |n| NaiveDate::from_ymd_opt(2026, 3, n).unwrap();
+    let t = over_days(&r, &f, (d(3), d(4)), day, TZ, at(3, 4, 12));
+    assert_eq!((t.rated, t.not_rated, t.excluded), (1, 1, 1));
+    assert_eq!(t.by_stars, [1, 0, 0, 0, 0]);
+    assert_eq!((t.bad, t.follow_ups, t.follow_ups_overdue), (1, 1, 0));
+    assert_eq!(t.satisfaction_permille(), Some(0));
+    let all = over_days(&r, &f, (d(1), d(31)), day, TZ, at(3, 4, 12));
+    assert_eq!((all.rated, all.satisfied), (3, 2));
+    assert_eq!(all.satisfaction_permille(), Some(666));
+    assert_eq!(
+        over_days(&r, &f, (d(6), d(9)), day, TZ, at(3, 4, 12)),
+        Tally::default()
+    );
+}
+
 fn arb_rating() -> impl Strategy<Value = (usize, Option<i64>, bool)> {
     (0usize..4, prop::option::of(1i64..=5), any::<bool>())
 }

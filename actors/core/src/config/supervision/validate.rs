@@ -107,12 +107,26 @@ mod tests {
     use super::*;
     use crate::config::DEMO_HALL_TOML;
 
+    /// The demo hall with `extra` appended, less the demo hall's own
+    /// `[supervision]` (its attendance shifts), which `extra` replaces.
     fn with(extra: &str) -> Result<HallConfig, ConfigError> {
-        HallConfig::from_toml(&format!("{DEMO_HALL_TOML}\n{extra}"))
+        let mut root: toml::Table = toml::from_str(DEMO_HALL_TOML).unwrap();
+        root.remove("supervision");
+        let base = toml::to_string(&root).unwrap();
+        HallConfig::from_toml(&format!("{base}\n{extra}"))
     }
 
     #[test]
-    fn defaults_without_the_section() {
+    fn the_demo_hall_has_attendance_shifts_for_its_demo() {
+        let cfg = HallConfig::demo().unwrap();
+        let a = &cfg.supervision.attendance;
+        assert!(a.hours.is_empty());
+        assert!(a.shifts.iter().any(|s| s.window.as_deref() == Some("3")));
+        assert!(a.shifts.iter().all(|s| s.hours == ["08:30-17:00"]));
+    }
+
+    #[test]
+    fn defaults_where_the_section_says_nothing() {
         let cfg = HallConfig::demo().unwrap();
         let s = &cfg.supervision;
         assert_eq!(s.queues.for_queue("A"), (30, 30));
