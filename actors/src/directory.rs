@@ -330,7 +330,14 @@ impl Directory {
             recovered.bookings,
         )
         .start();
+        let mut ticket_cases = crate::core::case::TicketCases::default();
+        for r in &recovered.cases {
+            if let Some(t) = &r.ticket {
+                ticket_cases.record(t, &r.case.item, &r.case.number);
+            }
+        }
         let cases = CaseActor::new(config.clone(), store.clone(), recovered.cases)
+            .with_packages(recovered.packages)
             .on_hall_clock(clock)
             .with_alarms(alarms.clone())
             .start();
@@ -345,6 +352,7 @@ impl Directory {
                 .filter_map(|w| Some((w.id.clone(), w.staff.as_ref()?.id.clone())))
                 .collect(),
         )
+        .with_ticket_cases(ticket_cases)
         .start();
         info!(
             hall = %config.hall.id,

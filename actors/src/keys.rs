@@ -160,6 +160,16 @@ pub fn case(number: &str) -> Vec<u8> {
 /// `cs/`: every case record.
 pub const CASES: &[u8] = b"cs/";
 
+/// `cp/demo-20261130-000002`: a package (套餐) record
+/// (`case::PackageRecord`: what its parts share); its parts are case
+/// records `cs/{number}-P{n}`.
+pub fn package(number: &str) -> Vec<u8> {
+    format!("cp/{number}").into_bytes()
+}
+
+/// `cp/`: every package record.
+pub const PACKAGES: &[u8] = b"cp/";
+
 /// `co/20261214/demo-20261130-000001`: an open case by its deadline (the
 /// hall-local day, `YYYYMMDD`; `99999999` while the deadline is not known —
 /// before acceptance or while the clock stands still), so that supervision
@@ -245,6 +255,8 @@ mod tests {
         assert_eq!(open_case_number(&soon), Some("demo-20261130-000002"));
         assert!(case("demo-20261130-000001").starts_with(CASES));
         assert!(!case("x").starts_with(OPEN_CASES));
+        assert!(package("demo-20261130-000002").starts_with(PACKAGES));
+        assert!(!package("x").starts_with(CASES));
         assert!(rating("20261130", "t").starts_with(&ratings_from("202611")));
         assert!(!rating_prompt("1").starts_with(&ratings_from("")));
         assert!(follow_up("t").starts_with(FOLLOW_UPS));

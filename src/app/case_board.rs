@@ -270,6 +270,7 @@ mod tests {
             green: false,
             on_the_spot: true,
             window: Some(window.into()),
+            ticket: None,
             by: Person::staff("S01"),
             key: None,
         }

@@ -26,7 +26,8 @@
 //! - acknowledging an alarm (`alarms.rs`);
 //! - appointments: slots, booking, cancelling, check-in (`appointments.rs`);
 //! - cases (办件): intake at a window, transitions by role, the citizen's
-//!   query (`cases.rs`, the rules in `tingwu_core::case`);
+//!   query (`cases.rs`, the rules in `tingwu_core::case`); packages
+//!   (套餐) and their one view (`case_packages.rs`);
 //! - hall statistics for supervisors (`stats.rs`, the rule in
 //!   `tingwu_core::stats`).
 //!
@@ -37,6 +38,7 @@ pub mod alarms;
 pub mod appointments;
 pub mod auth;
 pub mod case_board;
+mod case_packages;
 mod case_public;
 mod case_types;
 pub mod cases;

@@ -7,6 +7,7 @@ mod auth;
 pub mod board;
 mod caller;
 mod case_actions;
+mod case_packages;
 mod cases;
 #[cfg(test)]
 mod cases_tests;
