@@ -21,6 +21,8 @@ mod package;
 mod query;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod package_tests;
 mod watch;
 #[cfg(test)]
 mod watch_tests;
