@@ -22,6 +22,7 @@ use crate::hall::{HallActor, HALL_STRATEGY};
 use crate::kiosk::KioskActor;
 use crate::printer::PrinterActor;
 use crate::queue::{GetQueue, QueueActor};
+use crate::consultation::ConsultationActor;
 use crate::rating::RatingActor;
 use crate::records::{Recovered, WindowRecord};
 use crate::screen::{ScreenActor, ScreenScope, Sources};
@@ -55,6 +56,8 @@ pub struct Directory {
     pub cases: Addr<CaseActor>,
     /// 好差评: rating prompts, ratings and their follow-ups.
     pub ratings: Addr<RatingActor>,
+    /// Consultations (咨询) recorded at the windows.
+    pub consultations: Addr<ConsultationActor>,
 }
 
 impl Directory {
@@ -354,6 +357,9 @@ impl Directory {
         )
         .with_ticket_cases(ticket_cases)
         .start();
+        let consultations =
+            ConsultationActor::new(config.clone(), clock, store.clone(), recovered.consultations)
+                .start();
         info!(
             hall = %config.hall.id,
             day = %day,
@@ -381,6 +387,7 @@ impl Directory {
             appointments,
             cases,
             ratings,
+            consultations,
         }
     }
 }

@@ -27,7 +27,8 @@
 //! - appointments: slots, booking, cancelling, check-in (`appointments.rs`);
 //! - cases (办件): intake at a window, transitions by role, the citizen's
 //!   query (`cases.rs`, the rules in `tingwu_core::case`); packages
-//!   (套餐) and their one view (`case_packages.rs`);
+//!   (套餐) and their one view (`case_packages.rs`); consultations (咨询)
+//!   recorded at a window and their counts (`consultations.rs`);
 //! - hall statistics for supervisors (`stats.rs`, the rule in
 //!   `tingwu_core::stats`).
 //!
@@ -42,6 +43,7 @@ mod case_packages;
 mod case_public;
 mod case_types;
 pub mod cases;
+pub mod consultations;
 pub mod evaluations;
 pub mod kiosk_events;
 pub mod lockout;

@@ -9,6 +9,7 @@ mod caller;
 mod case_actions;
 mod case_packages;
 mod cases;
+mod consultations;
 #[cfg(test)]
 mod cases_tests;
 mod dashboard_page;
@@ -116,6 +117,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases/{number}", get(cases::get_case))
         .route("/api/v1/cases/{number}/public", get(cases::public))
         .route("/api/v1/cases/{number}/{action}", post(cases::act))
+        .route(
+            "/api/v1/consultations",
+            post(consultations::record).get(consultations::counts),
+        )
         .route("/case", get(cases::page))
         .route("/evaluate/{window}", get(ratings::page))
         .route(

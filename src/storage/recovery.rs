@@ -159,6 +159,10 @@ pub fn recover(reader: &StoreReader, clock: &HallClock) -> Result<Recovered, Rea
         .into_iter()
         .filter(|p| kept.contains(&p.number.to_string()))
         .collect();
+    // Today's consultations: their request keys answer retries.
+    let consultations = reader.consultations(&day, &day)?;
+    skipped += consultations.skipped;
+    out.consultations = consultations.items;
     // The open-case index (by deadline, for supervision) should name every
     // open case: say so if it does not (the next transition of each case
     // rewrites its entry).
