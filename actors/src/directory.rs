@@ -15,6 +15,7 @@ use crate::card_reader::CardReaderActor;
 use crate::case::CaseActor;
 use crate::clock::HallClock;
 use crate::config::HallConfig;
+use crate::consultation::ConsultationActor;
 use crate::core::issuing::{fingerprint_of, Holdings};
 use crate::core::ticket::TicketStatus;
 use crate::core::window_state::WindowState;
@@ -22,7 +23,6 @@ use crate::hall::{HallActor, HALL_STRATEGY};
 use crate::kiosk::KioskActor;
 use crate::printer::PrinterActor;
 use crate::queue::{GetQueue, QueueActor};
-use crate::consultation::ConsultationActor;
 use crate::rating::RatingActor;
 use crate::records::{Recovered, WindowRecord};
 use crate::screen::{ScreenActor, ScreenScope, Sources};
@@ -357,9 +357,13 @@ impl Directory {
         )
         .with_ticket_cases(ticket_cases)
         .start();
-        let consultations =
-            ConsultationActor::new(config.clone(), clock, store.clone(), recovered.consultations)
-                .start();
+        let consultations = ConsultationActor::new(
+            config.clone(),
+            clock,
+            store.clone(),
+            recovered.consultations,
+        )
+        .start();
         info!(
             hall = %config.hall.id,
             day = %day,

@@ -108,7 +108,11 @@ impl App {
             .await?
             .ok_or(CaseAppError::NotFound)?;
         if let Some(depts) = self.departments_of(who) {
-            if !view.parts.iter().any(|p| depts.contains(&p.case.department)) {
+            if !view
+                .parts
+                .iter()
+                .any(|p| depts.contains(&p.case.department))
+            {
                 return Err(CaseAppError::OtherDepartment);
             }
         }

@@ -292,9 +292,9 @@ impl App {
             }
         }
         match found {
-            Some((record, sup)) if record.check_matches(check) => Ok(PublicAnswer::Case(
-                Box::new(PublicCase::of(&record, sup.as_ref(), &self.dir.config)),
-            )),
+            Some((record, sup)) if record.check_matches(check) => Ok(PublicAnswer::Case(Box::new(
+                PublicCase::of(&record, sup.as_ref(), &self.dir.config),
+            ))),
             _ => {
                 metrics::counter!("tingwu_case_queries_refused_total").increment(1);
                 Err(CaseAppError::NotFound)

@@ -50,7 +50,9 @@ pub enum ConsultationAppError {
     #[error(transparent)]
     Rules(#[from] ConsultationError),
     /// Only window staff record consultations (403).
-    #[error("咨询须由窗口工作人员登记 / consultations are recorded by window staff (caller session)")]
+    #[error(
+        "咨询须由窗口工作人员登记 / consultations are recorded by window staff (caller session)"
+    )]
     StaffOnly,
     /// Only supervisors read the counts (403).
     #[error("咨询统计仅限管理员查看 / consultation counts are for supervisors")]

@@ -112,10 +112,9 @@ pub async fn counts(
 ) -> Result<Json<Value>, ApiError> {
     let who = s.app.case_caller(bearer(&headers).map(str::trim))?;
     let (app, reader) = (s.app.clone(), s.reader.clone());
-    let out = tokio::task::spawn_blocking(move || {
-        app.consultation_counts(&who, &reader, &q.from, &q.to)
-    })
-    .await
-    .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))??;
+    let out =
+        tokio::task::spawn_blocking(move || app.consultation_counts(&who, &reader, &q.from, &q.to))
+            .await
+            .map_err(|e| ApiError::unavailable(format!("storage read failed: {e}")))??;
     Ok(Json(json!(out)))
 }

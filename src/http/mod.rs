@@ -9,9 +9,9 @@ mod caller;
 mod case_actions;
 mod case_packages;
 mod cases;
-mod consultations;
 #[cfg(test)]
 mod cases_tests;
+mod consultations;
 mod dashboard_page;
 mod error;
 mod evaluations;

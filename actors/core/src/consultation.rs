@@ -157,10 +157,7 @@ pub fn tally<'a>(
     to: NaiveDate,
 ) -> Tally {
     let mut t = Tally::default();
-    for c in items
-        .into_iter()
-        .filter(|c| (from..=to).contains(&c.day))
-    {
+    for c in items.into_iter().filter(|c| (from..=to).contains(&c.day)) {
         t.total += 1;
         *t.by_department.entry(c.department.clone()).or_default() += 1;
         *t.by_window.entry(c.window.clone()).or_default() += 1;
@@ -206,7 +203,11 @@ mod tests {
             check(None, Some(" 社保转移 "), ""),
             Ok((Some("社保转移".into()), String::new()))
         );
-        for personal in ["回电13812345678", "身份证11010519491231002X", "１３８１２３４５６７８"] {
+        for personal in [
+            "回电13812345678",
+            "身份证11010519491231002X",
+            "１３８１２３４５６７８",
+        ] {
             assert_eq!(
                 check(None, Some("社保"), personal),
                 Err(ConsultationError::PersonalData),
@@ -241,7 +242,10 @@ mod tests {
         assert_eq!(t.by_window.get("5"), Some(&2));
         assert_eq!(t.by_day.get(&d("2026-12-01")), Some(&2));
         assert_eq!(t.by_day.get(&d("2026-11-30")), None);
-        assert_eq!(tally(&all, d("2027-01-01"), d("2027-01-31")), Tally::default());
+        assert_eq!(
+            tally(&all, d("2027-01-01"), d("2027-01-31")),
+            Tally::default()
+        );
     }
 
     #[test]

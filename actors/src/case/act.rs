@@ -73,7 +73,13 @@ impl CaseActor {
                     return Ok((CaseOrPackage::Package(header), Box::pin(durable)));
                 }
             }
-            return self.act_on_package(header, &m.input, &m.by, m.departments.as_deref(), m.key.as_deref());
+            return self.act_on_package(
+                header,
+                &m.input,
+                &m.by,
+                m.departments.as_deref(),
+                m.key.as_deref(),
+            );
         }
         let record = self
             .cases

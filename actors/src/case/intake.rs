@@ -95,11 +95,7 @@ pub(super) type Durable = std::pin::Pin<
 impl CaseActor {
     fn take_in(&mut self, m: TakeIn) -> Result<(CaseOrPackage, Durable), CaseError> {
         if let Some(k) = m.key.as_deref() {
-            if let Some(p) = self
-                .request_keys
-                .get(k)
-                .and_then(|n| self.packages.get(n))
-            {
+            if let Some(p) = self.request_keys.get(k).and_then(|n| self.packages.get(n)) {
                 let p = p.clone();
                 if p.history.len() != 1 || p.window != m.window {
                     return Err(CaseError::KeyReused(p.number.to_string()));

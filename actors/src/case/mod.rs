@@ -18,11 +18,11 @@
 mod act;
 mod intake;
 mod package;
+#[cfg(test)]
+mod package_tests;
 mod query;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod package_tests;
 mod watch;
 #[cfg(test)]
 mod watch_tests;
@@ -43,7 +43,7 @@ use crate::keys;
 use crate::store::{Commit, Store, StoreError};
 
 pub use act::Act;
-pub use intake::{TakeIn, CaseOrPackage};
+pub use intake::{CaseOrPackage, TakeIn};
 pub use package::{GetPackage, PackageView};
 pub use query::{CaseListing, GetCase, ListCases};
 pub use watch::{ColourCounts, Sweep, WATCH_EVERY};
@@ -266,7 +266,8 @@ impl CaseActor {
     fn take_record(&mut self, record: CaseRecord, new_key: Option<Vec<u8>>) {
         let number = record.case.number.to_string();
         if let Some(t) = &record.ticket {
-            self.tickets.record(t, &record.case.item, &record.case.number);
+            self.tickets
+                .record(t, &record.case.item, &record.case.number);
         }
         match new_key {
             Some(k) => {

@@ -105,7 +105,9 @@ impl CaseActor {
         key: Option<&str>,
     ) -> Result<(PackageRecord, Durable), CaseError> {
         let (pkg, events) = intake_package(item, input, by, now, &self.config.calendar.days)?;
-        let (own, part_events) = events.split_first().ok_or(Refusal::NoSuchPart { part: 0 })?;
+        let (own, part_events) = events
+            .split_first()
+            .ok_or(Refusal::NoSuchPart { part: 0 })?;
         let header = PackageRecord::of(&pkg, input, input.ticket.clone(), vec![own.clone()]);
         let parts = pkg
             .parts
@@ -265,7 +267,11 @@ impl CaseActor {
                     r.case.item.as_str(),
                     serde_json::json!(r.case.status),
                 ),
-                None => (header.lead.as_str(), header.item.as_str(), pkg_status.clone()),
+                None => (
+                    header.lead.as_str(),
+                    header.item.as_str(),
+                    pkg_status.clone(),
+                ),
             };
             Self::put_event(&mut commit, ev, reason.clone(), of);
         }
