@@ -70,7 +70,7 @@ impl CaseActor {
                         return Err(CaseError::KeyReused(n.clone()));
                     }
                     let durable = self.store.barrier()?;
-                    return Ok((CaseOrPackage::Package(header), Box::pin(durable)));
+                    return Ok((CaseOrPackage::Package(Box::new(header)), Box::pin(durable)));
                 }
             }
             return self.act_on_package(
@@ -99,7 +99,7 @@ impl CaseActor {
             }
             let r = r.clone();
             let durable = self.store.barrier()?;
-            return Ok((CaseOrPackage::Case(r), Box::pin(durable)));
+            return Ok((CaseOrPackage::Case(Box::new(r)), Box::pin(durable)));
         }
         if let Some(header) = self.package_of(&record.case.number).cloned() {
             let number = record.case.number.clone();
@@ -124,6 +124,6 @@ impl CaseActor {
             .get(&number)
             .cloned()
             .ok_or(CaseError::NotFound(number))?;
-        Ok((CaseOrPackage::Case(next), Box::pin(durable)))
+        Ok((CaseOrPackage::Case(Box::new(next)), Box::pin(durable)))
     }
 }

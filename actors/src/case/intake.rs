@@ -46,9 +46,9 @@ pub struct TakeIn {
 #[derive(Debug, Clone)]
 pub enum CaseOrPackage {
     /// A case of its own.
-    Case(CaseRecord),
+    Case(Box<CaseRecord>),
     /// A package (套餐); its parts are cases `{number}-P{n}`.
-    Package(PackageRecord),
+    Package(Box<PackageRecord>),
 }
 
 impl CaseOrPackage {
@@ -62,7 +62,7 @@ impl CaseOrPackage {
     /// The case record, if it is a case (not a package).
     pub fn into_case(self) -> Option<CaseRecord> {
         match self {
-            CaseOrPackage::Case(r) => Some(r),
+            CaseOrPackage::Case(r) => Some(*r),
             CaseOrPackage::Package(_) => None,
         }
     }
@@ -101,7 +101,7 @@ impl CaseActor {
                     return Err(CaseError::KeyReused(p.number.to_string()));
                 }
                 let durable = self.store.barrier()?;
-                return Ok((CaseOrPackage::Package(p), Box::pin(durable)));
+                return Ok((CaseOrPackage::Package(Box::new(p)), Box::pin(durable)));
             }
         }
         if let Some(r) = self.replay(m.key.as_deref()) {
@@ -110,7 +110,7 @@ impl CaseActor {
                 return Err(CaseError::KeyReused(r.case.number.to_string()));
             }
             let durable = self.store.barrier()?;
-            return Ok((CaseOrPackage::Case(r), Box::pin(durable)));
+            return Ok((CaseOrPackage::Case(Box::new(r)), Box::pin(durable)));
         }
         let item = self
             .config
@@ -136,7 +136,7 @@ impl CaseActor {
             let (pkg, durable) =
                 self.take_in_package(&item, &input, m.sealed, &m.by, now, m.key.as_deref())?;
             self.last_seq.insert(now.date, seq);
-            return Ok((CaseOrPackage::Package(pkg), durable));
+            return Ok((CaseOrPackage::Package(Box::new(pkg)), durable));
         }
         let (case, event) = intake(item, &input, &m.by, now, &self.config.calendar.days)?;
         let record = CaseRecord {
@@ -153,6 +153,6 @@ impl CaseActor {
             .get(&event.case.to_string())
             .cloned()
             .ok_or_else(|| CaseError::NotFound(event.case.to_string()))?;
-        Ok((CaseOrPackage::Case(record), Box::pin(durable)))
+        Ok((CaseOrPackage::Case(Box::new(record)), Box::pin(durable)))
     }
 }

@@ -150,7 +150,7 @@ impl CaseActor {
             .get(&number.to_string())
             .cloned()
             .ok_or_else(|| CaseError::NotFound(number.to_string()))?;
-        Ok((CaseOrPackage::Case(part), durable))
+        Ok((CaseOrPackage::Case(Box::new(part)), durable))
     }
 
     /// Materials handed in for a whole package (its own number): only
@@ -196,7 +196,7 @@ impl CaseActor {
             .unwrap_or(first);
         let (header, _, events) = self.apply(header, index, input, by)?;
         let durable = self.commit_package(Vec::new(), header.clone(), &events, None, key)?;
-        Ok((CaseOrPackage::Package(header), durable))
+        Ok((CaseOrPackage::Package(Box::new(header)), durable))
     }
 
     /// The rules on part `index`: the package record and every part's
