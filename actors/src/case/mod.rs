@@ -11,7 +11,10 @@
 //! (`core::case::record`). Nothing here logs an applicant.
 //!
 //! The messages are in `intake.rs` ([`TakeIn`]), `act.rs` ([`Act`]) and
-//! `query.rs` ([`GetCase`], [`ListCases`]); e-supervision (电子监察) — the
+//! `query.rs` ([`GetCase`], [`ListCases`]); packages (套餐: a package
+//! record and one case per department part, [`GetPackage`]) in
+//! `package.rs`; a ticket leads to one case per item
+//! (`core::case::ticket`). E-supervision (电子监察) — the
 //! yellow and red alarms on a timer and after each transition — in
 //! `watch.rs` ([`Sweep`], [`CaseActor::with_alarms`]).
 
