@@ -15,6 +15,8 @@ all.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from case_hall import APPLICANT_ID, APPLICANT_NAME, APPLICANT_PHONE
 from helpers import assert_error, basic, bearer, staff_of, wait_for
 
@@ -101,8 +103,9 @@ def act(server, number: str, action: str, token: str, body: dict | None = None,
 
 
 def test_a_package_runs_in_department_parts_and_completes_with_the_last(
-        start_server, small_hall_config, window_terminal, supervisor):
-    server = start_server(package_hall(small_hall_config))
+        start_server, small_hall_config, window_terminal, supervisor, tmp_path):
+    data = tmp_path / "package-data"
+    server = start_server(package_hall(small_hall_config), data_dir=data)
     ticket = server.issue(item="open-company")
     terminal, amr_police = session(server, window_terminal, "1")
     _, tax = session(server, window_terminal, "2")
@@ -215,3 +218,11 @@ def test_a_package_runs_in_department_parts_and_completes_with_the_last(
     status, listed = server.get_json("/api/v1/cases", bearer(lead))
     assert status == 200
     assert {p1, p2, p3} <= {c["case"]["number"] for c in listed["cases"]}
+
+    # Nothing personal is readable in the sled files (parts sealed, the
+    # package record masked).
+    server.terminate()
+    raw = b"".join(p.read_bytes() for p in Path(data).rglob("*") if p.is_file())
+    assert number.encode() in raw
+    for secret in (APPLICANT_ID, APPLICANT_PHONE, APPLICANT_NAME):
+        assert secret.encode("utf-8") not in raw, f"{secret} readable in the data dir"
