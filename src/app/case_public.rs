@@ -60,7 +60,7 @@ pub struct PublicCase {
 }
 
 /// The zh and en words for one event.
-fn words(body: &CaseEventBody) -> (String, String) {
+pub(super) fn words(body: &CaseEventBody) -> (String, String) {
     use CaseEventBody as B;
     match body {
         B::Received {

@@ -26,7 +26,9 @@
 //! - acknowledging an alarm (`alarms.rs`);
 //! - appointments: slots, booking, cancelling, check-in (`appointments.rs`);
 //! - cases (办件): intake at a window, transitions by role, the citizen's
-//!   query (`cases.rs`, the rules in `tingwu_core::case`);
+//!   query (`cases.rs`, the rules in `tingwu_core::case`); packages
+//!   (套餐) and their one view (`case_packages.rs`); consultations (咨询)
+//!   recorded at a window and their counts (`consultations.rs`);
 //! - hall statistics for supervisors (`stats.rs`, the rule in
 //!   `tingwu_core::stats`).
 //!
@@ -39,9 +41,11 @@ pub mod auth;
 pub mod case_board;
 mod case_card;
 pub mod case_notice;
+mod case_packages;
 mod case_public;
 mod case_types;
 pub mod cases;
+pub mod consultations;
 pub mod evaluations;
 pub mod kiosk_events;
 pub mod lockout;

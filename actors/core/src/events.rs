@@ -16,7 +16,9 @@
 //! the same value; an older reader refuses a version 3 event instead of
 //! failing on the unknown status. Version 4 added the variant `case` (a
 //! case transition, `crate::case::CaseEvent`, issue 10): older bodies never
-//! hold it and decode to the same value.
+//! hold it and decode to the same value. Version 5 added the variant
+//! `consultation` (a consultation recorded at a window,
+//! `crate::consultation::Consultation`, issue 10), likewise.
 //!
 //! The rule, for whoever changes [`EventBody`] or any view it carries:
 //!
@@ -38,6 +40,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::alarm::AlarmView;
 use crate::case::CaseEvent;
+use crate::consultation::Consultation;
 use crate::views::{CallView, QueueView, TicketView, WindowView};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,6 +61,9 @@ pub enum EventBody {
     /// clock, the decision, delivery (`crate::case::events`). It carries the
     /// applicant masked only. Since version 4.
     Case(CaseEvent),
+    /// A consultation (咨询) recorded at a window (no personal data).
+    /// Since version 5.
+    Consultation(Consultation),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +90,7 @@ impl EventBody {
             EventBody::Audit(_) => "audit",
             EventBody::Alarm(_) => "alarm",
             EventBody::Case(_) => "case",
+            EventBody::Consultation(_) => "consultation",
         }
     }
 }
@@ -102,7 +109,7 @@ pub struct CommittedEvent {
 }
 
 /// The schema version this build writes (`v` in a stored event).
-pub const EVENT_VERSION: u32 = 4;
+pub const EVENT_VERSION: u32 = 5;
 
 /// The oldest schema version this build reads: an event stored without `v`.
 pub const FIRST_EVENT_VERSION: u32 = 1;
@@ -196,10 +203,10 @@ impl Stored {
     /// its conversion here).
     fn into_event(self) -> Result<CommittedEvent, EventDecodeError> {
         match self.v {
-            // Version 2 only added `v`, version 3 a ticket status value and
-            // version 4 the `case` variant that older bodies never hold: the
-            // body is the same.
-            1..=4 => Ok(CommittedEvent {
+            // Version 2 only added `v`, version 3 a ticket status value,
+            // version 4 the `case` and version 5 the `consultation` variant
+            // that older bodies never hold: the body is the same.
+            1..=5 => Ok(CommittedEvent {
                 seq: self.seq,
                 ts: self.ts,
                 body: self.body,
@@ -257,7 +264,7 @@ mod tests {
             // Nothing was lost or changed: written again, it is the same
             // object with only the version in front.
             let again = String::from_utf8(e.encode().unwrap()).unwrap();
-            assert_eq!(again, old.replacen('{', "{\"v\":4,", 1), "{kind}");
+            assert_eq!(again, old.replacen('{', "{\"v\":5,", 1), "{kind}");
             // And serde's own path reads it the same.
             assert_eq!(serde_json::from_str::<CommittedEvent>(old).unwrap(), e);
         }
@@ -293,7 +300,7 @@ mod tests {
         };
         assert_eq!(t.status, crate::ticket::TicketStatus::NoShow);
         let again = String::from_utf8(e.encode().unwrap()).unwrap();
-        assert_eq!(again, VERSION_2_TICKET.replacen("\"v\":2", "\"v\":4", 1));
+        assert_eq!(again, VERSION_2_TICKET.replacen("\"v\":2", "\"v\":5", 1));
     }
 
     #[test]
@@ -308,7 +315,7 @@ mod tests {
         assert_eq!(t.status, crate::ticket::TicketStatus::Expired);
         assert_eq!(
             String::from_utf8(e.encode().unwrap()).unwrap(),
-            v3.replacen("\"v\":3", "\"v\":4", 1)
+            v3.replacen("\"v\":3", "\"v\":5", 1)
         );
     }
 
@@ -321,7 +328,7 @@ mod tests {
         let e = CommittedEvent::decode(VERSION_3_TICKET.as_bytes()).unwrap();
         assert_eq!(e.body.kind(), "ticket");
         let again = String::from_utf8(e.encode().unwrap()).unwrap();
-        assert_eq!(again, VERSION_3_TICKET.replacen("\"v\":3", "\"v\":4", 1));
+        assert_eq!(again, VERSION_3_TICKET.replacen("\"v\":3", "\"v\":5", 1));
     }
 
     /// A case event as version 4 writes it: the case event's own fields
@@ -339,8 +346,28 @@ mod tests {
         assert_eq!(e.body.kind(), "case");
         assert_eq!(
             String::from_utf8(e.encode().unwrap()).unwrap(),
-            VERSION_4_CASE
+            VERSION_4_CASE.replacen("\"v\":4", "\"v\":5", 1)
         );
+    }
+
+    /// A consultation event as version 5 writes it.
+    const VERSION_5_CONSULTATION: &str = r#"{"v":5,"seq":50,"ts":"2026-11-30T01:02:03Z","type":"consultation","payload":{"id":"20261130-1764464523000-0","at":"2026-11-30T01:02:03Z","day":"2026-11-30","window":"5","staff":"S05","department":"amr","item":"company-setup","topic":null,"ticket":"20261130-B001","note":"询问所需材料"}}"#;
+
+    #[test]
+    fn version_5_carries_consultations_and_older_bytes_still_decode() {
+        let e = CommittedEvent::decode(VERSION_5_CONSULTATION.as_bytes()).unwrap();
+        let EventBody::Consultation(c) = &e.body else {
+            panic!("not a consultation");
+        };
+        assert_eq!((c.window.as_str(), c.department.as_str()), ("5", "amr"));
+        assert_eq!(e.body.kind(), "consultation");
+        assert_eq!(
+            String::from_utf8(e.encode().unwrap()).unwrap(),
+            VERSION_5_CONSULTATION
+        );
+        // Version 4 bytes (the last without consultations) read the same.
+        let v4 = CommittedEvent::decode(VERSION_4_CASE.as_bytes()).unwrap();
+        assert_eq!(v4.body.kind(), "case");
     }
 
     #[test]
@@ -348,7 +375,7 @@ mod tests {
         for old in VERSION_1 {
             let e = CommittedEvent::decode(old.as_bytes()).unwrap();
             let bytes = e.encode().unwrap();
-            assert!(bytes.starts_with(b"{\"v\":4,"));
+            assert!(bytes.starts_with(b"{\"v\":5,"));
             assert_eq!(CommittedEvent::decode(&bytes).unwrap(), e);
         }
     }
@@ -356,13 +383,13 @@ mod tests {
     #[test]
     fn an_unknown_version_is_refused_not_misread() {
         // A future version whose bytes happen to parse as today's event.
-        let same_shape = VERSION_1[0].replacen('{', "{\"v\":5,", 1);
+        let same_shape = VERSION_1[0].replacen('{', "{\"v\":6,", 1);
         // And one that does not parse at all.
-        let new_shape = r#"{"v":5,"seq":41,"ts":"2026-11-26T01:02:03Z","kind":"call","data":[]}"#;
+        let new_shape = r#"{"v":6,"seq":41,"ts":"2026-11-26T01:02:03Z","kind":"call","data":[]}"#;
         for bytes in [same_shape.as_str(), new_shape] {
             match CommittedEvent::decode(bytes.as_bytes()) {
-                Err(EventDecodeError::UnsupportedVersion { found: 5 }) => {}
-                other => panic!("version 5 not refused: {other:?}"),
+                Err(EventDecodeError::UnsupportedVersion { found: 6 }) => {}
+                other => panic!("version 6 not refused: {other:?}"),
             }
             assert!(serde_json::from_str::<CommittedEvent>(bytes).is_err());
         }
@@ -372,7 +399,7 @@ mod tests {
             Err(EventDecodeError::UnsupportedVersion { found: 0 })
         ));
         let err = CommittedEvent::decode(same_shape.as_bytes()).unwrap_err();
-        assert!(err.to_string().contains("version 5"), "{err}");
+        assert!(err.to_string().contains("version 6"), "{err}");
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub fn frame(e: &CommittedEvent) -> Arc<str> {
             EventBody::Audit(a) => json!(a),
             EventBody::Alarm(a) => json!(a),
             EventBody::Case(c) => json!(c),
+            EventBody::Consultation(c) => json!(c),
         },
     }
     .to_json()
@@ -269,7 +270,10 @@ impl ScreenFeed {
                     self.alarms.remove(&a.id);
                 }
             }
-            EventBody::Ticket(_) | EventBody::Audit(_) | EventBody::Case(_) => {}
+            EventBody::Ticket(_)
+            | EventBody::Audit(_)
+            | EventBody::Case(_)
+            | EventBody::Consultation(_) => {}
         }
         let frame = shown_frame(&self.scope, e);
         self.backlog.push(e.seq, frame.clone());

@@ -128,7 +128,11 @@ impl ScreenScope {
             EventBody::Queue(q) => self.shows_queue(&q.id),
             EventBody::Alarm(_) => self.is_dashboard(),
             // Cases carry (masked) applicants: never on a public screen.
-            EventBody::Ticket(_) | EventBody::Audit(_) | EventBody::Case(_) => false,
+            // Consultations are counts for reports, not for screens.
+            EventBody::Ticket(_)
+            | EventBody::Audit(_)
+            | EventBody::Case(_)
+            | EventBody::Consultation(_) => false,
         }
     }
 }

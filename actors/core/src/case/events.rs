@@ -62,6 +62,10 @@ pub enum CaseEventBody {
         deadline: Option<NaiveDate>,
         /// The 容缺 notice, if materials are tolerated missing.
         notice: Option<OneTimeNotice>,
+        /// The ticket it was taken in from (optional, added without a new
+        /// version: absent in older events, meaning not recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket: Option<String>,
     },
     /// 受理. `deemed`: by art. 32, from the day the materials arrived.
     Accepted {
