@@ -229,13 +229,20 @@ impl App {
         who: &CaseCaller,
         number: &str,
     ) -> Result<(CaseRecord, Option<CaseSupervision>), CaseAppError> {
-        let (record, sup) = self
+        let found = self
             .dir
             .cases
             .send(GetCase(number.to_string()))
             .await
-            .map_err(unavailable)?
-            .ok_or(CaseAppError::NotFound)?;
+            .map_err(unavailable)?;
+        let (record, sup) = match found {
+            Some(x) => x,
+            // Closed more than 90 days ago: from storage, no supervision.
+            None => (
+                self.archived_case(number)?.ok_or(CaseAppError::NotFound)?,
+                None,
+            ),
+        };
         if let Some(depts) = self.departments_of(who) {
             if !depts.contains(&record.case.department) {
                 return Err(CaseAppError::OtherDepartment);
@@ -293,11 +300,15 @@ impl App {
             .send(GetCase(number.to_string()))
             .await
             .map_err(unavailable)?;
-        if found.is_none() {
-            if let Some(view) = self.public_package(number, check).await? {
-                return Ok(PublicAnswer::Package(Box::new(view)));
+        let found = match found {
+            Some(x) => Some(x),
+            None => {
+                if let Some(view) = self.public_package(number, check).await? {
+                    return Ok(PublicAnswer::Package(Box::new(view)));
+                }
+                self.archived_case(number)?.map(|r| (r, None))
             }
-        }
+        };
         match found {
             Some((record, sup)) if record.check_matches(check) => Ok(PublicAnswer::Case(Box::new(
                 PublicCase::of(&record, sup.as_ref(), &self.dir.config),

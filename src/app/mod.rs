@@ -38,6 +38,7 @@
 pub mod alarms;
 pub mod appointments;
 pub mod auth;
+mod case_archive;
 pub mod case_board;
 mod case_card;
 pub mod case_notice;
@@ -65,7 +66,7 @@ use std::sync::Arc;
 
 use tingwu_actors::directory::Directory;
 
-use crate::storage::Sealer;
+use crate::storage::{Sealer, StoreReader};
 
 pub use appointments::{BookOrder, BookingError};
 pub use auth::{AuthError, CallerSessions, Sessions};
@@ -93,6 +94,9 @@ pub struct App {
     caller_slots: Arc<window_commands::InFlight>,
     /// The per-source rate limit of the citizen's channels (`sources.rs`).
     source_limits: Arc<sources::SourceLimits>,
+    /// Storage, for cases closed longer ago than the case actor keeps
+    /// (`case_archive.rs`); none in tests that do not need it.
+    archive: Option<StoreReader>,
 }
 
 impl App {
@@ -125,6 +129,7 @@ impl App {
             terminal_slots: Arc::new(window_commands::InFlight::new(&windows)),
             caller_slots: Arc::new(window_commands::InFlight::new(&windows)),
             source_limits: Arc::new(sources::SourceLimits::new(&dir.config.limits)),
+            archive: None,
             dir,
             sealer,
             sessions: Arc::new(sessions),

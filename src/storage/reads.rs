@@ -214,6 +214,13 @@ impl StoreReader {
         self.decode_all("consultation", self.db.range(range))
     }
 
+    /// One case record by number (`keys::case`), open or closed, however
+    /// old: the case actor holds only open cases and those closed in the
+    /// last 90 days.
+    pub fn case(&self, number: &str) -> Result<Option<CaseRecord>, ReadError> {
+        self.get("case", keys::case(number))
+    }
+
     /// Every package (套餐) record, in number order (`keys::package`).
     pub fn packages(&self) -> Result<Scanned<PackageRecord>, ReadError> {
         self.scan("package", keys::PACKAGES.to_vec())
