@@ -249,18 +249,22 @@ pub async fn get_case(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// `true`: open cases only; `false`: closed ones only; absent: all.
     #[serde(default)]
-    open: bool,
+    open: Option<bool>,
 }
 
-/// `GET /api/v1/cases?open=true`.
+/// `GET /api/v1/cases[?open=true|false]`.
 pub async fn list(
     State(s): State<AppState>,
     Query(q): Query<ListQuery>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let who = caller(&s, &headers)?;
-    let cases = s.app.cases(&who, q.open).await?;
+    let mut cases = s.app.cases(&who, q.open == Some(true)).await?;
+    if q.open == Some(false) {
+        cases.retain(|c| !c.case.status.is_open());
+    }
     Ok(Json(json!({ "cases": cases })))
 }
 
@@ -279,6 +283,12 @@ pub async fn public(
     Peer(peer): Peer,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
+    if q.check.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "check_required",
+            "请输入申请时所留手机号或证件号码的后四位 (?check=) / give the last four characters of the applicant's phone or ID number (?check=)",
+        ));
+    }
     let src = source(&s, peer, &headers);
     let view = s.app.public_case(src, &number, &q.check).await?;
     Ok(Json(json!(view)))

@@ -237,7 +237,7 @@ impl CaseActor {
         commit.event(EventBody::Case(event.clone()));
         commit.event(EventBody::Audit(AuditEntry {
             who: event.by.clone(),
-            action: format!("case.{}", event.body.kind()),
+            action: format!("case.{}", event.body.audit_action()),
             target: event.case.to_string(),
             reason,
             detail: serde_json::json!({
