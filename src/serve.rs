@@ -194,7 +194,7 @@ async fn transports(
     ));
     crate::notify::start(&dir, &reader, &sealer);
     // MQTT: embedded broker behind the ACL gate, or an external broker.
-    let app = App::new(dir.clone(), sealer.clone());
+    let app = App::new(dir.clone(), sealer.clone()).with_case_archive(reader.clone());
     // One window per person: who is logged in where, from the recovered windows.
     app.seat_recovered_staff().await;
     let (violations_tx, violations_rx) = mpsc::channel(256);

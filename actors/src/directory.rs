@@ -15,6 +15,7 @@ use crate::card_reader::CardReaderActor;
 use crate::case::CaseActor;
 use crate::clock::HallClock;
 use crate::config::HallConfig;
+use crate::consultation::ConsultationActor;
 use crate::core::issuing::{fingerprint_of, Holdings};
 use crate::core::ticket::TicketStatus;
 use crate::core::window_state::WindowState;
@@ -56,6 +57,8 @@ pub struct Directory {
     pub cases: Addr<CaseActor>,
     /// 好差评: rating prompts, ratings and their follow-ups.
     pub ratings: Addr<RatingActor>,
+    /// Consultations (咨询) recorded at the windows.
+    pub consultations: Addr<ConsultationActor>,
     /// 大厅公告: the hall notices in force.
     pub notices: Addr<NoticeActor>,
 }
@@ -343,7 +346,14 @@ impl Directory {
             recovered.bookings,
         )
         .start();
+        let mut ticket_cases = crate::core::case::TicketCases::default();
+        for r in &recovered.cases {
+            if let Some(t) = &r.ticket {
+                ticket_cases.record(t, &r.case.item, &r.case.number);
+            }
+        }
         let cases = CaseActor::new(config.clone(), store.clone(), recovered.cases)
+            .with_packages(recovered.packages)
             .on_hall_clock(clock)
             .with_alarms(alarms.clone())
             .start();
@@ -357,6 +367,14 @@ impl Directory {
                 .iter()
                 .filter_map(|w| Some((w.id.clone(), w.staff.as_ref()?.id.clone())))
                 .collect(),
+        )
+        .with_ticket_cases(ticket_cases)
+        .start();
+        let consultations = ConsultationActor::new(
+            config.clone(),
+            clock,
+            store.clone(),
+            recovered.consultations,
         )
         .start();
         info!(
@@ -386,6 +404,7 @@ impl Directory {
             appointments,
             cases,
             ratings,
+            consultations,
             notices,
         }
     }

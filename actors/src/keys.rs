@@ -160,6 +160,16 @@ pub fn case(number: &str) -> Vec<u8> {
 /// `cs/`: every case record.
 pub const CASES: &[u8] = b"cs/";
 
+/// `cp/demo-20261130-000002`: a package (套餐) record
+/// (`case::PackageRecord`: what its parts share); its parts are case
+/// records `cs/{number}-P{n}`.
+pub fn package(number: &str) -> Vec<u8> {
+    format!("cp/{number}").into_bytes()
+}
+
+/// `cp/`: every package record.
+pub const PACKAGES: &[u8] = b"cp/";
+
 /// `co/20261214/demo-20261130-000001`: an open case by its deadline (the
 /// hall-local day, `YYYYMMDD`; `99999999` while the deadline is not known —
 /// before acceptance or while the clock stands still), so that supervision
@@ -179,6 +189,27 @@ pub const OPEN_CASES: &[u8] = b"co/";
 pub fn open_case_number(key: &[u8]) -> Option<&str> {
     let rest = std::str::from_utf8(key.strip_prefix(OPEN_CASES)?).ok()?;
     rest.split_once('/').map(|(_, n)| n)
+}
+
+/// `cn/20261130/001764464523000/000000`: a consultation (咨询) recorded on
+/// hall day `day` at `at_ms` (Unix milliseconds), the `n`-th its recorder
+/// wrote since it started (`consultation::StoredConsultation`).
+pub fn consultation(day: &str, at_ms: i64, n: u64) -> Vec<u8> {
+    format!("cn/{day}/{:015}/{n:06}", at_ms.max(0)).into_bytes()
+}
+
+/// `cn/20261130/`: the consultations of one hall day (the start of a range
+/// of days).
+pub fn consultations_of_day(day: &str) -> Vec<u8> {
+    format!("cn/{day}/").into_bytes()
+}
+
+/// Just past the consultations of hall day `day`: the end of a range of
+/// days that includes `day`.
+pub fn consultations_after_day(day: &str) -> Vec<u8> {
+    let mut k = consultations_of_day(day);
+    k.push(0xFF);
+    k
 }
 
 /// `rp/5`: window 5's latest rating prompt (好差评) and, once answered or
@@ -255,9 +286,16 @@ mod tests {
         assert_eq!(open_case_number(&soon), Some("demo-20261130-000002"));
         assert!(case("demo-20261130-000001").starts_with(CASES));
         assert!(!case("x").starts_with(OPEN_CASES));
+        assert!(package("demo-20261130-000002").starts_with(PACKAGES));
+        assert!(!package("x").starts_with(CASES));
         assert!(rating("20261130", "t").starts_with(&ratings_from("202611")));
         assert!(!rating_prompt("1").starts_with(&ratings_from("")));
         assert!(follow_up("t").starts_with(FOLLOW_UPS));
+        let c = consultation("20261130", 1_764_464_523_000, 7);
+        assert!(c.starts_with(&consultations_of_day("20261130")));
+        assert!(consultations_of_day("20261130") < c && c < consultations_after_day("20261130"));
+        assert!(consultations_after_day("20261130") < consultations_of_day("20261201"));
+        assert!(consultation("20261130", 9, 1) < consultation("20261130", 10, 0));
         assert!(rating_prompt("1").starts_with(RATING_PROMPTS));
         assert!(notice("n1").starts_with(NOTICES));
         assert!(!NOTIFY_CURSOR.starts_with(NOTICES));

@@ -13,6 +13,7 @@ pub mod appointment;
 pub mod card_reader;
 pub mod case;
 pub mod clock;
+pub mod consultation;
 pub mod directory;
 pub mod hall;
 pub mod keys;

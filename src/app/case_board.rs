@@ -270,6 +270,7 @@ mod tests {
             green: false,
             on_the_spot: true,
             window: Some(window.into()),
+            ticket: None,
             by: Person::staff("S01"),
             key: None,
         }
@@ -324,8 +325,8 @@ mod tests {
         assert_eq!(
             order,
             [
-                (yellow.case.number.to_string().as_str(), Colour::Yellow),
-                (green.case.number.to_string().as_str(), Colour::Green)
+                (yellow.number().as_str(), Colour::Yellow),
+                (green.number().as_str(), Colour::Green)
             ]
         );
         let y = &b.cases[0];

@@ -222,6 +222,7 @@ mod tests {
                 green: false,
                 on_the_spot,
                 window: Some("5".into()),
+                ticket: None,
             },
             &Actor::staff("S05"),
             Now {
@@ -236,6 +237,7 @@ mod tests {
             sealed: SealedApplicant::default(),
             history: vec![ev],
             keys: Vec::new(),
+            ticket: None,
         }
     }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use tingwu_actors::config::HallConfig;
 use tingwu_actors::core::case::supervision::CaseSupervision;
-use tingwu_actors::core::case::{CaseEventBody, CaseRecord};
+use tingwu_actors::core::case::{CaseEventBody, CaseRecord, Status};
 
 /// One step of the case's history.
 #[derive(Debug, Clone, Serialize)]
@@ -52,6 +52,10 @@ pub struct PublicCase {
     pub used_days: Option<u32>,
     /// The deadline (none before acceptance or while the clock stands still).
     pub deadline: Option<NaiveDate>,
+    /// Why there is no deadline now, in words for the citizen (zh, en):
+    /// the clock starts at acceptance and stands still during a correction
+    /// (补正, art. 32) or a suspension (挂起, art. 45).
+    pub deadline_note: Option<(&'static str, &'static str)>,
     /// Materials still owed (容缺), by name.
     pub owed: Vec<String>,
     pub stages: Vec<PublicStage>,
@@ -59,8 +63,27 @@ pub struct PublicCase {
     pub history: Vec<PublicStep>,
 }
 
+/// Why a case has no running deadline, as the citizen reads it.
+fn deadline_note(status: Status) -> Option<(&'static str, &'static str)> {
+    match status {
+        Status::Received => Some((
+            "受理后开始计算办理时限",
+            "the time limit starts when the application is accepted",
+        )),
+        Status::Correction => Some((
+            "补正材料期间办理时限暂停，补正后继续计算",
+            "the time limit stands still until the requested corrections arrive",
+        )),
+        Status::Suspended => Some((
+            "听证、检验、鉴定等特别程序期间办理时限暂停",
+            "the time limit stands still during the special procedure (hearing, inspection, appraisal …)",
+        )),
+        _ => None,
+    }
+}
+
 /// The zh and en words for one event.
-fn words(body: &CaseEventBody) -> (String, String) {
+pub(super) fn words(body: &CaseEventBody) -> (String, String) {
     use CaseEventBody as B;
     match body {
         B::Received {
@@ -136,6 +159,7 @@ impl PublicCase {
             limit_days: c.limit_days,
             used_days: sup.map(|s| s.used_days),
             deadline: sup.and_then(|s| s.deadline),
+            deadline_note: deadline_note(c.status),
             owed: c.materials.owed().iter().map(|m| m.name.clone()).collect(),
             stages: c
                 .steps
@@ -161,6 +185,23 @@ impl PublicCase {
                     }
                 })
                 .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_citizen_is_told_why_there_is_no_deadline() {
+        let (zh, en) = deadline_note(Status::Correction).expect("correction");
+        assert!(zh.contains("补正") && zh.contains("暂停"), "{zh}");
+        assert!(en.contains("corrections"), "{en}");
+        assert!(deadline_note(Status::Suspended).is_some());
+        assert!(deadline_note(Status::Received).is_some());
+        for running in [Status::InProgress, Status::Completed, Status::Delivered] {
+            assert!(deadline_note(running).is_none(), "{running:?}");
         }
     }
 }

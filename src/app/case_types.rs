@@ -65,12 +65,6 @@ pub enum CaseAppError {
     Case(#[from] CaseError),
     #[error(transparent)]
     Applicant(#[from] ApplicantError),
-    /// A package item (套餐): its department sub-cases are not taken in
-    /// through this API yet (501).
-    #[error(
-        "套餐办件暂不支持在此受理 / package items ({0}) are not taken in through this API yet"
-    )]
-    Package(String),
     /// Only window staff take cases in (403 `staff_only`).
     #[error("办件须由窗口工作人员受理 / cases are taken in by window staff (caller session)")]
     StaffOnly,
@@ -117,7 +111,6 @@ impl CaseAppError {
             Self::Applicant(ApplicantError::CreditCode(_)) => "invalid_credit_code",
             Self::Applicant(ApplicantError::Phone) => "invalid_phone",
             Self::Applicant(ApplicantError::Name) => "invalid_name",
-            Self::Package(_) => "case_package_not_supported",
             Self::StaffOnly => "staff_only",
             Self::NoTicket(_) => "no_ticket",
             Self::ItemRequired => "item_required",

@@ -19,7 +19,7 @@
 
 use std::collections::BTreeSet;
 
-use tingwu_actors::case::{Act, CaseListing, GetCase, ListCases, TakeIn};
+use tingwu_actors::case::{Act, CaseListing, CaseOrPackage, GetCase, ListCases, TakeIn};
 use tingwu_actors::core::case::supervision::CaseSupervision;
 use tingwu_actors::core::case::{Actor as Person, Applicant, CaseRecord, Input, SealedApplicant};
 use tingwu_actors::core::ticket::parse_ticket_id;
@@ -29,6 +29,7 @@ use super::auth::AuthError;
 use super::sources::{Asker, Source};
 use super::App;
 
+pub use super::case_packages::PublicAnswer;
 pub use super::case_public::PublicCase;
 use super::case_types::unavailable;
 pub use super::case_types::{ApplicantInput, CaseAppError, CaseCaller, CaseIntake};
@@ -78,7 +79,7 @@ impl App {
         }
     }
 
-    fn departments_of(&self, who: &CaseCaller) -> Option<Vec<String>> {
+    pub(super) fn departments_of(&self, who: &CaseCaller) -> Option<Vec<String>> {
         match who {
             CaseCaller::Staff { window, .. } => Some(self.window_departments(window)),
             CaseCaller::Supervisor(_) => None,
@@ -117,13 +118,16 @@ impl App {
         Ok((applicant, sealed))
     }
 
-    /// Takes a case in at the caller's window from the ticket it serves.
-    /// Answers once the case is durable. Errors: [`CaseAppError`].
+    /// Takes a case in at the caller's window from the ticket it serves —
+    /// for a package item (套餐) a package with one part per department —
+    /// recording the ticket on it; the same ticket cannot be taken in
+    /// twice for the same item (`core::case::ticket`). Answers once the
+    /// case is durable. Errors: [`CaseAppError`].
     pub async fn take_in_case(
         &self,
         who: &CaseCaller,
         req: CaseIntake,
-    ) -> Result<CaseRecord, CaseAppError> {
+    ) -> Result<CaseOrPackage, CaseAppError> {
         let CaseCaller::Staff { window, staff } = who else {
             return Err(CaseAppError::StaffOnly);
         };
@@ -164,15 +168,6 @@ impl App {
                 asked
             }
         };
-        if self
-            .dir
-            .config
-            .item(&item)
-            .and_then(|i| i.case.as_ref())
-            .is_some_and(|c| c.package.is_some())
-        {
-            return Err(CaseAppError::Package(item));
-        }
         let (applicant, sealed) = self.applicant(&req.applicant)?;
         let record = self
             .dir
@@ -185,25 +180,28 @@ impl App {
                 green: req.green,
                 on_the_spot: req.on_the_spot,
                 window: Some(window.clone()),
+                ticket: Some(ticket.id.clone()),
                 by: Person::staff(staff.clone()),
                 key: req.key,
             })
             .await
             .map_err(unavailable)??;
-        tracing::info!(case = %record.case.number, window = %window, staff = %staff, ticket = %ticket.id, item = %record.case.item, "case taken in");
+        tracing::info!(case = %record.number(), window = %window, staff = %staff, ticket = %ticket.id, item = %record.item(), "case taken in");
         Ok(record)
     }
 
     /// Applies one transition; `key` (the request's `Idempotency-Key`)
     /// makes a retry answer the case as it is without applying it again.
-    /// Errors: [`CaseAppError`].
+    /// A package's part is acted on by its own department's staff; the
+    /// package's own number takes only materials (`supply`). Errors:
+    /// [`CaseAppError`].
     pub async fn act_on_case(
         &self,
         who: &CaseCaller,
         number: &str,
         input: Input,
         key: Option<String>,
-    ) -> Result<CaseRecord, CaseAppError> {
+    ) -> Result<CaseOrPackage, CaseAppError> {
         let action = input.action();
         let result = self
             .dir
@@ -231,13 +229,20 @@ impl App {
         who: &CaseCaller,
         number: &str,
     ) -> Result<(CaseRecord, Option<CaseSupervision>), CaseAppError> {
-        let (record, sup) = self
+        let found = self
             .dir
             .cases
             .send(GetCase(number.to_string()))
             .await
-            .map_err(unavailable)?
-            .ok_or(CaseAppError::NotFound)?;
+            .map_err(unavailable)?;
+        let (record, sup) = match found {
+            Some(x) => x,
+            // Closed more than 90 days ago: from storage, no supervision.
+            None => (
+                self.archived_case(number)?.ok_or(CaseAppError::NotFound)?,
+                None,
+            ),
+        };
         if let Some(depts) = self.departments_of(who) {
             if !depts.contains(&record.case.department) {
                 return Err(CaseAppError::OtherDepartment);
@@ -275,7 +280,8 @@ impl App {
     }
 
     /// The citizen's query: the case's steps if `check` is the last four of
-    /// the applicant's phone or ID number. Rate-limited per source. Errors:
+    /// the applicant's phone or ID number; for a package's number every
+    /// part's. Rate-limited per source. Errors:
     /// [`CaseAppError::NotFound`] for an unknown number and a wrong check
     /// alike, [`CaseAppError::Asker`].
     pub async fn public_case(
@@ -283,7 +289,7 @@ impl App {
         source: Source,
         number: &str,
         check: &str,
-    ) -> Result<PublicCase, CaseAppError> {
+    ) -> Result<PublicAnswer, CaseAppError> {
         self.who_asks(&Asker {
             source,
             ..Asker::default()
@@ -294,10 +300,19 @@ impl App {
             .send(GetCase(number.to_string()))
             .await
             .map_err(unavailable)?;
-        match found {
-            Some((record, sup)) if record.check_matches(check) => {
-                Ok(PublicCase::of(&record, sup.as_ref(), &self.dir.config))
+        let found = match found {
+            Some(x) => Some(x),
+            None => {
+                if let Some(view) = self.public_package(number, check).await? {
+                    return Ok(PublicAnswer::Package(Box::new(view)));
+                }
+                self.archived_case(number)?.map(|r| (r, None))
             }
+        };
+        match found {
+            Some((record, sup)) if record.check_matches(check) => Ok(PublicAnswer::Case(Box::new(
+                PublicCase::of(&record, sup.as_ref(), &self.dir.config),
+            ))),
             _ => {
                 metrics::counter!("tingwu_case_queries_refused_total").increment(1);
                 Err(CaseAppError::NotFound)

@@ -28,7 +28,9 @@
 //!   in `tingwu_core::hall_notice`);
 //! - appointments: slots, booking, cancelling, check-in (`appointments.rs`);
 //! - cases (办件): intake at a window, transitions by role, the citizen's
-//!   query (`cases.rs`, the rules in `tingwu_core::case`);
+//!   query (`cases.rs`, the rules in `tingwu_core::case`); packages
+//!   (套餐) and their one view (`case_packages.rs`); consultations (咨询)
+//!   recorded at a window and their counts (`consultations.rs`);
 //! - hall statistics for supervisors (`stats.rs`, the rule in
 //!   `tingwu_core::stats`).
 //!
@@ -38,12 +40,15 @@
 pub mod alarms;
 pub mod appointments;
 pub mod auth;
+mod case_archive;
 pub mod case_board;
 mod case_card;
 pub mod case_notice;
+mod case_packages;
 mod case_public;
 mod case_types;
 pub mod cases;
+pub mod consultations;
 pub mod evaluations;
 pub mod kiosk_events;
 pub mod lockout;
@@ -64,7 +69,7 @@ use std::sync::Arc;
 
 use tingwu_actors::directory::Directory;
 
-use crate::storage::Sealer;
+use crate::storage::{Sealer, StoreReader};
 
 pub use appointments::{BookOrder, BookingError};
 pub use auth::{AuthError, CallerSessions, Sessions};
@@ -93,6 +98,9 @@ pub struct App {
     caller_slots: Arc<window_commands::InFlight>,
     /// The per-source rate limit of the citizen's channels (`sources.rs`).
     source_limits: Arc<sources::SourceLimits>,
+    /// Storage, for cases closed longer ago than the case actor keeps
+    /// (`case_archive.rs`); none in tests that do not need it.
+    archive: Option<StoreReader>,
 }
 
 impl App {
@@ -125,6 +133,7 @@ impl App {
             terminal_slots: Arc::new(window_commands::InFlight::new(&windows)),
             caller_slots: Arc::new(window_commands::InFlight::new(&windows)),
             source_limits: Arc::new(sources::SourceLimits::new(&dir.config.limits)),
+            archive: None,
             dir,
             sealer,
             sessions: Arc::new(sessions),

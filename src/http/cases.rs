@@ -2,6 +2,8 @@
 //!
 //! - `POST /api/v1/cases`: intake at the caller's window from the ticket it
 //!   serves (window staff: the caller page's `Authorization: Bearer` token);
+//!   a package item makes a package (`case_packages.rs`); one case per
+//!   ticket and item (409 `case_ticket_taken`);
 //! - `POST /api/v1/cases/{number}/{action}`: a transition — `accept`,
 //!   `correction`, `answer`, `supply`, `suspend`, `resume`, `approve`,
 //!   `reject`, `extend` (supervisor), `terminate`, `deliver`;
@@ -28,6 +30,7 @@ use tingwu_actors::core::case::{CaseRecord, Refusal};
 
 use super::auth::{bearer, source};
 use super::case_actions::{bad, input_of, ActionBody};
+use super::case_packages::{view_by_number, view_of};
 use super::error::json_body;
 use super::extract::{Path, Peer, Query};
 use super::{ApiError, AppState};
@@ -49,6 +52,8 @@ impl From<CaseAppError> for ApiError {
                     Refusal::Role { .. } => StatusCode::FORBIDDEN,
                     Refusal::Calendar(_) => StatusCode::SERVICE_UNAVAILABLE,
                     Refusal::NotAllowed { .. }
+                    | Refusal::TicketTaken { .. }
+                    | Refusal::PackageAction { .. }
                     | Refusal::AlreadyExtended
                     | Refusal::CorrectionNoticeLate { .. }
                     | Refusal::MaterialsOwed { .. }
@@ -73,7 +78,6 @@ impl From<CaseAppError> for ApiError {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, message).retry_after(1)
             }
             E::StaffOnly => ApiError::forbidden(code, message),
-            E::Package(_) => ApiError::new(StatusCode::NOT_IMPLEMENTED, code, message),
             E::Case(CaseError::KeyReused(_)) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
             }
@@ -113,7 +117,7 @@ fn caller(s: &AppState, headers: &HeaderMap) -> Result<CaseCaller, ApiError> {
 
 /// The staff's view of a case: the case (masked), its supervision and its
 /// history.
-fn staff_view(
+pub(super) fn staff_view(
     record: &CaseRecord,
     sup: Option<&tingwu_actors::core::case::supervision::CaseSupervision>,
 ) -> Value {
@@ -194,7 +198,7 @@ pub async fn intake(
         },
         ApplicantBody::CardReader { phone } => ApplicantInput::CardReader { phone },
     };
-    let record = s
+    let made = s
         .app
         .take_in_case(
             &who,
@@ -208,8 +212,7 @@ pub async fn intake(
             },
         )
         .await?;
-    let (record, sup) = s.app.case(&who, &record.case.number.to_string()).await?;
-    Ok((StatusCode::CREATED, Json(staff_view(&record, sup.as_ref()))))
+    Ok((StatusCode::CREATED, Json(view_of(&s, &who, made).await?)))
 }
 
 /// `POST /api/v1/cases/{number}/{action}` → the case after it.
@@ -229,37 +232,39 @@ pub async fn act(
             .map_err(|e| ApiError::bad_request("bad_json", format!("invalid JSON body: {e}")))?
     };
     let input = input_of(&action, b)?;
-    let record = s.app.act_on_case(&who, &number, input, key).await?;
-    let (record, sup) = s.app.case(&who, &record.case.number.to_string()).await?;
-    Ok(Json(staff_view(&record, sup.as_ref())))
+    let made = s.app.act_on_case(&who, &number, input, key).await?;
+    Ok(Json(view_of(&s, &who, made).await?))
 }
 
-/// `GET /api/v1/cases/{number}`.
+/// `GET /api/v1/cases/{number}` (a case or a package).
 pub async fn get_case(
     State(s): State<AppState>,
     Path(number): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let who = caller(&s, &headers)?;
-    let (record, sup) = s.app.case(&who, &number).await?;
-    Ok(Json(staff_view(&record, sup.as_ref())))
+    Ok(Json(view_by_number(&s, &who, &number).await?))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// `true`: open cases only; `false`: closed ones only; absent: all.
     #[serde(default)]
-    open: bool,
+    open: Option<bool>,
 }
 
-/// `GET /api/v1/cases?open=true`.
+/// `GET /api/v1/cases[?open=true|false]`.
 pub async fn list(
     State(s): State<AppState>,
     Query(q): Query<ListQuery>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let who = caller(&s, &headers)?;
-    let cases = s.app.cases(&who, q.open).await?;
+    let mut cases = s.app.cases(&who, q.open == Some(true)).await?;
+    if q.open == Some(false) {
+        cases.retain(|c| !c.case.status.is_open());
+    }
     Ok(Json(json!({ "cases": cases })))
 }
 
@@ -278,6 +283,12 @@ pub async fn public(
     Peer(peer): Peer,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
+    if q.check.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "check_required",
+            "请输入申请时所留手机号或证件号码的后四位 (?check=) / give the last four characters of the applicant's phone or ID number (?check=)",
+        ));
+    }
     let src = source(&s, peer, &headers);
     let view = s.app.public_case(src, &number, &q.check).await?;
     Ok(Json(json!(view)))

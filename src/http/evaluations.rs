@@ -12,7 +12,8 @@ use super::{ApiError, AppState};
 use crate::storage::ReadError;
 
 /// The JSON of a rating record: the record itself plus `stars`, `label`
-/// and `label_en` of its grade (null when not rated).
+/// and `label_en` of its grade (null when not rated) and the `case` (or
+/// package) the ticket led to (null: none).
 pub fn rating_json(r: &RatingRecord) -> Value {
     let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
     let grade = r.grade();
@@ -21,6 +22,7 @@ pub fn rating_json(r: &RatingRecord) -> Value {
         o.insert("number".into(), json!(r.service.number));
         o.insert("window".into(), json!(r.service.window));
         o.insert("staff".into(), json!(r.service.staff));
+        o.insert("case".into(), json!(r.service.case));
         o.insert("stars".into(), json!(grade.map(|g| g.stars())));
         o.insert("label".into(), json!(grade.map(|g| g.label_zh())));
         o.insert("label_en".into(), json!(grade.map(|g| g.label_en())));

@@ -8,9 +8,11 @@ pub mod board;
 mod caller;
 mod case_actions;
 mod case_notice;
+mod case_packages;
 mod cases;
 #[cfg(test)]
 mod cases_tests;
+mod consultations;
 mod dashboard_page;
 mod error;
 mod evaluations;
@@ -122,6 +124,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases/{number}/notice", get(case_notice::page))
         .route("/api/v1/cases/{number}/notice.pdf", get(case_notice::pdf))
         .route("/api/v1/cases/{number}/{action}", post(cases::act))
+        .route(
+            "/api/v1/consultations",
+            post(consultations::record).get(consultations::counts),
+        )
         .route("/case", get(cases::page))
         .route("/evaluate/{window}", get(ratings::page))
         .route(

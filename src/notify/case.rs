@@ -19,7 +19,7 @@ use serde_json::{json, Map, Value};
 use tingwu_actors::config::HallConfig;
 use tingwu_actors::core::case::materials::OneTimeNotice;
 use tingwu_actors::core::case::state::{DeliveryMethod, Outcome};
-use tingwu_actors::core::case::{Case, CaseEventBody};
+use tingwu_actors::core::case::{Case, CaseEventBody, CaseNumber};
 
 use super::notice::{Hall, Kind, Notice};
 
@@ -44,6 +44,15 @@ pub fn kind_of(body: &CaseEventBody) -> Option<Kind> {
         } => Some(Kind::CasePosted),
         _ => None,
     }
+}
+
+/// Whether the applicant hears of this event of case `number`. A package
+/// (套餐) is one application: its parts are taken in and accepted together,
+/// so only the first part's acceptance is told (one SMS, not one per
+/// department); each part's correction, decision and posting come from its
+/// own department and are told as they happen.
+pub fn told(number: &CaseNumber, kind: Kind) -> bool {
+    !(kind == Kind::CaseAccepted && number.part.is_some_and(|p| p > 1))
 }
 
 /// The case a notice is about and where it goes.
@@ -287,6 +296,18 @@ mod tests {
 
     const PHONE: &str = "13812345678";
 
+    #[test]
+    fn a_package_is_accepted_in_one_sms_and_its_parts_decided_each() {
+        let day: NaiveDate = "2026-12-01".parse().unwrap();
+        let pkg = CaseNumber::new("demo", day, 7).unwrap();
+        assert!(told(&pkg, Kind::CaseAccepted));
+        assert!(told(&pkg.part(1), Kind::CaseAccepted));
+        assert!(!told(&pkg.part(2), Kind::CaseAccepted));
+        assert!(told(&pkg.part(2), Kind::CaseCorrection));
+        assert!(told(&pkg.part(3), Kind::CaseCompleted));
+        assert!(told(&pkg.part(3), Kind::CasePosted));
+    }
+
     fn now(date: &str) -> Now {
         let day: NaiveDate = date.parse().unwrap();
         Now {
@@ -316,6 +337,7 @@ mod tests {
                 green: false,
                 on_the_spot: true,
                 window: Some("5".into()),
+                ticket: None,
             },
             &Actor::staff("S05"),
             now("2026-11-30"),

@@ -360,8 +360,9 @@ impl Follower {
     /// applicant's phone (sealed in the case record, opened only here) gets
     /// a notice (`case.rs`). Cases without a phone get none.
     async fn on_case(&mut self, e: &CaseEvent, seq: u64, ts: DateTime<Utc>) {
-        if super::case::kind_of(&e.body).is_none() {
-            return;
+        match super::case::kind_of(&e.body) {
+            Some(kind) if super::case::told(&e.case, kind) => {}
+            _ => return,
         }
         let number = e.case.to_string();
         let found =

@@ -10,7 +10,8 @@
 use std::sync::Arc;
 
 use tingwu_actors::appointment::Booking;
-use tingwu_actors::core::case::CaseRecord;
+use tingwu_actors::core::case::{CaseRecord, PackageRecord};
+use tingwu_actors::core::consultation::StoredConsultation;
 use tingwu_actors::core::ticket::{Ticket, TicketStatus};
 use tingwu_actors::events::{AuditEntry, CommittedEvent, EventBody, EventDecodeError};
 use tingwu_actors::keys;
@@ -200,6 +201,29 @@ impl StoreReader {
     /// Every case record, in number order.
     pub fn cases(&self) -> Result<Scanned<CaseRecord>, ReadError> {
         self.scan("case", keys::CASES.to_vec())
+    }
+
+    /// The consultations (咨询) of hall days `from` to `to` (`20261130`,
+    /// both included), oldest first.
+    pub fn consultations(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Scanned<StoredConsultation>, ReadError> {
+        let range = keys::consultations_of_day(from)..keys::consultations_after_day(to);
+        self.decode_all("consultation", self.db.range(range))
+    }
+
+    /// One case record by number (`keys::case`), open or closed, however
+    /// old: the case actor holds only open cases and those closed in the
+    /// last 90 days.
+    pub fn case(&self, number: &str) -> Result<Option<CaseRecord>, ReadError> {
+        self.get("case", keys::case(number))
+    }
+
+    /// Every package (套餐) record, in number order (`keys::package`).
+    pub fn packages(&self) -> Result<Scanned<PackageRecord>, ReadError> {
+        self.scan("package", keys::PACKAGES.to_vec())
     }
 
     /// The numbers of the open cases, soonest deadline first (those whose

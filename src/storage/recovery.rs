@@ -1,6 +1,7 @@
 //! Start-up recovery: read back today's state and the outbox position.
 
 use tingwu_actors::clock::HallClock;
+use tingwu_actors::core::case::CaseRecord;
 use tingwu_actors::core::strategy::Strategy;
 use tingwu_actors::core::ticket::parse_ticket_id;
 use tingwu_actors::keys;
@@ -147,11 +148,31 @@ pub fn recover(reader: &StoreReader, clock: &HallClock) -> Result<Recovered, Rea
     skipped += cases.skipped;
     let since = tingwu_actors::core::calendar::local_date(clock.now(), clock.tz)
         - chrono::Duration::days(CLOSED_CASES_KEPT_DAYS);
+    let recent = |r: &CaseRecord| r.closed_on().is_none_or(|d| d >= since);
+    // A package's parts go together: one recent part keeps them all.
+    let kept: std::collections::HashSet<String> = cases
+        .items
+        .iter()
+        .filter(|r| r.case.number.part.is_some() && recent(r))
+        .map(|r| r.case.number.package().to_string())
+        .collect();
     out.cases = cases
         .items
         .into_iter()
-        .filter(|r| r.closed_on().is_none_or(|d| d >= since))
+        .filter(|r| recent(r) || kept.contains(&r.case.number.package().to_string()))
         .collect();
+    // The packages whose parts were kept.
+    let packages = reader.packages()?;
+    skipped += packages.skipped;
+    out.packages = packages
+        .items
+        .into_iter()
+        .filter(|p| kept.contains(&p.number.to_string()))
+        .collect();
+    // Today's consultations: their request keys answer retries.
+    let consultations = reader.consultations(&day, &day)?;
+    skipped += consultations.skipped;
+    out.consultations = consultations.items;
     // The open-case index (by deadline, for supervision) should name every
     // open case: say so if it does not (the next transition of each case
     // rewrites its entry).
@@ -167,6 +188,7 @@ pub fn recover(reader: &StoreReader, clock: &HallClock) -> Result<Recovered, Rea
         day = %day,
         tickets = out.tickets.len(),
         cases = out.cases.len(),
+        packages = out.packages.len(),
         unfinished = out.unfinished.len(),
         bookings = out.bookings.len(),
         windows = out.windows.len(),
@@ -303,6 +325,7 @@ mod tests {
                 green: false,
                 on_the_spot: true,
                 window: None,
+                ticket: None,
             };
             let item = cfg.item("food-license").unwrap();
             intake(item, &input, &Actor::staff("S01"), at, cal)
@@ -314,6 +337,7 @@ mod tests {
             sealed: Default::default(),
             history: vec![],
             keys: vec![],
+            ticket: None,
         };
         let open = case_on(today, 1);
         let long_ago = today - chrono::Duration::days(400);

@@ -90,6 +90,8 @@ def test_a_promise_case_goes_through_every_step_and_the_citizen_sees_each(
     wrong = server.get_json(f"/api/v1/cases/{number}/public?check=0000")
     unknown = server.get_json(f"/api/v1/cases/{server.hall}-20000101-000001/public?check=5678")
     assert wrong[0] == unknown[0] == 404 and wrong[1] == unknown[1]
+    status, body = server.get_json(f"/api/v1/cases/{number}/public")
+    assert_error(status, body, 400, "check_required")
 
     # Staff and supervisors read it, masked; the page is there.
     status, v = server.get_json(f"/api/v1/cases/{number}", bearer(staff))
@@ -97,6 +99,11 @@ def test_a_promise_case_goes_through_every_step_and_the_citizen_sees_each(
     status, v = server.get_json("/api/v1/cases", bearer(lead))
     assert status == 200 and [c["case"]["number"] for c in v["cases"]] == [number]
     assert v["cases"][0]["supervision"]["colour"] in ("green", "yellow", "red")
+    # ?open=false lists the closed ones, ?open=true the open ones.
+    status, closed = server.get_json("/api/v1/cases?open=false", bearer(lead))
+    assert status == 200 and [c["case"]["number"] for c in closed["cases"]] == [number]
+    status, still_open = server.get_json("/api/v1/cases?open=true", bearer(lead))
+    assert status == 200 and still_open["cases"] == [], still_open
     status, page = server.get_text("/case")
     assert status == 200 and "办件查询" in page
 

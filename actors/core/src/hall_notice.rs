@@ -99,7 +99,7 @@ pub struct NoticeEnd {
 }
 
 /// A change of a notice, as the outbox and the screens carry it (the
-/// `notice` event, since event version 5): the notice with `active: true`
+/// `notice` event, since event version 6): the notice with `active: true`
 /// when sent, `active: false` and its `end` when cleared or expired.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoticeChange {

@@ -16,6 +16,7 @@ pub mod calendar;
 pub mod card_reading;
 pub mod case;
 pub mod config;
+pub mod consultation;
 pub mod day;
 pub mod day_end;
 pub mod dispatch;

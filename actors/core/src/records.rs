@@ -79,6 +79,10 @@ pub struct Recovered {
     /// Cases (办件) still open, and those closed recently (see the storage's
     /// recovery), for the case actor.
     pub cases: Vec<crate::case::CaseRecord>,
+    /// Packages (套餐) whose parts are among `cases` (`keys::package`).
+    pub packages: Vec<crate::case::PackageRecord>,
+    /// Today's consultations (咨询), for their request keys.
+    pub consultations: Vec<crate::consultation::StoredConsultation>,
     /// Windows' rating prompts (`rp/{window}`) and follow-ups (`rf/{ticket}`).
     pub ratings: crate::rating::stored::RatingState,
     /// Hall notices (`nt/{id}`) not cleared, expired ones included (the

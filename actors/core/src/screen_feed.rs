@@ -47,6 +47,7 @@ pub fn frame(e: &CommittedEvent) -> Arc<str> {
             EventBody::Audit(a) => json!(a),
             EventBody::Alarm(a) => json!(a),
             EventBody::Case(c) => json!(c),
+            EventBody::Consultation(c) => json!(c),
             EventBody::Notice(n) => json!(n),
         },
     }
@@ -306,7 +307,10 @@ impl ScreenFeed {
                     self.notices.remove(&notice.id);
                 }
             }
-            EventBody::Ticket(_) | EventBody::Audit(_) | EventBody::Case(_) => {}
+            EventBody::Ticket(_)
+            | EventBody::Audit(_)
+            | EventBody::Case(_)
+            | EventBody::Consultation(_) => {}
         }
         let frame = shown_frame(&self.scope, e);
         self.backlog.push(e.seq, frame.clone());

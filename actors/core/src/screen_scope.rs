@@ -157,7 +157,11 @@ impl ScreenScope {
             EventBody::Alarm(_) => self.is_dashboard(),
             EventBody::Notice(n) => self.shows_notice(&n.notice),
             // Cases carry (masked) applicants: never on a public screen.
-            EventBody::Ticket(_) | EventBody::Audit(_) | EventBody::Case(_) => false,
+            // Consultations are counts for reports, not for screens.
+            EventBody::Ticket(_)
+            | EventBody::Audit(_)
+            | EventBody::Case(_)
+            | EventBody::Consultation(_) => false,
         }
     }
 }

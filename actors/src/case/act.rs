@@ -3,16 +3,19 @@
 
 use actix::prelude::*;
 
+use super::intake::CaseOrPackage;
 use super::{CaseActor, CaseError};
 use crate::core::case::transition::apply;
-use crate::core::case::{Actor as CaseActorRole, CaseRecord, Input};
+use crate::core::case::{Actor as CaseActorRole, Input};
 
-/// Apply `input` to case `number`. `departments`: the departments the
+/// Apply `input` to case `number` — a package's part through the rules of
+/// packages, a package's own number only for materials handed in
+/// (`package.rs`). `departments`: the departments the
 /// acting staff works for (those of the items their window serves), one of
 /// which must be the case's (none: a supervisor, any department). Answers the stored record once it is durable. Errors:
 /// [`CaseError`].
 #[derive(Message)]
-#[rtype(result = "Result<CaseRecord, CaseError>")]
+#[rtype(result = "Result<CaseOrPackage, CaseError>")]
 pub struct Act {
     /// The case number.
     pub number: String,
@@ -31,7 +34,7 @@ type Durable = std::pin::Pin<
 >;
 
 impl Handler<Act> for CaseActor {
-    type Result = ResponseFuture<Result<CaseRecord, CaseError>>;
+    type Result = ResponseFuture<Result<CaseOrPackage, CaseError>>;
 
     fn handle(&mut self, m: Act, _: &mut Self::Context) -> Self::Result {
         let result = self.act(m);
@@ -56,7 +59,28 @@ fn reason_of(input: &Input) -> Option<String> {
 }
 
 impl CaseActor {
-    fn act(&mut self, m: Act) -> Result<(CaseRecord, Durable), CaseError> {
+    fn act(&mut self, m: Act) -> Result<(CaseOrPackage, Durable), CaseError> {
+        if let Some(header) = self.packages.get(&m.number).cloned() {
+            if let Some(r) = self.replay(m.key.as_deref()) {
+                return Err(CaseError::KeyReused(r.case.number.to_string()));
+            }
+            if let Some(k) = m.key.as_deref() {
+                if let Some(n) = self.request_keys.get(k) {
+                    if *n != m.number {
+                        return Err(CaseError::KeyReused(n.clone()));
+                    }
+                    let durable = self.store.barrier()?;
+                    return Ok((CaseOrPackage::Package(Box::new(header)), Box::pin(durable)));
+                }
+            }
+            return self.act_on_package(
+                header,
+                &m.input,
+                &m.by,
+                m.departments.as_deref(),
+                m.key.as_deref(),
+            );
+        }
         let record = self
             .cases
             .get(&m.number)
@@ -75,7 +99,12 @@ impl CaseActor {
             }
             let r = r.clone();
             let durable = self.store.barrier()?;
-            return Ok((r, Box::pin(durable)));
+            return Ok((CaseOrPackage::Case(Box::new(r)), Box::pin(durable)));
+        }
+        if let Some(header) = self.package_of(&record.case.number).cloned() {
+            let number = record.case.number.clone();
+            let reason = reason_of(&m.input);
+            return self.act_on_part(header, &number, &m.input, &m.by, reason, m.key.as_deref());
         }
         let now = self.now();
         let (case, event) = apply(
@@ -95,6 +124,6 @@ impl CaseActor {
             .get(&number)
             .cloned()
             .ok_or(CaseError::NotFound(number))?;
-        Ok((next, Box::pin(durable)))
+        Ok((CaseOrPackage::Case(Box::new(next)), Box::pin(durable)))
     }
 }

@@ -11,12 +11,18 @@
 //! (`core::case::record`). Nothing here logs an applicant.
 //!
 //! The messages are in `intake.rs` ([`TakeIn`]), `act.rs` ([`Act`]) and
-//! `query.rs` ([`GetCase`], [`ListCases`]); e-supervision (电子监察) — the
+//! `query.rs` ([`GetCase`], [`ListCases`]); packages (套餐: a package
+//! record and one case per department part, [`GetPackage`]) in
+//! `package.rs`; a ticket leads to one case per item
+//! (`core::case::ticket`). E-supervision (电子监察) — the
 //! yellow and red alarms on a timer and after each transition — in
 //! `watch.rs` ([`Sweep`], [`CaseActor::with_alarms`]).
 
 mod act;
 mod intake;
+mod package;
+#[cfg(test)]
+mod package_tests;
 mod query;
 #[cfg(test)]
 mod tests;
@@ -34,13 +40,14 @@ use tracing::info;
 use crate::clock::HallClock;
 use crate::config::HallConfig;
 use crate::core::case::number::NumberError;
-use crate::core::case::{CaseEvent, CaseRecord, Now, Refusal};
+use crate::core::case::{CaseEvent, CaseRecord, Now, PackageRecord, Refusal, TicketCases};
 use crate::events::{AuditEntry, EventBody};
 use crate::keys;
 use crate::store::{Commit, Store, StoreError};
 
 pub use act::Act;
-pub use intake::TakeIn;
+pub use intake::{CaseOrPackage, TakeIn};
+pub use package::{GetPackage, PackageView};
 pub use query::{CaseListing, GetCase, ListCases};
 pub use watch::{ColourCounts, Sweep, WATCH_EVERY};
 
@@ -100,6 +107,11 @@ pub struct CaseActor {
     last_seq: HashMap<NaiveDate, u32>,
     /// Request keys (`Idempotency-Key`) that took effect, and their case.
     request_keys: HashMap<String, String>,
+    /// Packages (套餐) by number: what their parts share (the parts are in
+    /// `cases`).
+    packages: HashMap<String, PackageRecord>,
+    /// The cases each ticket led to (one per ticket and item).
+    tickets: TicketCases,
     /// A test's own clock; none: the hall's clock.
     now: Option<fn() -> DateTime<Utc>>,
     /// E-supervision: the alarms raised and the colours (`watch.rs`).
@@ -118,6 +130,8 @@ impl CaseActor {
             indexed: HashMap::new(),
             last_seq: HashMap::new(),
             request_keys: HashMap::new(),
+            packages: HashMap::new(),
+            tickets: TicketCases::default(),
             now: None,
             watch: watch::Watch::default(),
         };
@@ -131,9 +145,30 @@ impl CaseActor {
             for k in &r.keys {
                 actor.request_keys.insert(k.clone(), n.to_string());
             }
+            if let Some(t) = &r.ticket {
+                actor.tickets.record(t, &r.case.item, n);
+            }
             actor.cases.insert(n.to_string(), r);
         }
         actor
+    }
+
+    /// The packages storage read back at start-up (their parts come with
+    /// the cases).
+    pub fn with_packages(mut self, recovered: Vec<PackageRecord>) -> Self {
+        for p in recovered {
+            let n = p.number.to_string();
+            for k in &p.keys {
+                self.request_keys.insert(k.clone(), n.clone());
+            }
+            if let Some(t) = &p.ticket {
+                self.tickets.record(t, &p.item, &p.number);
+            }
+            let seq = self.last_seq.entry(p.number.date).or_default();
+            *seq = (*seq).max(p.number.seq);
+            self.packages.insert(n, p);
+        }
+        self
     }
 
     /// The case a request key already took effect on, if any: the replay's
@@ -173,16 +208,10 @@ impl CaseActor {
         Some(keys::open_case(deadline, &r.case.number.to_string()))
     }
 
-    /// The commit of `record` after `event`: the record, its index moved,
-    /// the case event and the audit entry naming who acted.
-    fn commit_of(
-        &self,
-        record: &CaseRecord,
-        event: &CaseEvent,
-        reason: Option<String>,
-    ) -> (Commit, Option<Vec<u8>>) {
+    /// Puts `record` into `commit` and moves its open-case index entry;
+    /// answers the index key it is filed under now (none once closed).
+    fn put_record(&self, commit: &mut Commit, record: &CaseRecord) -> Option<Vec<u8>> {
         let number = record.case.number.to_string();
-        let mut commit = Commit::default();
         commit.put_json(keys::case(&number), record);
         let new_key = self.index_key(record);
         if let Some(old) = self.indexed.get(&number) {
@@ -193,20 +222,72 @@ impl CaseActor {
         if let Some(k) = &new_key {
             commit.put(k.clone(), Vec::new());
         }
+        new_key
+    }
+
+    /// Puts `event` into `commit` with its audit entry naming who acted;
+    /// `case`: the case (or package part) it leaves behind, none for a
+    /// package's own event (`lead`: the package's lead department).
+    fn put_event(
+        commit: &mut Commit,
+        event: &CaseEvent,
+        reason: Option<String>,
+        (department, item, status): (&str, &str, serde_json::Value),
+    ) {
         commit.event(EventBody::Case(event.clone()));
         commit.event(EventBody::Audit(AuditEntry {
             who: event.by.clone(),
-            action: format!("case.{}", event.body.kind()),
-            target: number,
+            action: format!("case.{}", event.body.audit_action()),
+            target: event.case.to_string(),
             reason,
             detail: serde_json::json!({
                 "role": event.role,
-                "department": record.case.department,
-                "item": record.case.item,
-                "status": record.case.status,
+                "department": department,
+                "item": item,
+                "status": status,
             }),
         }));
+    }
+
+    /// The commit of `record` after `event`: the record, its index moved,
+    /// the case event and the audit entry naming who acted.
+    fn commit_of(
+        &self,
+        record: &CaseRecord,
+        event: &CaseEvent,
+        reason: Option<String>,
+    ) -> (Commit, Option<Vec<u8>>) {
+        let mut commit = Commit::default();
+        let new_key = self.put_record(&mut commit, record);
+        let c = &record.case;
+        let status = serde_json::json!(c.status);
+        Self::put_event(&mut commit, event, reason, (&c.department, &c.item, status));
         (commit, new_key)
+    }
+
+    /// Takes a committed `record` into memory, filed under `new_key`.
+    fn take_record(&mut self, record: CaseRecord, new_key: Option<Vec<u8>>) {
+        let number = record.case.number.to_string();
+        if let Some(t) = &record.ticket {
+            self.tickets
+                .record(t, &record.case.item, &record.case.number);
+        }
+        match new_key {
+            Some(k) => {
+                self.indexed.insert(number.clone(), k);
+            }
+            None => {
+                self.indexed.remove(&number);
+            }
+        }
+        self.cases.insert(number, record);
+    }
+
+    /// Counts and logs a committed event.
+    fn note(event: &CaseEvent, status: &dyn std::fmt::Debug) {
+        metrics::counter!("tingwu_case_transitions_total", "type" => event.body.kind())
+            .increment(1);
+        info!(case = %event.case, kind = event.body.kind(), by = %event.by, status = ?status, "case transition");
     }
 
     /// Enqueues the commit of `record` and takes it into memory (commits
@@ -227,18 +308,8 @@ impl CaseActor {
         if let Some(k) = key {
             self.request_keys.insert(k.to_string(), number.clone());
         }
-        match new_key {
-            Some(k) => {
-                self.indexed.insert(number.clone(), k);
-            }
-            None => {
-                self.indexed.remove(&number);
-            }
-        }
-        metrics::counter!("tingwu_case_transitions_total", "type" => event.body.kind())
-            .increment(1);
-        info!(case = %number, kind = event.body.kind(), by = %event.by, status = ?record.case.status, "case transition");
-        self.cases.insert(number.clone(), record);
+        Self::note(event, &record.case.status);
+        self.take_record(record, new_key);
         self.watch_case(&number);
         Ok(durable)
     }

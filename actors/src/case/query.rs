@@ -34,7 +34,7 @@ pub struct CaseListing {
 }
 
 impl CaseActor {
-    fn supervision(&self, case: &Case) -> Option<CaseSupervision> {
+    pub(super) fn supervision(&self, case: &Case) -> Option<CaseSupervision> {
         let today = self.now().date;
         supervise(case, today, &self.config.calendar.days)
             .inspect_err(|e| tracing::warn!(case = %case.number, error = %e, "case supervision needs a holiday calendar"))

@@ -35,6 +35,7 @@ fn take_in(key: Option<&str>) -> TakeIn {
         green: false,
         on_the_spot: true,
         window: Some("5".into()),
+        ticket: None,
         by: Person::staff("S01"),
         key: key.map(str::to_string),
     }
@@ -48,7 +49,13 @@ async fn a_transition_commits_record_event_and_audit_and_a_refusal_nothing() {
     let cases = CaseActor::new(cfg, store, Vec::new())
         .with_clock(at_ten)
         .start();
-    let r = cases.send(take_in(None)).await.unwrap().unwrap();
+    let r = cases
+        .send(take_in(None))
+        .await
+        .unwrap()
+        .unwrap()
+        .into_case()
+        .unwrap();
     let number = r.case.number.to_string();
     assert_eq!(number, "demo-20261201-000001");
     assert_eq!(r.sealed.id, "sealed-id");
@@ -87,7 +94,13 @@ async fn a_transition_commits_record_event_and_audit_and_a_refusal_nothing() {
     assert_eq!(same, r);
 
     // The next case of the day gets the next number; the audit names who.
-    let second = cases.send(take_in(None)).await.unwrap().unwrap();
+    let second = cases
+        .send(take_in(None))
+        .await
+        .unwrap()
+        .unwrap()
+        .into_case()
+        .unwrap();
     assert_eq!(second.case.number.to_string(), "demo-20261201-000002");
     let _case = events.recv().await.unwrap();
     let EventBody::Audit(a) = &events.recv().await.unwrap().body else {
@@ -106,13 +119,31 @@ async fn numbers_continue_after_the_recovered_cases() {
     let first = CaseActor::new(cfg.clone(), memory_store(0), Vec::new())
         .with_clock(at_ten)
         .start();
-    let r = first.send(take_in(Some("k1"))).await.unwrap().unwrap();
+    let r = first
+        .send(take_in(Some("k1")))
+        .await
+        .unwrap()
+        .unwrap()
+        .into_case()
+        .unwrap();
     let again = CaseActor::new(cfg, memory_store(10), vec![r.clone()])
         .with_clock(at_ten)
         .start();
     // The recovered key still answers with its case.
-    let replay = again.send(take_in(Some("k1"))).await.unwrap().unwrap();
+    let replay = again
+        .send(take_in(Some("k1")))
+        .await
+        .unwrap()
+        .unwrap()
+        .into_case()
+        .unwrap();
     assert_eq!(replay.case.number, r.case.number);
-    let next = again.send(take_in(None)).await.unwrap().unwrap();
+    let next = again
+        .send(take_in(None))
+        .await
+        .unwrap()
+        .unwrap()
+        .into_case()
+        .unwrap();
     assert_eq!(next.case.number.to_string(), "demo-20261201-000002");
 }

@@ -96,13 +96,14 @@ impl Hall {
                 green: false,
                 on_the_spot: true,
                 window: Some("5".into()),
+                ticket: None,
                 by: Person::staff("S01"),
                 key: None,
             })
             .await
             .unwrap()
             .unwrap();
-        r.case.number.to_string()
+        r.number()
     }
 
     async fn act(&self, number: &str, input: Input) {

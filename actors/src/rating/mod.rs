@@ -40,6 +40,7 @@ pub use prompts::{GetPrompt, Rate, RateError, ServiceFinished, Sweep};
 use crate::alarm::AlarmActor;
 use crate::clock::HallClock;
 use crate::config::HallConfig;
+use crate::core::case::{CaseEventBody, TicketCases};
 use crate::core::rating::follow_up::FollowUp;
 use crate::core::rating::stored::{RatingState, WindowPrompt, RATING_DETAIL_VERSION};
 use crate::events::{AuditEntry, CommittedEvent, EventBody};
@@ -61,6 +62,9 @@ pub struct RatingActor {
     staff: HashMap<String, String>,
     /// Follow-ups whose overdue alarm is raised.
     overdue: BTreeSet<String>,
+    /// The cases each ticket led to (from committed `received` case
+    /// events): a rating's `service.case` is the first of its ticket's.
+    tickets: TicketCases,
     /// Whether the actor runs its own sweep (off in tests that send
     /// [`Sweep`] with an injected `now`).
     sweeping: bool,
@@ -101,8 +105,16 @@ impl RatingActor {
                 .map(|f| (f.service.ticket.clone(), f))
                 .collect(),
             staff,
+            tickets: TicketCases::default(),
             sweeping: true,
         }
+    }
+
+    /// The cases tickets led to before start-up (from the recovered case
+    /// records), so a service finished after a restart keeps its case.
+    pub fn with_ticket_cases(mut self, tickets: TicketCases) -> Self {
+        self.tickets = tickets;
+        self
     }
 
     /// No sweep of its own: tests drive time with [`Sweep`].
@@ -121,6 +133,16 @@ impl RatingActor {
                     self.staff.remove(&w.id);
                 }
             },
+            EventBody::Case(c) => {
+                if let CaseEventBody::Received {
+                    item,
+                    ticket: Some(ticket),
+                    ..
+                } = &c.body
+                {
+                    self.tickets.record(ticket, item, &c.case);
+                }
+            }
             EventBody::Ticket(t) if t.status == crate::core::ticket::TicketStatus::Done => {
                 if let Some(window) = &t.window {
                     ctx.notify(ServiceFinished {

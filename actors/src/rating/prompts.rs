@@ -101,7 +101,7 @@ impl Handler<ServiceFinished> for RatingActor {
                     number: m.number,
                     window: m.window.clone(),
                     staff: self.staff.get(&m.window).cloned(),
-                    case: None,
+                    case: self.tickets.case_of(&m.ticket).map(|n| n.to_string()),
                 },
                 at: m.at,
             },

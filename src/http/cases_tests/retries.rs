@@ -7,7 +7,7 @@ use super::*;
 
 #[actix::test]
 async fn a_retried_request_takes_effect_once() {
-    let (t, _window, staff) = hall_with_called_ticket(now::<2>).await;
+    let (t, window, staff) = hall_with_called_ticket(now::<2>).await;
     let s = &t.state;
     set_day(2, "2026-03-03");
     let (st, first) = call_keyed(
@@ -66,6 +66,41 @@ async fn a_retried_request_takes_effect_once() {
         1,
         "one case, not two: {list}"
     );
+    // The same ticket again, for the same item: refused (one case per
+    // ticket and item).
+    let (st, v) = call(s, "POST", "/api/v1/cases", Some(&staff), intake_body()).await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("case_ticket_taken")),
+        "{v}"
+    );
+    // The window finishes it and calls the next ticket.
+    s.dir
+        .hall
+        .send(tingwu_actors::hall::IssueTicket {
+            deadline: None,
+            appointment: None,
+            item: Some("food-license".into()),
+            queue: None,
+            channel: tingwu_actors::core::ticket::Channel::Onsite,
+            priority: tingwu_actors::core::ticket::Priority::Normal,
+            personal: Default::default(),
+            idempotency_key: None,
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    for (id, action) in [("c3", "start"), ("c4", "finish"), ("c5", "call_next")] {
+        let (st, v) = call(
+            s,
+            "POST",
+            &format!("/api/v1/windows/{window}/commands"),
+            Some(&staff),
+            json!({"id": id, "action": action}),
+        )
+        .await;
+        assert_eq!((st, &v["ok"]), (StatusCode::OK, &json!(true)), "{v}");
+    }
     // A key used on one case is refused on another, not misapplied.
     let (st, other) = call_keyed(
         s,

@@ -62,6 +62,10 @@ pub enum CaseEventBody {
         deadline: Option<NaiveDate>,
         /// The 容缺 notice, if materials are tolerated missing.
         notice: Option<OneTimeNotice>,
+        /// The ticket it was taken in from (optional, added without a new
+        /// version: absent in older events, meaning not recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket: Option<String>,
     },
     /// 受理. `deemed`: by art. 32, from the day the materials arrived.
     Accepted {
@@ -138,6 +142,23 @@ pub enum CaseEventBody {
 }
 
 impl CaseEventBody {
+    /// The audit log's name for the act (`case.{action}`): the event's
+    /// `type`, except that a decision names its outcome — 准予许可
+    /// `approved` or 不予许可 `rejected` — rather than `completed`.
+    pub fn audit_action(&self) -> &'static str {
+        match self {
+            CaseEventBody::Completed {
+                outcome: Outcome::Approved,
+                ..
+            } => "approved",
+            CaseEventBody::Completed {
+                outcome: Outcome::Rejected { .. },
+                ..
+            } => "rejected",
+            other => other.kind(),
+        }
+    }
+
     /// The `type` string.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -199,5 +220,34 @@ impl CaseEvent {
                 found: other.unwrap_or(0),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn completed(outcome: Outcome) -> CaseEventBody {
+        CaseEventBody::Completed {
+            outcome,
+            used_days: 3,
+            limit_days: 10,
+            on_time: true,
+            delivery_due: NaiveDate::from_ymd_opt(2026, 12, 14).expect("date"),
+        }
+    }
+
+    #[test]
+    fn a_decision_is_audited_by_its_outcome() {
+        assert_eq!(completed(Outcome::Approved).audit_action(), "approved");
+        let rejected = completed(Outcome::Rejected {
+            reason: "不符合条件".into(),
+        });
+        assert_eq!(rejected.audit_action(), "rejected");
+        assert_eq!(rejected.kind(), "completed", "the event type stays");
+        let terminated = CaseEventBody::Terminated {
+            reason: "撤回".into(),
+        };
+        assert_eq!(terminated.audit_action(), terminated.kind());
     }
 }

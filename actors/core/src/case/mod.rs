@@ -43,6 +43,7 @@ pub mod record;
 pub mod refusal;
 pub mod state;
 pub mod supervision;
+pub mod ticket;
 pub mod transition;
 pub mod warning;
 
@@ -57,12 +58,13 @@ pub use applicant::{Applicant, ApplicantError, ApplicantKind, ApplicantSummary};
 pub use events::{CaseEvent, CaseEventBody, CASE_EVENT_VERSION};
 pub use materials::{Checklist, OneTimeNotice};
 pub use number::CaseNumber;
-pub use package::PackageCase;
+pub use package::{PackageCase, PackageRecord};
 pub use plan::{CaseKind, CasePlan, Scope};
 pub use record::{CaseRecord, SealedApplicant, MAX_REQUEST_KEYS};
 pub use refusal::{Action, Refusal};
 pub use state::{Case, Status};
 pub use supervision::Colour;
+pub use ticket::TicketCases;
 pub use transition::{apply, Input};
 
 /// Who acts on a case. Extensions need a [`Role::Supervisor`]: the body's

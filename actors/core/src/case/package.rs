@@ -24,10 +24,12 @@ use super::transition::{self, check, Input};
 use super::{Actor, Now};
 
 mod progress;
+mod record;
 
 use crate::calendar::Calendar;
 use crate::config::ItemConfig;
 pub use progress::{progress, PackageProgress, PartProgress};
+pub use record::PackageRecord;
 
 /// A package and its parts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

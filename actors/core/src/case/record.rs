@@ -41,6 +41,11 @@ pub struct CaseRecord {
     /// and changes nothing. Absent in records written before it: none.
     #[serde(default)]
     pub keys: Vec<String>,
+    /// The ticket it was taken in from (`20261130-A001`; one case per
+    /// ticket and item, `case::ticket`). Absent in records written before
+    /// it: none.
+    #[serde(default)]
+    pub ticket: Option<String>,
 }
 
 /// Request keys kept per case (a retry comes within moments; 64 covers
@@ -112,6 +117,7 @@ mod tests {
             sealed: SealedApplicant::default(),
             history: Vec::new(),
             keys: Vec::new(),
+            ticket: None,
         }
     }
 
@@ -126,8 +132,10 @@ mod tests {
         assert_eq!(r.keys[0], "k5");
         let mut json = serde_json::to_value(&r).unwrap();
         json.as_object_mut().unwrap().remove("keys");
+        json.as_object_mut().unwrap().remove("ticket");
         let old: CaseRecord = serde_json::from_value(json).unwrap();
         assert!(old.keys.is_empty());
+        assert_eq!(old.ticket, None);
     }
 
     #[test]

@@ -111,6 +111,14 @@ pub enum Refusal {
     NoGreenChannel { item: String },
     #[error("没有这个部门子件 / the package has no part {part}")]
     NoSuchPart { part: usize },
+    #[error("该号已受理过此事项的办件{case}，同一事项不能重复受理 / ticket {ticket} already has case {case} for item {item:?}; an item is taken in once per ticket")]
+    TicketTaken {
+        ticket: String,
+        item: String,
+        case: String,
+    },
+    #[error("套餐的操作须针对部门子件（编号加-P序号），套餐本身只能补交材料 / act on a package's department part ({{number}}-P{{n}}); the package itself only takes materials")]
+    PackageAction { action: Action },
     #[error("工作日历：{0} / working-day calendar: {0}")]
     Calendar(#[from] CalendarError),
 }
@@ -135,6 +143,8 @@ impl Refusal {
             Refusal::NoCaseSettings { .. } => "case_not_configured",
             Refusal::NoGreenChannel { .. } => "case_no_green_channel",
             Refusal::NoSuchPart { .. } => "case_no_such_part",
+            Refusal::TicketTaken { .. } => "case_ticket_taken",
+            Refusal::PackageAction { .. } => "case_package_action",
             Refusal::Calendar(_) => "calendar_missing_year",
         }
     }

@@ -2,6 +2,7 @@
 //! the messages' `now` (no sleeping): prompts and answers (`prompts.rs`),
 //! the follow-up across working days (`follow_ups.rs`).
 
+mod cases;
 mod follow_ups;
 mod prompts;
 

@@ -52,6 +52,7 @@ pub fn intake_of(date: &str, provided: &[&str], on_the_spot: bool) -> Intake {
         green: false,
         on_the_spot,
         window: Some("W01".into()),
+        ticket: None,
     }
 }
 

@@ -38,6 +38,9 @@ pub struct Intake {
     pub on_the_spot: bool,
     /// The window taking it in.
     pub window: Option<String>,
+    /// The ticket it is taken in from (`20261130-A001`), recorded in the
+    /// `received` event (one case per ticket and item: `case::ticket`).
+    pub ticket: Option<String>,
 }
 
 /// Takes in a case of `item`. Errors: [`Refusal::NoCaseSettings`],
@@ -120,6 +123,7 @@ pub fn intake_plan(
         limit_days: case.limit_days,
         deadline: case.deadline(cal)?,
         notice: case.materials.tolerated_notice(),
+        ticket: input.ticket.clone(),
     };
     let ev = event(&case, actor, now, body);
     Ok((case, ev))
