@@ -208,8 +208,7 @@ mod tests {
     async fn a_key_answers_its_request_and_refuses_another_also_after_a_restart() {
         let cfg = Arc::new(HallConfig::demo().unwrap());
         let clock = HallClock::of(&cfg);
-        let actor =
-            ConsultationActor::new(cfg.clone(), clock.clone(), memory_store(0), Vec::new()).start();
+        let actor = ConsultationActor::new(cfg.clone(), clock, memory_store(0), Vec::new()).start();
         let first = actor.send(record("问材料", "a")).await.unwrap().unwrap();
         let again = actor.send(record("问材料", "a")).await.unwrap().unwrap();
         assert_eq!(again, first);
