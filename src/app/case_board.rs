@@ -281,6 +281,7 @@ mod tests {
             ticket: None,
             by: Person::staff("S01"),
             key: None,
+            fingerprint: None,
         }
     }
 

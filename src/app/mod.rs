@@ -30,7 +30,8 @@
 //! - cases (办件): intake at a window, transitions by role, the citizen's
 //!   query (`cases.rs`, the rules in `tingwu_core::case`); packages
 //!   (套餐) and their one view (`case_packages.rs`); consultations (咨询)
-//!   recorded at a window and their counts (`consultations.rs`);
+//!   recorded at a window and their counts (`consultations.rs`); a
+//!   retry's request compared by its fingerprint (`request_print.rs`);
 //! - hall statistics for supervisors (`stats.rs`, the rule in
 //!   `tingwu_core::stats`).
 //!
@@ -57,6 +58,7 @@ pub mod passwords;
 pub mod personal;
 pub mod rating_summary;
 pub mod ratings;
+mod request_print;
 pub mod seats;
 pub mod sources;
 pub mod stats;

@@ -338,6 +338,7 @@ mod tests {
             history: vec![],
             keys: vec![],
             ticket: None,
+            request_print: None,
         };
         let open = case_on(today, 1);
         let long_ago = today - chrono::Duration::days(400);
