@@ -108,7 +108,9 @@
       const data = await r.json().catch(() => ({}));
       if (!r.ok) {
         const msg = (data.error && data.error.message) || `HTTP ${r.status}`;
-        $("login-error").textContent = r.status === 401 ? `${L("用户名或密码错误", "Wrong user or password")}: ${msg}` : msg;
+        // A 401 is the wrong password, said once in the page's language; any
+        // other refusal (a lockout, a full session table) is the server's own words.
+        $("login-error").textContent = r.status === 401 ? L("用户名或密码错误", "Wrong user or password") : msg;
         return;
       }
       st.token = data.token;

@@ -4,6 +4,8 @@
 //! `Audit` event) before it is answered.
 
 use actix::prelude::*;
+
+use crate::alarm::Clear;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -133,9 +135,21 @@ impl Handler<ActOnFollowUp> for RatingActor {
         };
         tracing::info!(ticket = %m.ticket, by = %who.id(), stage = ?next.stage(), "rating follow-up step recorded");
         let view = FollowUpView::of(&next, m.now, tz);
+        // Closed or excluded: its alarms have done their work.
+        let clear = next.settled().then(|| {
+            self.overdue.remove(&m.ticket);
+            [
+                format!("evaluation/{}/bad", m.ticket),
+                format!("evaluation/{}/follow_up", m.ticket),
+            ]
+        });
         self.follow_ups.insert(m.ticket, next);
+        let alarms = self.alarms.clone();
         Box::pin(async move {
             done.await?;
+            for id in clear.into_iter().flatten() {
+                let _ = alarms.try_send(Clear(id));
+            }
             Ok(view)
         })
     }

@@ -142,7 +142,7 @@ pub fn find(
         };
         let found = attendance::anomalies(&timeline_of(w, loads), &shifts, &sup.attendance, now);
         for a in attendance::ongoing(&found) {
-            let alarm = a.alarm(&subject, &w.view.name);
+            let alarm = a.alarm(&subject, &w.view.name, &w.view.name_en);
             if ids.insert(alarm.id.clone()) {
                 out.holding.push(alarm);
             }
@@ -181,7 +181,7 @@ pub fn find(
             .find(|s| s.id == id)
             .map_or(id, |s| s.name.as_str());
         for a in attendance::ongoing(&found) {
-            let alarm = a.alarm(&subject, name);
+            let alarm = a.alarm(&subject, name, name);
             if ids.insert(alarm.id.clone()) {
                 out.holding.push(alarm);
             }

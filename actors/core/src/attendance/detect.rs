@@ -80,7 +80,9 @@ impl Anomaly {
     /// `window/3/attendance/not_logged_in`, `window/3/attendance/left_early`,
     /// and the alarm engine's `window/3/pause_too_long`,
     /// `window/3/service_too_long`.
-    pub fn alarm(&self, subject: &Subject, name: &str) -> Alarm {
+    /// `name` and `name_en` name the window or person in each language
+    /// (an empty `name_en` falls back to `name`).
+    pub fn alarm(&self, subject: &Subject, name: &str, name_en: &str) -> Alarm {
         let source = subject.source();
         let kind = self.kind.alarm_kind();
         let id = match self.kind {
@@ -93,7 +95,11 @@ impl Anomaly {
             id,
             &source,
             format!("考勤异常：{name} {}", self.kind.label_zh()),
-            format!("Attendance anomaly: {name} {}", self.kind.label_en()),
+            format!(
+                "Attendance anomaly ({}) at {}",
+                self.kind.label_en(),
+                if name_en.is_empty() { name } else { name_en }
+            ),
         )
     }
 }

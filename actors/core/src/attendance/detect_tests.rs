@@ -113,7 +113,7 @@ fn serving_far_beyond_the_usual_time() {
     assert!(anomalies(&t, &[morning()], &CFG(), at(9, 44)).is_empty());
     let got = anomalies(&t, &[morning()], &CFG(), at(9, 45));
     assert_eq!(kinds(&got), [AnomalyKind::ServiceTooLong]);
-    let alarm = got[0].alarm(&Subject::Window("3".into()), "3号窗口");
+    let alarm = got[0].alarm(&Subject::Window("3".into()), "3号窗口", "Window 3");
     assert_eq!(alarm.id, "window/3/service_too_long");
     assert_eq!(alarm.typed_kind(), Some(AlarmKind::ServiceTooLong));
 }
@@ -128,8 +128,17 @@ fn a_day_off_has_no_shift_anomalies_but_pauses_still_count() {
 #[test]
 fn anomalies_raise_attendance_alarms() {
     let got = anomalies(&timeline(&[]), &[morning()], &CFG(), at(9, 0));
-    let a = got[0].alarm(&Subject::Staff("S01".into()), "王丽");
+    let a = got[0].alarm(&Subject::Staff("S01".into()), "王丽", "");
     assert_eq!(a.id, "staff/S01/attendance/not_logged_in");
     assert_eq!(a.typed_kind(), Some(AlarmKind::AttendanceAnomaly));
     assert!(a.message_zh.contains("考勤异常") && a.message_zh.contains("王丽"));
+    assert_eq!(
+        a.message_en,
+        "Attendance anomaly (Not logged in on time) at 王丽"
+    );
+    let w = got[0].alarm(&Subject::Window("3".into()), "3号窗口", "Window 3");
+    assert_eq!(
+        w.message_en,
+        "Attendance anomaly (Not logged in on time) at Window 3"
+    );
 }

@@ -144,6 +144,14 @@ async fn a_bad_rating_alarms_and_its_follow_up_runs_turns_red_and_an_appeal_is_u
         .await
         .unwrap();
     assert!(open.is_empty());
+    // Fed back: the bad rating's alarm and the overdue one have done their
+    // work and are cleared (found by a newcomer's trial: they stayed).
+    let listed = format!("{:?}", alarms.send(GetAlarms).await.unwrap());
+    assert!(!listed.contains("evaluation/20261201-A003/bad"), "{listed}");
+    assert!(
+        !listed.contains("evaluation/20261201-A003/follow_up"),
+        "{listed}"
+    );
 
     // 申诉复核: staff appeal, the supervisor upholds it.
     let not_staff = actor

@@ -198,6 +198,14 @@ impl FollowUp {
             .is_some_and(|d| d.upheld)
     }
 
+    /// Whether the bad rating's alarm (`evaluation/{ticket}/bad`) and any
+    /// overdue alarm have done their work: the follow-up is closed (fed
+    /// back) or an upheld appeal took the rating out. Until then the alarm
+    /// stays, acknowledged or not.
+    pub fn settled(&self) -> bool {
+        matches!(self.stage(), Stage::Closed | Stage::Excluded)
+    }
+
     pub fn stage(&self) -> Stage {
         if self.excluded() {
             Stage::Excluded
