@@ -115,14 +115,16 @@ fn caller(s: &AppState, headers: &HeaderMap) -> Result<CaseCaller, ApiError> {
     Ok(s.app.case_caller(bearer(headers).map(str::trim))?)
 }
 
-/// The staff's view of a case: the case (masked), its supervision and its
-/// history.
+/// The staff's view of a case: the case (masked), the ticket it was taken
+/// in from (`null` in records written before tickets were kept), its
+/// supervision and its history.
 pub(super) fn staff_view(
     record: &CaseRecord,
     sup: Option<&tingwu_actors::core::case::supervision::CaseSupervision>,
 ) -> Value {
     json!({
         "case": record.case,
+        "ticket": record.ticket,
         "supervision": sup,
         "history": record.history,
     })

@@ -32,11 +32,14 @@ def test_a_promise_case_goes_through_every_step_and_the_citizen_sees_each(
     server = start_server(with_cases(small_hall_config))
     _, staff = call_police_ticket(server, window_terminal)
     lead = supervisor(server).token
+    serving = server.windows()["1"]["ticket"]["id"]
 
     status, v = server.post_json("/api/v1/cases", intake_body(), bearer(staff))
     assert status == 201, v
     case = v["case"]
     number = case["number"]
+    # The staff answer names the ticket the case was taken in from.
+    assert v["ticket"] == serving, v
     assert number.startswith(f"{server.hall}-"), number
     assert case["status"] == "in_progress" and case["item"] == "police"
     assert case["rules"]["kind"] == "promise"
@@ -85,6 +88,9 @@ def test_a_promise_case_goes_through_every_step_and_the_citizen_sees_each(
     assert all(h["zh"] and h["en"] for h in public["history"])
     assert public["status_zh"] == "已送达" and public["applicant"] == "欧**娜"
     assert all(s["done_on"] is not None for s in public["stages"]), public["stages"]
+    # The day of the decision is a field of its own; the deadline stays the deadline.
+    assert public["completed_on"] is not None and public["deadline"] is not None, public
+    assert "ticket" not in public
     status, _ = server.get_json(f"/api/v1/cases/{number}/public?check=002x")
     assert status == 200
     wrong = server.get_json(f"/api/v1/cases/{number}/public?check=0000")
@@ -96,6 +102,8 @@ def test_a_promise_case_goes_through_every_step_and_the_citizen_sees_each(
     # Staff and supervisors read it, masked; the page is there.
     status, v = server.get_json(f"/api/v1/cases/{number}", bearer(staff))
     assert status == 200 and v["case"]["status"] == "delivered"
+    assert v["ticket"] == serving, v
+    assert public["completed_on"] == v["case"]["completed_on"], (public, v["case"])
     status, v = server.get_json("/api/v1/cases", bearer(lead))
     assert status == 200 and [c["case"]["number"] for c in v["cases"]] == [number]
     assert v["cases"][0]["supervision"]["colour"] in ("green", "yellow", "red")
