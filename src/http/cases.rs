@@ -106,7 +106,7 @@ fn request_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         .map(|k| Some(k.to_string()))
         .ok_or_else(|| {
             bad(format!(
-                "Idempotency-Key must be 1-{MAX_KEY} printable ASCII characters"
+                "幂等键须为 1 至 {MAX_KEY} 个可打印 ASCII 字符 / Idempotency-Key must be 1-{MAX_KEY} printable ASCII characters"
             ))
         })
 }
@@ -230,8 +230,7 @@ pub async fn act(
     let b: ActionBody = if bytes.iter().all(u8::is_ascii_whitespace) {
         ActionBody::default()
     } else {
-        serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::bad_request("bad_json", format!("invalid JSON body: {e}")))?
+        serde_json::from_slice(&bytes).map_err(|e| super::error::bad_json(&e))?
     };
     let input = input_of(&action, b)?;
     let made = s.app.act_on_case(&who, &number, input, key).await?;

@@ -54,6 +54,16 @@ def test_a_promise_case_goes_through_every_step_and_the_citizen_sees_each(
     status, body = server.post_json("/api/v1/cases", intake_body(), bearer(lead))
     assert_error(status, body, 403, "staff_only")
 
+    # A body or query serde cannot read is refused with a Chinese lead.
+    status, body = server.post_json(f"/api/v1/cases/{number}/suspend",
+                                    {"procedure": "picnic", "detail": "x", "notice": "n"},
+                                    bearer(staff))
+    err = assert_error(status, body, 400, "bad_json")
+    assert err["message"].startswith("请求格式错误 / ") and "hearing" in err["message"], err
+    status, body = server.get_json("/api/v1/supervision?colour=purple", bearer(lead))
+    err = assert_error(status, body, 400, "bad_query")
+    assert err["message"].startswith("查询参数错误 / "), err
+
     act(server, number, "correction", staff, {"materials": ["身份证复印件不清晰"]})
     v = act(server, number, "answer", staff, {"materials": ["身份证复印件不清晰"]})
     assert v["case"]["status"] == "in_progress"
