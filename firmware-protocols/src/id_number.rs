@@ -356,7 +356,10 @@ mod tests {
             IdNumberError::BirthDate,
         ] {
             let m = e.to_string();
-            assert!(m.starts_with("身份证号码") && m.contains(" / ID number"), "{m}");
+            assert!(
+                m.starts_with("身份证号码") && m.contains(" / ID number"),
+                "{m}"
+            );
         }
         assert!(IdNumberError::Length.to_string().contains("长度"));
     }
