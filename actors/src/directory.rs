@@ -21,6 +21,7 @@ use crate::core::ticket::TicketStatus;
 use crate::core::window_state::WindowState;
 use crate::hall::{HallActor, HALL_STRATEGY};
 use crate::kiosk::KioskActor;
+use crate::notice::NoticeActor;
 use crate::printer::PrinterActor;
 use crate::queue::{GetQueue, QueueActor};
 use crate::rating::RatingActor;
@@ -58,6 +59,8 @@ pub struct Directory {
     pub ratings: Addr<RatingActor>,
     /// Consultations (咨询) recorded at the windows.
     pub consultations: Addr<ConsultationActor>,
+    /// 大厅公告: the hall notices in force.
+    pub notices: Addr<NoticeActor>,
 }
 
 impl Directory {
@@ -229,10 +232,18 @@ impl Directory {
             alarms.clone(),
         )
         .start();
+        let notices = NoticeActor::new(
+            config.clone(),
+            clock,
+            store.clone(),
+            recovered.notices.clone(),
+        )
+        .start();
         let sources = Sources {
             windows: windows.values().cloned().collect(),
             queues: queues.values().cloned().collect(),
             alarms: Some(alarms.clone()),
+            notices: Some(notices.clone()),
         };
         let mut screens = HashMap::new();
         for s in &config.screens {
@@ -246,7 +257,8 @@ impl Directory {
                 last_seq,
                 recent,
                 store.subscribe(),
-            );
+            )
+            .with_notices(recovered.notices.clone());
             screens.insert(s.id.clone(), actor.start());
         }
         let dashboard = ScreenActor::new(
@@ -264,6 +276,7 @@ impl Directory {
             recent,
             store.subscribe(),
         )
+        .with_notices(recovered.notices.clone())
         .start();
         let enabled = window_views
             .iter()
@@ -392,6 +405,7 @@ impl Directory {
             cases,
             ratings,
             consultations,
+            notices,
         }
     }
 }

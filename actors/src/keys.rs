@@ -242,6 +242,16 @@ pub fn follow_up(ticket: &str) -> Vec<u8> {
 /// `rf/`: every follow-up.
 pub const FOLLOW_UPS: &[u8] = b"rf/";
 
+/// `nt/n1764468000000`: a hall notice (大厅公告) in force
+/// (`hall_notice::Notice` JSON), by its id; deleted when cleared or
+/// expired.
+pub fn notice(id: &str) -> Vec<u8> {
+    format!("nt/{id}").into_bytes()
+}
+
+/// `nt/`: every hall notice in force.
+pub const NOTICES: &[u8] = b"nt/";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,5 +297,7 @@ mod tests {
         assert!(consultations_after_day("20261130") < consultations_of_day("20261201"));
         assert!(consultation("20261130", 9, 1) < consultation("20261130", 10, 0));
         assert!(rating_prompt("1").starts_with(RATING_PROMPTS));
+        assert!(notice("n1").starts_with(NOTICES));
+        assert!(!NOTIFY_CURSOR.starts_with(NOTICES));
     }
 }

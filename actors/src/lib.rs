@@ -19,6 +19,7 @@ pub mod hall;
 pub mod keys;
 pub mod kiosk;
 pub mod kiosk_events;
+pub mod notice;
 pub mod printer;
 pub mod queue;
 pub mod rating;

@@ -8,7 +8,6 @@
 use std::sync::Arc;
 
 use actix::prelude::*;
-use chrono::Utc;
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
@@ -16,8 +15,10 @@ use tracing::{debug, warn};
 
 use crate::alarm::{AlarmActor, GetAlarms};
 use crate::clock::HallClock;
+use crate::core::hall_notice::Notice;
 use crate::core::screen_feed::ScreenFeed;
 use crate::events::CommittedEvent;
+use crate::notice::{GetNotices, NoticeActor};
 use crate::queue::{GetQueue, QueueActor};
 use crate::views::{QueueView, WindowView};
 use crate::window::{GetWindow, WindowActor};
@@ -31,6 +32,8 @@ pub struct Sources {
     pub queues: Vec<Addr<QueueActor>>,
     /// The active alarms, for the dashboard.
     pub alarms: Option<Addr<AlarmActor>>,
+    /// The hall notices in force.
+    pub notices: Option<Addr<NoticeActor>>,
 }
 
 pub struct ScreenActor {
@@ -63,6 +66,13 @@ impl ScreenActor {
             clients: Vec::new(),
             events: Some(events),
         }
+    }
+
+    /// The hall notices storage recovered (the notice actor's): those in
+    /// scope and in force now are shown from the start.
+    pub fn with_notices(mut self, notices: Vec<Notice>) -> Self {
+        self.feed.reloaded_notices(notices, self.clock.now());
+        self
     }
 
     /// Applies a committed event and sends its frame, if shown, to every
@@ -102,18 +112,23 @@ impl ScreenActor {
                 Some(a) => a.send(GetAlarms).await.unwrap_or_default(),
                 None => Vec::new(),
             };
-            (windows, queues, alarms)
+            let notices = match &sources.notices {
+                Some(n) => n.send(GetNotices).await.unwrap_or_default(),
+                None => Vec::new(),
+            };
+            (windows, queues, alarms, notices)
         };
         ctx.wait(
             reload
                 .into_actor(self)
-                .map(|(windows, queues, alarms), act, _| {
+                .map(|(windows, queues, alarms, notices), act, _| {
                     // A window or queue that did not answer keeps its last view.
                     act.feed.reloaded(
                         windows.into_iter().flatten(),
                         queues.into_iter().flatten(),
                         alarms,
                     );
+                    act.feed.reloaded_notices(notices, act.clock.now());
                 }),
         );
     }
@@ -191,7 +206,8 @@ impl Handler<Subscribe> for ScreenActor {
 
     fn handle(&mut self, msg: Subscribe, _: &mut Self::Context) -> Self::Result {
         let (tx, rx) = mpsc::channel(msg.capacity.max(1));
-        let first = self.feed.first(msg.since, Utc::now());
+        // The hall clock's now: a notice's expiry is on the same clock.
+        let first = self.feed.first(msg.since, self.clock.now());
         let (first, resumed) = (first.frames, first.resumed);
         debug!(screen = %self.feed.scope().id, since = ?msg.since, resumed, frames = first.len(), "screen client subscribed");
         self.clients.push(tx);

@@ -92,6 +92,7 @@ mod tests {
             history: vec![],
             keys: vec![],
             ticket: None,
+            request_print: None,
         }
     }
 

@@ -245,9 +245,17 @@ mod tests {
 
     use super::*;
 
-    /// Tuesday 1 December 2026, 10:00 in Beijing.
-    fn dec_1() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-12-01T10:00:00+08:00")
+    /// Once set, the board's clock reads Wednesday 2 December, 10:00.
+    static NEXT_DAY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+    /// 1 December, or 2 December once `NEXT_DAY` is set.
+    fn dec_1_then_2() -> DateTime<Utc> {
+        let day = if NEXT_DAY.load(std::sync::atomic::Ordering::SeqCst) {
+            "2026-12-02T10:00:00+08:00"
+        } else {
+            "2026-12-01T10:00:00+08:00"
+        };
+        DateTime::parse_from_rfc3339(day)
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_default()
     }
@@ -273,6 +281,7 @@ mod tests {
             ticket: None,
             by: Person::staff("S01"),
             key: None,
+            fingerprint: None,
         }
     }
 
@@ -290,16 +299,18 @@ mod tests {
         cfg.items.push(one);
         let cfg = Arc::new(cfg);
         let cases = CaseActor::new(cfg.clone(), memory_store(0), Vec::new())
-            .with_clock(dec_1)
+            .with_clock(dec_1_then_2)
             .start();
-        // A 10-day case (green) and a 1-day case (1 working day left:
-        // yellow) taken in today at windows 5 and 6.
+        // A 10-day case and a 1-day case taken in on 1 December at windows
+        // 5 and 6; on 2 December, the 1-day case's last day, it is yellow
+        // and the other green.
         let green = cases
             .send(take_in("food-license", "5"))
             .await
             .unwrap()
             .unwrap();
         let yellow = cases.send(take_in("one-day", "6")).await.unwrap().unwrap();
+        NEXT_DAY.store(true, std::sync::atomic::Ordering::SeqCst);
         let listings = cases
             .send(ListCases {
                 department: None,
@@ -330,7 +341,7 @@ mod tests {
             ]
         );
         let y = &b.cases[0];
-        assert_eq!((y.days_left, y.limit_days), (1, 1));
+        assert_eq!((y.days_left, y.limit_days), (0, 1), "its last day");
         assert_eq!(
             y.deadline.map(|d| d.to_string()).as_deref(),
             Some("2026-12-02")

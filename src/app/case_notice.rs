@@ -238,6 +238,7 @@ mod tests {
             history: vec![ev],
             keys: Vec::new(),
             ticket: None,
+            request_print: None,
         }
     }
 

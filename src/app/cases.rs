@@ -144,6 +144,7 @@ impl App {
         let ticket = serving
             .ticket
             .ok_or_else(|| CaseAppError::NoTicket(window.clone()))?;
+        let asked_item = req.item.clone();
         let item = match (&ticket.item, req.item) {
             (Some(t), Some(asked)) if *t != asked => {
                 return Err(CaseAppError::OtherItem {
@@ -169,6 +170,16 @@ impl App {
             }
         };
         let (applicant, sealed) = self.applicant(&req.applicant)?;
+        let fingerprint = req.key.as_ref().map(|_| {
+            super::request_print::case_intake(
+                &self.sealer,
+                window,
+                asked_item.as_deref(),
+                &applicant,
+                &req.materials,
+                (req.green, req.on_the_spot),
+            )
+        });
         let record = self
             .dir
             .cases
@@ -183,6 +194,7 @@ impl App {
                 ticket: Some(ticket.id.clone()),
                 by: Person::staff(staff.clone()),
                 key: req.key,
+                fingerprint,
             })
             .await
             .map_err(unavailable)??;

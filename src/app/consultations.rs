@@ -13,7 +13,7 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use tingwu_actors::consultation::Record;
+use tingwu_actors::consultation::{Record, RecordError};
 use tingwu_actors::core::consultation::{
     check, check_range, tally, Consultation, ConsultationError, Tally,
 };
@@ -70,6 +70,10 @@ pub enum ConsultationAppError {
     /// A date is not `YYYY-MM-DD` (400).
     #[error("日期格式应为YYYY-MM-DD / dates read YYYY-MM-DD")]
     BadDate,
+    /// The request key recorded another request at this window (422
+    /// `idempotency_mismatch`).
+    #[error("请求编号已用于内容不同的咨询登记（{0}），请换用新的请求编号 / the Idempotency-Key was used with a different consultation request ({0}); use a new key")]
+    KeyOtherRequest(String),
     /// Not recorded or not read: storage is busy or down (503).
     #[error("咨询服务暂不可用 / the consultation service is not available: {0}")]
     Unavailable(String),
@@ -87,6 +91,7 @@ impl ConsultationAppError {
             Self::OtherDepartment { .. } => "consultation_other_department",
             Self::DepartmentRequired { .. } => "department_required",
             Self::BadDate => "bad_date",
+            Self::KeyOtherRequest(_) => "idempotency_mismatch",
             Self::Unavailable(_) => "unavailable",
         }
     }
@@ -125,6 +130,16 @@ impl App {
             return Err(ConsultationAppError::StaffOnly);
         };
         let (topic, note) = check(req.item.as_deref(), req.topic.as_deref(), &req.note)?;
+        let fingerprint = req.key.as_ref().map(|_| {
+            super::request_print::consultation(
+                &self.sealer,
+                window,
+                req.item.as_deref(),
+                req.topic.as_deref(),
+                req.department.as_deref(),
+                &req.note,
+            )
+        });
         let addr = self
             .dir
             .windows
@@ -182,10 +197,14 @@ impl App {
                 ticket: ticket.map(|t| t.id),
                 note,
                 key: req.key,
+                fingerprint,
             })
             .await
             .map_err(|e| ConsultationAppError::Unavailable(e.to_string()))?
-            .map_err(|e| ConsultationAppError::Unavailable(e.to_string()))?;
+            .map_err(|e| match e {
+                RecordError::KeyOtherRequest(id) => ConsultationAppError::KeyOtherRequest(id),
+                RecordError::Storage(e) => ConsultationAppError::Unavailable(e.to_string()),
+            })?;
         Ok(c)
     }
 

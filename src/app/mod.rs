@@ -24,11 +24,14 @@
 //! - 好差评: one rating path for every evaluator (`evaluations.rs`),
 //!   evaluator devices, follow-ups and the monthly ranking (`ratings.rs`);
 //! - acknowledging an alarm (`alarms.rs`);
+//! - hall notices (大厅公告) to the public screens (`notices.rs`, the rules
+//!   in `tingwu_core::hall_notice`);
 //! - appointments: slots, booking, cancelling, check-in (`appointments.rs`);
 //! - cases (办件): intake at a window, transitions by role, the citizen's
 //!   query (`cases.rs`, the rules in `tingwu_core::case`); packages
 //!   (套餐) and their one view (`case_packages.rs`); consultations (咨询)
-//!   recorded at a window and their counts (`consultations.rs`);
+//!   recorded at a window and their counts (`consultations.rs`); a
+//!   retry's request compared by its fingerprint (`request_print.rs`);
 //! - hall statistics for supervisors (`stats.rs`, the rule in
 //!   `tingwu_core::stats`).
 //!
@@ -50,10 +53,12 @@ pub mod consultations;
 pub mod evaluations;
 pub mod kiosk_events;
 pub mod lockout;
+pub mod notices;
 pub mod passwords;
 pub mod personal;
 pub mod rating_summary;
 pub mod ratings;
+mod request_print;
 pub mod seats;
 pub mod sources;
 pub mod stats;
@@ -70,6 +75,7 @@ use crate::storage::{Sealer, StoreReader};
 
 pub use appointments::{BookOrder, BookingError};
 pub use auth::{AuthError, CallerSessions, Sessions};
+pub use notices::NoticeError;
 pub use personal::PersonalError;
 pub use strategies::StrategyError;
 pub use tickets::TicketError;

@@ -78,7 +78,7 @@ impl From<CaseAppError> for ApiError {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, message).retry_after(1)
             }
             E::StaffOnly => ApiError::forbidden(code, message),
-            E::Case(CaseError::KeyReused(_)) => {
+            E::Case(CaseError::KeyReused(_) | CaseError::KeyOtherRequest(_)) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
             }
             E::NoTicket(_) | E::NoCardReader(_) | E::NoCardRead(_) => {

@@ -31,6 +31,7 @@ impl From<ConsultationAppError> for ApiError {
         match e {
             E::Auth(a) => a.into(),
             E::StaffOnly | E::SupervisorOnly => ApiError::forbidden(code, message),
+            E::KeyOtherRequest(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message),
             E::Unavailable(_) => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, message).retry_after(1)
             }

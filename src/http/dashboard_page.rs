@@ -1,6 +1,7 @@
 //! The supervisor dashboard page (`/dashboard`, its scripts
-//! `/dashboard/app.js` and `/dashboard/ratings.js`, the 好差评 panel) and the charting library it draws with: Apache
-//! ECharts, bundled into the binary with its licence (no CDN), served under
+//! `/dashboard/app.js`, `/dashboard/ratings.js` (the 好差评 panel) and
+//! `/dashboard/notice.js` (the 大厅公告 panel)) and the charting library it
+//! draws with: Apache ECharts, bundled into the binary with its licence (no CDN), served under
 //! a path holding its version so browsers may keep it for a year.
 
 use axum::http::header;
@@ -9,6 +10,8 @@ use axum::response::{Html, IntoResponse};
 const DASHBOARD: &str = include_str!("../../dashboards/dashboard.html");
 const SCRIPT: &str = include_str!("../../dashboards/dashboard.js");
 const RATINGS_SCRIPT: &str = include_str!("../../dashboards/dashboard-ratings.js");
+/// The "大厅公告 Notice" panel's script (`/dashboard/notice.js`).
+const NOTICE_SCRIPT: &str = include_str!("../../dashboards/dashboard-notice.js");
 
 /// Where the bundled ECharts release (`dashboards/vendor/echarts/`, from
 /// the npm package `echarts` 6.1.0; see `dashboards/README.md`) is served;
@@ -48,6 +51,17 @@ pub async fn ratings_script() -> impl IntoResponse {
             (header::CACHE_CONTROL, NO_CACHE),
         ],
         RATINGS_SCRIPT,
+    )
+}
+
+/// `/dashboard/notice.js`: the hall notice (大厅公告) panel.
+pub async fn notice_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, NO_CACHE),
+        ],
+        NOTICE_SCRIPT,
     )
 }
 

@@ -11,7 +11,8 @@ use serde_json::json;
 
 use crate::app::sources::{AskerError, KioskAuthError, RateLimited};
 use crate::app::{
-    AuthError, PersonalError, StrategyError, TicketError, WindowAdminRefusal, WindowCommandError,
+    AuthError, NoticeError, PersonalError, StrategyError, TicketError, WindowAdminRefusal,
+    WindowCommandError,
 };
 use crate::telemetry;
 use tingwu_actors::core::ticket_source::SourceRefused;
@@ -260,6 +261,30 @@ impl From<StrategyError> for ApiError {
             }
             StrategyError::Refused(E::Storage(e)) => Self::unavailable(e.to_string()),
             StrategyError::ShuttingDown => Self::unavailable(e.to_string()),
+        }
+    }
+}
+
+impl From<NoticeError> for ApiError {
+    fn from(e: NoticeError) -> Self {
+        use tingwu_actors::core::hall_notice::NoticeRefusal;
+        use tingwu_actors::notice::NoticeChangeError as E;
+        use tingwu_actors::store::StoreError;
+        let message = e.to_string();
+        match e {
+            NoticeError::Refused(E::Refused(r @ NoticeRefusal::TooManyInForce)) => {
+                Self::new(StatusCode::CONFLICT, r.code(), message)
+            }
+            NoticeError::Refused(E::Refused(r)) => Self::bad_request(r.code(), message),
+            NoticeError::Refused(E::NotFound(_)) => {
+                Self::new(StatusCode::NOT_FOUND, "notice_not_found", message)
+            }
+            NoticeError::Refused(E::Storage(StoreError::Busy)) => {
+                Self::busy(message).retry_after(1)
+            }
+            NoticeError::Refused(E::Storage(_)) | NoticeError::ShuttingDown => {
+                Self::unavailable(message)
+            }
         }
     }
 }

@@ -20,6 +20,7 @@ mod extract;
 mod items;
 mod kiosk_events;
 mod kiosk_page;
+mod notices;
 mod pages;
 mod rating_follow_ups;
 mod rating_summary;
@@ -110,6 +111,8 @@ pub fn router(state: AppState) -> Router {
             put(strategies::put_window).delete(strategies::reset_window),
         )
         .route("/api/v1/audit", get(strategies::audit))
+        .route("/api/v1/notices", post(notices::send).get(notices::list))
+        .route("/api/v1/notices/{id}", delete(notices::clear))
         .route("/api/v1/alarms", get(alarms::list))
         .route("/api/v1/alarms/ack", post(alarms::acknowledge))
         .route("/api/v1/printers", get(alarms::printers))
@@ -160,6 +163,7 @@ pub fn router(state: AppState) -> Router {
         .route("/dashboard", get(dashboard_page::page))
         .route("/dashboard/app.js", get(dashboard_page::script))
         .route("/dashboard/ratings.js", get(dashboard_page::ratings_script))
+        .route("/dashboard/notice.js", get(dashboard_page::notice_script))
         .route(dashboard_page::ECHARTS_PATH, get(dashboard_page::echarts))
         .route(
             dashboard_page::ECHARTS_LICENSE_PATH,

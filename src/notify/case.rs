@@ -7,6 +7,11 @@
 //! | `case_completed` | `completed` | the decision (准予 / 不予许可, with the reason) and how to collect: at the window by the delivery date, or by post (a `case_posted` notice then follows) |
 //! | `case_posted` | `delivered` by post | the carrier and tracking number |
 //!
+//! A package's (套餐) parts are told differently (`package.rs`): their
+//! acceptance in one `package_accepted` notice, their decisions in one
+//! `package_completed` notice; a part's correction and posting here, the
+//! part and its department named ([`CaseSubject::part`]).
+//!
 //! Plain functions of the hall, the case and the event; the follower
 //! (`follower.rs`) reads the case from the case actor, opens the sealed
 //! phone and pushes the notice through the same outbox as the ticket
@@ -38,6 +43,7 @@ pub fn kind_of(body: &CaseEventBody) -> Option<Kind> {
         } => Some(Kind::CaseAccepted),
         B::CorrectionRequested { .. } => Some(Kind::CaseCorrection),
         B::Completed { .. } => Some(Kind::CaseCompleted),
+        B::PackageCompleted { .. } => Some(Kind::PackageCompleted),
         B::Delivered {
             method: DeliveryMethod::Post { .. },
             ..
@@ -46,13 +52,19 @@ pub fn kind_of(body: &CaseEventBody) -> Option<Kind> {
     }
 }
 
-/// Whether the applicant hears of this event of case `number`. A package
-/// (套餐) is one application: its parts are taken in and accepted together,
-/// so only the first part's acceptance is told (one SMS, not one per
-/// department); each part's correction, decision and posting come from its
-/// own department and are told as they happen.
+/// Whether this event of case `number` is told as the case's own notice
+/// ([`notice`]). A package (套餐) is one application: its parts'
+/// acceptances are told once for the package (`package::accepted`, when
+/// the last part is accepted) and their decisions once when the package
+/// completes (`package::completed`); each part's correction and posting
+/// come from its own department and are told as they happen, naming it.
 pub fn told(number: &CaseNumber, kind: Kind) -> bool {
-    !(kind == Kind::CaseAccepted && number.part.is_some_and(|p| p > 1))
+    let part = number.part.is_some();
+    match kind {
+        Kind::CaseAccepted | Kind::CaseCompleted => !part,
+        Kind::CaseCorrection | Kind::CasePosted => true,
+        _ => false,
+    }
 }
 
 /// The case a notice is about and where it goes.
@@ -61,6 +73,9 @@ pub struct CaseSubject<'a> {
     pub case: &'a Case,
     /// The plain phone: it goes into the body and nowhere else.
     pub phone: &'a str,
+    /// The package and department, when the case is a package's part:
+    /// the notice names them and goes in the package's lane.
+    pub part: Option<&'a super::package::PartOf>,
 }
 
 /// What notices need of the hall for cases: names, and where citizens
@@ -71,7 +86,7 @@ pub struct CaseHall<'a> {
 }
 
 impl CaseHall<'_> {
-    fn item(&self, c: &Case) -> (String, String) {
+    pub(super) fn item(&self, c: &Case) -> (String, String) {
         let i = self.cfg.item(&c.item);
         let zh = i.map_or_else(|| c.item.clone(), |i| i.name.clone());
         let en = i
@@ -81,12 +96,8 @@ impl CaseHall<'_> {
         (zh, en)
     }
 
-    fn window(&self, c: &Case) -> Option<(String, String)> {
-        let w = self
-            .cfg
-            .windows
-            .iter()
-            .find(|w| Some(&w.id) == c.window.as_ref())?;
+    pub(super) fn window_of(&self, window: Option<&String>) -> Option<(String, String)> {
+        let w = self.cfg.windows.iter().find(|w| Some(&w.id) == window)?;
         let en = if w.name_en.is_empty() {
             w.name.clone()
         } else {
@@ -97,7 +108,7 @@ impl CaseHall<'_> {
 
     /// The query hint: the page's link when the hall has a public address,
     /// else the page's name.
-    fn query(&self, number: &str) -> (String, String) {
+    pub(super) fn query(&self, number: &str) -> (String, String) {
         match self.cfg.ticket.status_base_url.as_deref() {
             Some(base) => {
                 let url = format!("{}/case?n={number}", base.trim_end_matches('/'));
@@ -114,7 +125,7 @@ impl CaseHall<'_> {
     }
 }
 
-fn owed_list(notice: &OneTimeNotice) -> (String, String) {
+pub(super) fn owed_list(notice: &OneTimeNotice) -> (String, String) {
     let zh = notice
         .items
         .iter()
@@ -136,7 +147,7 @@ fn owed_list(notice: &OneTimeNotice) -> (String, String) {
     (zh, en)
 }
 
-fn by(due: Option<NaiveDate>) -> (String, String) {
+pub(super) fn by(due: Option<NaiveDate>) -> (String, String) {
     match due {
         Some(d) => (format!("请于{d}前"), format!(" by {d}")),
         None => ("请尽快".into(), String::new()),
@@ -157,7 +168,10 @@ pub fn notice(
     let c = s.case;
     let number = c.number.to_string();
     let hall = h.hall;
-    let (item, item_en) = h.item(c);
+    let (item, item_en) = match s.part {
+        Some(p) => (p.part.clone(), p.part_en.clone()),
+        None => h.item(c),
+    };
     let (query, query_en) = h.query(&number);
     let mut m = Map::new();
     let id = match kind {
@@ -173,8 +187,28 @@ pub fn notice(
     m.insert("phone".into(), json!(s.phone));
     m.insert("seq".into(), json!(seq));
     m.insert("at".into(), json!(hall.rfc3339(at)));
-    let head = format!("【{}】您申请的“{item}”（办件编号{number}）", hall.name);
-    let head_en = format!("[{}] Your case {number} ({item_en})", hall.name_en);
+    let (head, head_en) = match s.part {
+        Some(p) => {
+            m.insert("package".into(), json!(p.package));
+            m.insert("package_name".into(), json!(p.name));
+            m.insert("department".into(), json!(c.department));
+            m.insert("department_name".into(), json!(p.department_name));
+            (
+                format!(
+                    "【{}】您申请的“{}”中的“{item}”（{}，办件编号{number}）",
+                    hall.name, p.name, p.department_name
+                ),
+                format!(
+                    "[{}] Your case {number} ({item_en}, {}) of the package \"{}\"",
+                    hall.name_en, p.department_name_en, p.name_en
+                ),
+            )
+        }
+        None => (
+            format!("【{}】您申请的“{item}”（办件编号{number}）", hall.name),
+            format!("[{}] Your case {number} ({item_en})", hall.name_en),
+        ),
+    };
     let (text, text_en) = match body {
         B::Received { .. } | B::Accepted { .. } | B::CorrectionAnswered { .. } => {
             let deadline = match body {
@@ -247,7 +281,7 @@ pub fn notice(
                 ),
             };
             let (place, place_en) = h
-                .window(c)
+                .window_of(c.window.as_ref())
                 .unwrap_or_else(|| ("受理窗口".into(), "the window that took it in".into()));
             (
                 format!(
@@ -277,8 +311,12 @@ pub fn notice(
     Some(Notice {
         id,
         kind,
-        // The outbox's lane: a case's notices go out in order.
-        ticket: format!("case:{number}"),
+        // The outbox's lane: a case's notices go out in order (a part's
+        // in its package's, after the package's acceptance).
+        ticket: format!(
+            "case:{}",
+            s.part.map_or(number.as_str(), |p| p.package.as_str())
+        ),
         seq,
         phone_masked: c.applicant.phone.clone().unwrap_or_default(),
         body: Value::Object(m).to_string().into_bytes(),
@@ -297,15 +335,17 @@ mod tests {
     const PHONE: &str = "13812345678";
 
     #[test]
-    fn a_package_is_accepted_in_one_sms_and_its_parts_decided_each() {
+    fn a_part_tells_its_correction_and_posting_the_package_the_rest() {
         let day: NaiveDate = "2026-12-01".parse().unwrap();
-        let pkg = CaseNumber::new("demo", day, 7).unwrap();
-        assert!(told(&pkg, Kind::CaseAccepted));
-        assert!(told(&pkg.part(1), Kind::CaseAccepted));
-        assert!(!told(&pkg.part(2), Kind::CaseAccepted));
-        assert!(told(&pkg.part(2), Kind::CaseCorrection));
-        assert!(told(&pkg.part(3), Kind::CaseCompleted));
-        assert!(told(&pkg.part(3), Kind::CasePosted));
+        let case = CaseNumber::new("demo", day, 7).unwrap();
+        assert!(told(&case, Kind::CaseAccepted));
+        assert!(told(&case, Kind::CaseCompleted));
+        for p in 1..=3 {
+            assert!(!told(&case.part(p), Kind::CaseAccepted));
+            assert!(!told(&case.part(p), Kind::CaseCompleted));
+            assert!(told(&case.part(p), Kind::CaseCorrection));
+            assert!(told(&case.part(p), Kind::CasePosted));
+        }
     }
 
     fn now(date: &str) -> Now {
@@ -363,6 +403,7 @@ mod tests {
         let s = CaseSubject {
             case: &case,
             phone: PHONE,
+            part: None,
         };
         let n = notice(&h, &s, &ev, 7, now("2026-11-30").at).unwrap();
         let b = body(&n);
@@ -411,6 +452,7 @@ mod tests {
         let s = CaseSubject {
             case: &corrected,
             phone: PHONE,
+            part: None,
         };
         let b = body(&notice(&h, &s, &ev.body, 12, ev.at).unwrap());
         assert_eq!(b["kind"], "case_correction");
@@ -432,6 +474,7 @@ mod tests {
         let s = CaseSubject {
             case: &rejected,
             phone: PHONE,
+            part: None,
         };
         let b = body(&notice(&h, &s, &ev.body, 13, ev.at).unwrap());
         assert_eq!(b["kind"], "case_completed");

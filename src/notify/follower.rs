@@ -11,7 +11,9 @@
 //! - `call` event → a `called` notice with the window (a recall too);
 //! - `case` event of an acceptance, a correction, a decision or a posting
 //!   → the case read from the case actor, its applicant's phone unsealed,
-//!   and a notice (`case.rs`).
+//!   and a notice (`case.rs`); a package's part → the package read
+//!   (`GetPackage`), one acceptance and one completion for the package,
+//!   a part's correction and posting naming it (`package.rs`).
 //!
 //! Events are handled in sequence order. The follower remembers the last
 //! event it handled; if it falls behind the broadcast channel, or sees a
@@ -27,8 +29,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tingwu_actors::case::GetCase;
-use tingwu_actors::core::case::CaseEvent;
+use tingwu_actors::case::{GetCase, GetPackage};
+use tingwu_actors::core::case::{CaseEvent, SealedApplicant};
 use tingwu_actors::core::ticket::{parse_ticket_id, Ticket, TicketStatus};
 use tingwu_actors::directory::Directory;
 use tingwu_actors::events::{CommittedEvent, EventBody};
@@ -38,7 +40,7 @@ use tingwu_actors::views::{CallView, TicketView};
 use tokio::sync::broadcast;
 use tracing::{debug, info, warn};
 
-use super::notice::{self, Hall, Subject};
+use super::notice::{self, Hall, Kind, Subject};
 use super::outbox::{Outbox, TTL};
 use crate::storage::{OutboxPosition, ReadError, SealError, Sealer, StoreReader};
 
@@ -358,12 +360,89 @@ impl Follower {
 
     /// A case's acceptance, correction, completion or posting: its
     /// applicant's phone (sealed in the case record, opened only here) gets
-    /// a notice (`case.rs`). Cases without a phone get none.
+    /// a notice (`case.rs`). A package's parts are told as one application
+    /// (`package.rs`): one acceptance when the last part is accepted, one
+    /// completion when the package completes; a part's correction and
+    /// posting name the part. Cases without a phone get none.
     async fn on_case(&mut self, e: &CaseEvent, seq: u64, ts: DateTime<Utc>) {
-        match super::case::kind_of(&e.body) {
-            Some(kind) if super::case::told(&e.case, kind) => {}
-            _ => return,
+        let Some(kind) = super::case::kind_of(&e.body) else {
+            return;
+        };
+        let whole = kind == Kind::PackageCompleted;
+        if e.case.part.is_none() && !whole {
+            if super::case::told(&e.case, kind) {
+                self.on_single_case(e, seq, ts).await;
+            }
+            return;
         }
+        if kind == Kind::CaseCompleted {
+            // Told once for the package, when it completes.
+            return;
+        }
+        let number = e.case.package().to_string();
+        let found = tokio::time::timeout(
+            ACTOR_TIMEOUT,
+            self.dir.cases.send(GetPackage(number.clone())),
+        )
+        .await;
+        let view = match found {
+            Ok(Ok(Some(view))) => view,
+            Ok(Ok(None)) => {
+                warn!(case = %e.case, "case notice: the package is not in the case actor");
+                return;
+            }
+            _ => {
+                warn!(case = %e.case, "case notice: the case actor did not answer");
+                return;
+            }
+        };
+        let Some(phone) = view
+            .parts
+            .first()
+            .and_then(|r| self.phone_of(&r.sealed, &number))
+        else {
+            return;
+        };
+        let hall = super::case::CaseHall {
+            hall: &self.hall,
+            cfg: &self.dir.config,
+        };
+        let pkg = super::package::PackageSubject {
+            package: &view.package,
+            parts: &view.parts,
+            phone: &phone,
+        };
+        let n = match kind {
+            Kind::PackageCompleted => super::package::completed(&hall, &pkg, seq, ts),
+            Kind::CaseAccepted => {
+                if !super::package::completes_acceptance(&view.parts, e) {
+                    return;
+                }
+                super::package::accepted(&hall, &pkg, seq, ts)
+            }
+            _ => {
+                let Some(part) = view.parts.iter().find(|r| r.case.number == e.case) else {
+                    warn!(case = %e.case, "case notice: the part is not in its package");
+                    return;
+                };
+                let of = super::package::part_of(&self.dir.config, &view.package, &part.case);
+                let subject = super::case::CaseSubject {
+                    case: &part.case,
+                    phone: &phone,
+                    part: Some(&of),
+                };
+                let Some(n) = super::case::notice(&hall, &subject, &e.body, seq, ts) else {
+                    return;
+                };
+                n
+            }
+        };
+        info!(case = %e.case, package = %number, phone = %n.phone_masked, kind = n.kind.as_str(), "case notice");
+        self.outbox.push(n);
+    }
+
+    /// A case of its own (not a package's part): its notice.
+    async fn on_single_case(&mut self, e: &CaseEvent, seq: u64, ts: DateTime<Utc>) {
         let number = e.case.to_string();
         let found =
             tokio::time::timeout(ACTOR_TIMEOUT, self.dir.cases.send(GetCase(number.clone()))).await;
@@ -378,15 +457,8 @@ impl Follower {
                 return;
             }
         };
-        let Some(sealed) = record.sealed.phone.as_deref() else {
+        let Some(phone) = self.phone_of(&record.sealed, &number) else {
             return;
-        };
-        let phone = match self.sealer.open(sealed) {
-            Ok(p) => p,
-            Err(e) => {
-                warn!(case = %number, error = %e, "case notice: the phone cannot be unsealed");
-                return;
-            }
         };
         let hall = super::case::CaseHall {
             hall: &self.hall,
@@ -395,10 +467,24 @@ impl Follower {
         let subject = super::case::CaseSubject {
             case: &record.case,
             phone: &phone,
+            part: None,
         };
         if let Some(n) = super::case::notice(&hall, &subject, &e.body, seq, ts) {
             info!(case = %number, phone = %n.phone_masked, kind = n.kind.as_str(), "case notice");
             self.outbox.push(n);
+        }
+    }
+
+    /// The applicant's plain phone (none: no phone, or it cannot be
+    /// unsealed: logged).
+    fn phone_of(&self, sealed: &SealedApplicant, number: &str) -> Option<String> {
+        let sealed = sealed.phone.as_deref()?;
+        match self.sealer.open(sealed) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                warn!(case = %number, error = %e, "case notice: the phone cannot be unsealed");
+                None
+            }
         }
     }
 

@@ -28,6 +28,9 @@ pub mod escalation;
 pub mod follower;
 pub mod notice;
 pub mod outbox;
+pub mod package;
+#[cfg(test)]
+mod package_tests;
 pub mod webhook;
 
 use std::sync::Arc;

@@ -34,6 +34,12 @@ pub enum Kind {
     CaseCompleted,
     /// A case's result was posted (邮寄送达), to the applicant.
     CasePosted,
+    /// A package (套餐) was accepted — all its parts — in one notice, to
+    /// the applicant (`package.rs`).
+    PackageAccepted,
+    /// Every part of a package was decided, in one notice, to the
+    /// applicant (`package.rs`).
+    PackageCompleted,
 }
 
 impl Kind {
@@ -48,6 +54,8 @@ impl Kind {
             Kind::CaseCorrection => "case_correction",
             Kind::CaseCompleted => "case_completed",
             Kind::CasePosted => "case_posted",
+            Kind::PackageAccepted => "package_accepted",
+            Kind::PackageCompleted => "package_completed",
         }
     }
 }

@@ -23,7 +23,7 @@ fn utf8(bytes: &[u8]) -> String {
 
 /// Reads back what the actors start from: today's tickets (and any earlier
 /// ticket a window still holds), window records, today's command replies
-/// and idempotency keys, calling strategies, and the newest
+/// and idempotency keys, calling strategies, hall notices, and the newest
 /// [`RECENT_EVENTS`] events with the outbox's last sequence number.
 /// Unreadable records are skipped and logged.
 pub fn recover(reader: &StoreReader, clock: &HallClock) -> Result<Recovered, ReadError> {
@@ -119,6 +119,16 @@ pub fn recover(reader: &StoreReader, clock: &HallClock) -> Result<Recovered, Rea
             Err(e) => {
                 skipped += 1;
                 warn!(alarm = %utf8(&k), error = %e, "unreadable alarm record skipped");
+            }
+        }
+    }
+    for kv in reader.raw_prefix(keys::NOTICES) {
+        let (k, v) = kv?;
+        match serde_json::from_slice(&v) {
+            Ok(n) => out.notices.push(n),
+            Err(e) => {
+                skipped += 1;
+                warn!(notice = %utf8(&k), error = %e, "unreadable hall notice skipped");
             }
         }
     }
@@ -270,6 +280,26 @@ mod tests {
     }
 
     #[test]
+    fn hall_notices_in_storage_are_recovered() {
+        use tingwu_actors::core::hall_notice::{compose, Draft};
+        let storage = crate::storage::Storage::temporary().unwrap();
+        let cfg = tingwu_actors::config::HallConfig::demo().unwrap();
+        let clock = tingwu_actors::clock::HallClock::of(&cfg);
+        let draft = Draft {
+            text_zh: "系统维护".into(),
+            minutes: Some(5),
+            ..Draft::default()
+        };
+        let n = compose(&draft, &cfg, 0, "n7".into(), "admin", clock.now()).unwrap();
+        let mut commit = tingwu_actors::store::Commit::default();
+        commit.put_json(tingwu_actors::keys::notice(&n.id), &n);
+        commit.put(tingwu_actors::keys::notice("n8"), b"not json".to_vec());
+        storage.write_now(commit).unwrap();
+        let notices = recover(&storage.reader(), &clock).unwrap().notices;
+        assert_eq!(notices, vec![n], "the unreadable one is skipped");
+    }
+
+    #[test]
     fn open_cases_and_recently_closed_ones_are_recovered() {
         use tingwu_actors::core::case::transition::{apply, intake, Input, Intake};
         use tingwu_actors::core::case::{Actor, Applicant, CaseNumber, CaseRecord, Now};
@@ -308,6 +338,7 @@ mod tests {
             history: vec![],
             keys: vec![],
             ticket: None,
+            request_print: None,
         };
         let open = case_on(today, 1);
         let long_ago = today - chrono::Duration::days(400);

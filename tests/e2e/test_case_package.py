@@ -226,3 +226,80 @@ def test_a_package_runs_in_department_parts_and_completes_with_the_last(
     assert number.encode() in raw
     for secret in (APPLICANT_ID, APPLICANT_PHONE, APPLICANT_NAME):
         assert secret.encode("utf-8") not in raw, f"{secret} readable in the data dir"
+
+
+def test_a_package_is_told_in_one_acceptance_and_one_completion_sms(
+        start_server, small_hall_config, window_terminal):
+    """A real local receiver stands in for the SMS gateway: the package gets
+    ONE acceptance SMS (its name and number, its parts, the material still
+    owed and by when), a part's correction names the part and its
+    department, and ONE completion SMS lists each part's decision — no SMS
+    per part for what the citizen applied for once."""
+    from helpers import HOST, wait_until
+    from test_silent_calling import Gateway
+
+    gateway = Gateway().start()
+    try:
+        config = package_hall(small_hall_config)
+        config["notify"] = {"webhook": f"http://{HOST}:{gateway.port}/sms"}
+        server = start_server(config)
+        ticket = server.issue(item="open-company")
+        terminal, amr_police = session(server, window_terminal, "1")
+        _, tax = session(server, window_terminal, "2")
+        reply = terminal.call_next()
+        assert reply.get("ok") is True and reply["ticket"]["id"] == ticket["id"], reply
+        status, v = server.post_json("/api/v1/cases", intake(), bearer(amr_police))
+        assert status == 201, v
+        number = v["package"]["number"]
+        p1, p2, p3 = (f"{number}-P{n}" for n in (1, 2, 3))
+
+        def ours() -> list[dict]:
+            return [n for n in gateway.received() if n.get("package") == number
+                    or str(n.get("case", "")).startswith(number)]
+
+        def wait_kind(kind: str) -> dict:
+            assert wait_until(lambda: any(n["kind"] == kind for n in ours()), 15.0), \
+                f"no {kind}; got {[n['kind'] for n in ours()]}"
+            return next(n for n in ours() if n["kind"] == kind)
+
+        accepted = wait_kind("package_accepted")
+        assert accepted["id"] == f"{number}/accepted" and accepted["case"] == number
+        assert accepted["phone"] == APPLICANT_PHONE
+        text = accepted["text"]
+        for want in ("我要开一家公司", number, "已受理", "住所使用证明", accepted["owed_by"],
+                     "营业执照", "公章刻制备案", "涉税事项及发票申领", "/case"):
+            assert want in text, f"{want} missing: {text}"
+        assert accepted["deadline"] in text and "-P1" not in text, text
+        assert [o["name"] for o in accepted["owed"]] == ["住所使用证明"]
+
+        # The police part asks for a correction: the SMS names the part and
+        # who asks.
+        act(server, p2, "correction", amr_police, {"materials": ["公章样式说明"]})
+        corr = wait_kind("case_correction")
+        assert corr["case"] == p2 and corr["package"] == number
+        assert corr["department_name"] == "公安局" and corr["item_name"] == "公章刻制备案"
+        for want in ("我要开一家公司", "公章刻制备案", "公安局", p2, "公章样式说明"):
+            assert want in corr["text"], f"{want} missing: {corr['text']}"
+        act(server, p2, "answer", amr_police, {"materials": ["公章样式说明"]})
+
+        act(server, number, "supply", tax, {"materials": ["住所使用证明"]})
+        act(server, p3, "approve", tax)
+        act(server, p1, "approve", amr_police)
+        act(server, p2, "reject", amr_police, {"reason": "公章样式不符合规定"})
+        done = wait_kind("package_completed")
+        assert done["id"] == f"{number}/completed" and done["phone"] == APPLICANT_PHONE
+        text = done["text"]
+        for want in ("我要开一家公司", number, "已全部办结", "营业执照准予许可",
+                     "公章刻制备案不予许可（理由：公章样式不符合规定）",
+                     "涉税事项及发票申领准予许可", "领取", done["delivery_due"]):
+            assert want in text, f"{want} missing: {text}"
+        assert "企业开办" not in text, "the item's name, not the package's"
+        assert [p["outcome"]["outcome"] for p in done["parts"]] == ["approved", "rejected",
+                                                                     "approved"]
+        # One lane per package, in order: everything before the completion
+        # has arrived, and that is all.
+        assert [n["kind"] for n in ours()] == ["package_accepted", "case_correction",
+                                               "package_completed"], ours()
+        assert gateway.keys.count(f"{number}/accepted") == 1
+    finally:
+        gateway.stop()

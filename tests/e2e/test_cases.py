@@ -9,6 +9,9 @@
   clock to move: `src/http/cases_tests.rs` drives the same API with an
   injected clock across the 2026 Spring Festival.)
 - Nothing personal is readable in the sled files or in the server's log.
+- An intake retried with its Idempotency-Key gets its case; the same key
+  with another request is refused (422 idempotency_mismatch), also after a
+  restart.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 
 from case_hall import (APPLICANT_ID, APPLICANT_NAME, APPLICANT_PHONE, call_police_ticket,
                        intake_body, with_cases)
-from helpers import assert_error, bearer
+from helpers import assert_error, bearer, staff_of
 
 
 def act(server, number: str, action: str, token: str, body: dict | None = None,
@@ -156,3 +159,43 @@ def test_nothing_personal_is_readable_in_the_sled_files_or_the_log(
     assert number in log, "the case's log lines are missing"
     for s in (APPLICANT_ID, APPLICANT_PHONE, APPLICANT_NAME):
         assert s not in log, f"{s} in the server log"
+
+
+def test_an_intake_key_with_another_request_is_refused_also_after_a_restart(
+        start_server, small_hall_config, window_terminal):
+    server = start_server(with_cases(small_hall_config))
+    _, staff = call_police_ticket(server, window_terminal)
+
+    def keyed(body: dict, token: str) -> tuple[int, dict]:
+        return server.post_json("/api/v1/cases", body,
+                                {**bearer(token), "Idempotency-Key": "intake-1"})
+
+    status, first = keyed(intake_body(), staff)
+    assert status == 201, first
+    number = first["case"]["number"]
+    status, again = keyed(intake_body(), staff)
+    assert status in (200, 201) and again["case"]["number"] == number, again
+    # Another applicant, other materials, another option: 422, zh / en,
+    # naming the case the key made; nothing new is taken in.
+    others = [intake_body(name="欧阳明"), intake_body(phone="13900001111"),
+              {**intake_body(), "materials": ["身份证", "户口簿"]},
+              {**intake_body(), "on_the_spot": False}]
+    for body in others:
+        status, reply = keyed(body, staff)
+        assert_error(status, reply, 422, "idempotency_mismatch")
+        message = reply["error"]["message"]
+        assert number in message and "/" in message, message
+    m = server.metrics()
+    assert m.value("tingwu_rejected_inputs_total", channel="http",
+                   reason="idempotency_mismatch") == len(others)
+
+    # After a restart the fingerprint is still there (kept with the case).
+    server.restart()
+    who, pin = staff_of("1")
+    status, body = server.post_json("/api/v1/windows/1/session", {"staff": who, "pin": pin})
+    assert status == 200, body
+    staff = body["token"]
+    status, reply = keyed(intake_body(name="欧阳明"), staff)
+    assert_error(status, reply, 422, "idempotency_mismatch")
+    status, again = keyed(intake_body(), staff)
+    assert status in (200, 201) and again["case"]["number"] == number, again

@@ -2,7 +2,8 @@
 enquiries they answer — an item or a free topic, the ticket being served if
 any, a short note without personal data — and supervisors read the counts
 by department, window and day, kept across a restart; a retry with the
-same Idempotency-Key counts once, also after the restart; bad input is
+same Idempotency-Key counts once, also after the restart, and the same key
+with another request is refused (422 idempotency_mismatch); bad input is
 refused with zh/en messages and counted as rejected.
 """
 
@@ -71,6 +72,12 @@ def test_consultations_are_recorded_at_windows_and_counted(
     assert c["ticket"] == ticket["id"] and c["department"] == "admin"
     again = record(server, one, {"topic": "医保报销"}, key="consult-1")
     assert again == c, "a retry answers the same consultation"
+    # The same key with another request is refused, not answered with the
+    # first consultation (422, zh/en, counted).
+    status, body = server.post_json("/api/v1/consultations", {"topic": "社保转移"},
+                                    {**bearer(one), "Idempotency-Key": "consult-1"})
+    assert_error(status, body, 422, "idempotency_mismatch")
+    assert c["id"] in body["error"]["message"] and "/" in body["error"]["message"]
 
     # Bad input: no subject, personal data, a note too long; the wrong
     # roles.
@@ -94,6 +101,8 @@ def test_consultations_are_recorded_at_windows_and_counted(
     m = server.metrics()
     assert m.value("tingwu_rejected_inputs_total", channel="http",
                    reason="consultation_personal_data") == 1
+    assert m.value("tingwu_rejected_inputs_total", channel="http",
+                   reason="idempotency_mismatch") == 1
 
     # The counts, by department, window and day.
     status, v = server.get_json(counts, bearer(lead))
@@ -112,5 +121,8 @@ def test_consultations_are_recorded_at_windows_and_counted(
     one = body["token"]
     again = record(server, one, {"topic": "医保报销"}, key="consult-1")
     assert again["id"] == c["id"]
+    status, body = server.post_json("/api/v1/consultations", {"topic": "医保报销", "note": "另一次"},
+                                    {**bearer(one), "Idempotency-Key": "consult-1"})
+    assert_error(status, body, 422, "idempotency_mismatch")
     status, v = server.get_json(counts, bearer(lead))
     assert status == 200 and v["total"] == 4 and v["by_window"] == {"1": 3, "3": 1}, v

@@ -60,6 +60,11 @@ pub struct StoredConsultation {
     /// the sender's: `{window}/{key}`).
     #[serde(default)]
     pub key: Option<String>,
+    /// The fingerprint of the request recorded under `key` (a hash of its
+    /// canonical form, made by the application layer): the same key with
+    /// another request is refused. Absent in records written before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 /// Why a consultation or a tally was refused.

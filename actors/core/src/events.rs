@@ -18,7 +18,9 @@
 //! case transition, `crate::case::CaseEvent`, issue 10): older bodies never
 //! hold it and decode to the same value. Version 5 added the variant
 //! `consultation` (a consultation recorded at a window,
-//! `crate::consultation::Consultation`, issue 10), likewise.
+//! `crate::consultation::Consultation`, issue 10), likewise. Version 6
+//! added the variant `notice` (a hall notice sent, cleared or expired,
+//! `crate::hall_notice::NoticeChange`, issue 9), likewise.
 //!
 //! The rule, for whoever changes [`EventBody`] or any view it carries:
 //!
@@ -41,6 +43,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::alarm::AlarmView;
 use crate::case::CaseEvent;
 use crate::consultation::Consultation;
+use crate::hall_notice::NoticeChange;
 use crate::views::{CallView, QueueView, TicketView, WindowView};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +67,9 @@ pub enum EventBody {
     /// A consultation (咨询) recorded at a window (no personal data).
     /// Since version 5.
     Consultation(Consultation),
+    /// A hall notice (大厅公告) was sent (`active: true`), cleared or
+    /// expired (`active: false`). Since version 6.
+    Notice(NoticeChange),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +97,7 @@ impl EventBody {
             EventBody::Alarm(_) => "alarm",
             EventBody::Case(_) => "case",
             EventBody::Consultation(_) => "consultation",
+            EventBody::Notice(_) => "notice",
         }
     }
 }
@@ -109,7 +116,7 @@ pub struct CommittedEvent {
 }
 
 /// The schema version this build writes (`v` in a stored event).
-pub const EVENT_VERSION: u32 = 5;
+pub const EVENT_VERSION: u32 = 6;
 
 /// The oldest schema version this build reads: an event stored without `v`.
 pub const FIRST_EVENT_VERSION: u32 = 1;
@@ -204,9 +211,10 @@ impl Stored {
     fn into_event(self) -> Result<CommittedEvent, EventDecodeError> {
         match self.v {
             // Version 2 only added `v`, version 3 a ticket status value,
-            // version 4 the `case` and version 5 the `consultation` variant
-            // that older bodies never hold: the body is the same.
-            1..=5 => Ok(CommittedEvent {
+            // version 4 the `case`, version 5 the `consultation` and version
+            // 6 the `notice` variant that older bodies never hold: the body
+            // is the same.
+            1..=6 => Ok(CommittedEvent {
                 seq: self.seq,
                 ts: self.ts,
                 body: self.body,
@@ -264,7 +272,7 @@ mod tests {
             // Nothing was lost or changed: written again, it is the same
             // object with only the version in front.
             let again = String::from_utf8(e.encode().unwrap()).unwrap();
-            assert_eq!(again, old.replacen('{', "{\"v\":5,", 1), "{kind}");
+            assert_eq!(again, old.replacen('{', "{\"v\":6,", 1), "{kind}");
             // And serde's own path reads it the same.
             assert_eq!(serde_json::from_str::<CommittedEvent>(old).unwrap(), e);
         }
@@ -300,7 +308,7 @@ mod tests {
         };
         assert_eq!(t.status, crate::ticket::TicketStatus::NoShow);
         let again = String::from_utf8(e.encode().unwrap()).unwrap();
-        assert_eq!(again, VERSION_2_TICKET.replacen("\"v\":2", "\"v\":5", 1));
+        assert_eq!(again, VERSION_2_TICKET.replacen("\"v\":2", "\"v\":6", 1));
     }
 
     #[test]
@@ -315,7 +323,7 @@ mod tests {
         assert_eq!(t.status, crate::ticket::TicketStatus::Expired);
         assert_eq!(
             String::from_utf8(e.encode().unwrap()).unwrap(),
-            v3.replacen("\"v\":3", "\"v\":5", 1)
+            v3.replacen("\"v\":3", "\"v\":6", 1)
         );
     }
 
@@ -328,7 +336,7 @@ mod tests {
         let e = CommittedEvent::decode(VERSION_3_TICKET.as_bytes()).unwrap();
         assert_eq!(e.body.kind(), "ticket");
         let again = String::from_utf8(e.encode().unwrap()).unwrap();
-        assert_eq!(again, VERSION_3_TICKET.replacen("\"v\":3", "\"v\":5", 1));
+        assert_eq!(again, VERSION_3_TICKET.replacen("\"v\":3", "\"v\":6", 1));
     }
 
     /// A case event as version 4 writes it: the case event's own fields
@@ -346,7 +354,7 @@ mod tests {
         assert_eq!(e.body.kind(), "case");
         assert_eq!(
             String::from_utf8(e.encode().unwrap()).unwrap(),
-            VERSION_4_CASE.replacen("\"v\":4", "\"v\":5", 1)
+            VERSION_4_CASE.replacen("\"v\":4", "\"v\":6", 1)
         );
     }
 
@@ -363,11 +371,47 @@ mod tests {
         assert_eq!(e.body.kind(), "consultation");
         assert_eq!(
             String::from_utf8(e.encode().unwrap()).unwrap(),
-            VERSION_5_CONSULTATION
+            VERSION_5_CONSULTATION.replacen("\"v\":5", "\"v\":6", 1)
         );
         // Version 4 bytes (the last without consultations) read the same.
         let v4 = CommittedEvent::decode(VERSION_4_CASE.as_bytes()).unwrap();
         assert_eq!(v4.body.kind(), "case");
+    }
+
+    /// A notice event as version 6 writes it (sent, then cleared).
+    const VERSION_6_NOTICES: [&str; 2] = [
+        r#"{"v":6,"seq":50,"ts":"2026-11-30T02:00:00Z","type":"notice","payload":{"id":"n1764468000000","text_zh":"系统维护","text_en":"Maintenance","areas":["B"],"screens":[],"starts_at":"2026-11-30T02:00:00Z","expires_at":"2026-11-30T02:30:00Z","by":"admin","active":true}}"#,
+        r#"{"v":6,"seq":51,"ts":"2026-11-30T02:10:00Z","type":"notice","payload":{"id":"n1764468000000","text_zh":"系统维护","areas":[],"screens":["hall"],"starts_at":"2026-11-30T02:00:00Z","expires_at":null,"by":"admin","active":false,"end":{"reason":"cleared","at":"2026-11-30T02:10:00Z","by":"boss"}}}"#,
+    ];
+
+    #[test]
+    fn version_6_carries_notices_and_older_bytes_still_decode() {
+        for bytes in VERSION_6_NOTICES {
+            let e = CommittedEvent::decode(bytes.as_bytes()).unwrap();
+            let EventBody::Notice(n) = &e.body else {
+                panic!("not a notice");
+            };
+            assert_eq!(n.notice.id, "n1764468000000");
+            assert_eq!(e.body.kind(), "notice");
+            assert_eq!(String::from_utf8(e.encode().unwrap()).unwrap(), bytes);
+        }
+        let EventBody::Notice(cleared) = CommittedEvent::decode(VERSION_6_NOTICES[1].as_bytes())
+            .unwrap()
+            .body
+        else {
+            panic!("not a notice");
+        };
+        assert!(!cleared.active);
+        assert_eq!(
+            cleared.end.map(|e| (e.reason, e.by)),
+            Some((
+                crate::hall_notice::NoticeEndKind::Cleared,
+                "boss".to_string()
+            ))
+        );
+        // Version 5 bytes (the last without notices) read the same.
+        let v5 = CommittedEvent::decode(VERSION_5_CONSULTATION.as_bytes()).unwrap();
+        assert_eq!(v5.body.kind(), "consultation");
     }
 
     #[test]
@@ -375,7 +419,7 @@ mod tests {
         for old in VERSION_1 {
             let e = CommittedEvent::decode(old.as_bytes()).unwrap();
             let bytes = e.encode().unwrap();
-            assert!(bytes.starts_with(b"{\"v\":5,"));
+            assert!(bytes.starts_with(b"{\"v\":6,"));
             assert_eq!(CommittedEvent::decode(&bytes).unwrap(), e);
         }
     }
@@ -383,13 +427,13 @@ mod tests {
     #[test]
     fn an_unknown_version_is_refused_not_misread() {
         // A future version whose bytes happen to parse as today's event.
-        let same_shape = VERSION_1[0].replacen('{', "{\"v\":6,", 1);
+        let same_shape = VERSION_1[0].replacen('{', "{\"v\":7,", 1);
         // And one that does not parse at all.
-        let new_shape = r#"{"v":6,"seq":41,"ts":"2026-11-26T01:02:03Z","kind":"call","data":[]}"#;
+        let new_shape = r#"{"v":7,"seq":41,"ts":"2026-11-26T01:02:03Z","kind":"call","data":[]}"#;
         for bytes in [same_shape.as_str(), new_shape] {
             match CommittedEvent::decode(bytes.as_bytes()) {
-                Err(EventDecodeError::UnsupportedVersion { found: 6 }) => {}
-                other => panic!("version 6 not refused: {other:?}"),
+                Err(EventDecodeError::UnsupportedVersion { found: 7 }) => {}
+                other => panic!("version 7 not refused: {other:?}"),
             }
             assert!(serde_json::from_str::<CommittedEvent>(bytes).is_err());
         }
@@ -399,7 +443,7 @@ mod tests {
             Err(EventDecodeError::UnsupportedVersion { found: 0 })
         ));
         let err = CommittedEvent::decode(same_shape.as_bytes()).unwrap_err();
-        assert!(err.to_string().contains("version 6"), "{err}");
+        assert!(err.to_string().contains("version 7"), "{err}");
     }
 
     #[test]

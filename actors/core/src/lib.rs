@@ -23,6 +23,7 @@ pub mod dispatch;
 pub mod estimate;
 pub mod events;
 pub mod forwarded;
+pub mod hall_notice;
 pub mod hhmm;
 pub mod hours;
 pub mod issuing;

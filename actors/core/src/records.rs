@@ -85,4 +85,7 @@ pub struct Recovered {
     pub consultations: Vec<crate::consultation::StoredConsultation>,
     /// Windows' rating prompts (`rp/{window}`) and follow-ups (`rf/{ticket}`).
     pub ratings: crate::rating::stored::RatingState,
+    /// Hall notices (`nt/{id}`) not cleared, expired ones included (the
+    /// notice actor ends those at start-up).
+    pub notices: Vec<crate::hall_notice::Notice>,
 }

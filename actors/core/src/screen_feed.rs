@@ -2,7 +2,9 @@
 //! (in sequence, each once), the frames it keeps for clients resuming with
 //! `since`, the snapshot a new client starts from, and what it drops so that
 //! nothing stale is shown as current — yesterday's calls, and everything
-//! after events were lost on the way.
+//! after events were lost on the way. It also holds the hall notices
+//! (大厅公告, `crate::hall_notice`) in force for its scope: the snapshot
+//! lists them, a `notice` frame says one was sent or ended.
 //!
 //! The screen actor (`tingwu_actors::screen`) owns a [`ScreenFeed`], feeds it
 //! the committed events, and sends the frames it returns to its clients.
@@ -18,6 +20,7 @@ use tingwu_protocols::envelope::{Envelope, SNAPSHOT};
 
 use crate::alarm::AlarmView;
 use crate::events::{CommittedEvent, EventBody};
+use crate::hall_notice::{self, Notice, NoticeChange};
 use crate::screen_scope::ScreenScope;
 use crate::views::{CallView, QueueView, WindowView};
 
@@ -45,6 +48,7 @@ pub fn frame(e: &CommittedEvent) -> Arc<str> {
             EventBody::Alarm(a) => json!(a),
             EventBody::Case(c) => json!(c),
             EventBody::Consultation(c) => json!(c),
+            EventBody::Notice(n) => json!(n),
         },
     }
     .to_json()
@@ -62,17 +66,30 @@ fn shown_window(scope: &ScreenScope, w: WindowView) -> WindowView {
     }
 }
 
-/// The frame of `e` as `scope` may show it (see [`shown_window`]).
+/// A notice as `scope` may show it: public screens get it without who
+/// sent it.
+fn shown_notice(scope: &ScreenScope, n: Notice) -> Notice {
+    if scope.is_dashboard() {
+        n
+    } else {
+        n.public()
+    }
+}
+
+/// The frame of `e` as `scope` may show it (see [`shown_window`],
+/// [`shown_notice`]).
 fn shown_frame(scope: &ScreenScope, e: &CommittedEvent) -> Arc<str> {
     match &e.body {
-        EventBody::Window(w)
-            if !scope.is_dashboard() && (w.pause_reason.is_some() || w.display_state.is_some()) =>
-        {
+        EventBody::Window(w) if !scope.is_dashboard() && w.pause_reason.is_some() => {
             frame(&CommittedEvent {
                 body: EventBody::Window(w.clone().public()),
                 ..e.clone()
             })
         }
+        EventBody::Notice(n) if !scope.is_dashboard() => frame(&CommittedEvent {
+            body: EventBody::Notice(n.clone().public()),
+            ..e.clone()
+        }),
         _ => frame(e),
     }
 }
@@ -165,6 +182,9 @@ pub struct ScreenFeed {
     /// events replayed at start-up, since devices raise again what is
     /// still wrong.
     alarms: BTreeMap<String, AlarmView>,
+    /// Hall notices in force for this screen, by id (ids grow with the
+    /// time of sending, so this is also the order they were sent in).
+    notices: BTreeMap<String, Notice>,
     last_seq: u64,
     backlog: Backlog,
 }
@@ -199,6 +219,7 @@ impl ScreenFeed {
             day,
             calls: VecDeque::new(),
             alarms: BTreeMap::new(),
+            notices: BTreeMap::new(),
             last_seq,
             backlog: Backlog::new(
                 recent.first().map_or(last_seq, |e| e.seq.saturating_sub(1)),
@@ -218,6 +239,14 @@ impl ScreenFeed {
             }
         }
         feed
+    }
+
+    /// The feed with the hall notices recovered at start-up (the notice
+    /// actor's, durable): those in scope and in force at `now`. Like the
+    /// views, they are newer than any replayed event.
+    pub fn with_notices(mut self, notices: Vec<Notice>, now: DateTime<Utc>) -> Self {
+        self.reloaded_notices(notices, now);
+        self
     }
 
     pub fn scope(&self) -> &ScreenScope {
@@ -270,6 +299,14 @@ impl ScreenFeed {
                     self.alarms.remove(&a.id);
                 }
             }
+            EventBody::Notice(NoticeChange { notice, active, .. }) => {
+                if *active {
+                    let shown = shown_notice(&self.scope, notice.clone());
+                    self.notices.insert(notice.id.clone(), shown);
+                } else {
+                    self.notices.remove(&notice.id);
+                }
+            }
             EventBody::Ticket(_)
             | EventBody::Audit(_)
             | EventBody::Case(_)
@@ -299,7 +336,8 @@ impl ScreenFeed {
     /// The snapshot frame (`type: snapshot`, `seq`: the last event applied):
     /// the screen's header, its windows (in the window screen's order, else
     /// by number), queues, recent calls — each marked `active` only while
-    /// its window still has that ticket — and, on the dashboard, the active
+    /// its window still has that ticket —, the hall notices in force at
+    /// `now` (`notices`, oldest first) and, on the dashboard, the active
     /// alarms.
     pub fn snapshot(&self, now: DateTime<Utc>) -> Arc<str> {
         let windows: Vec<&WindowView> = if self.scope.window_order.is_empty() {
@@ -330,6 +368,11 @@ impl ScreenFeed {
                 }
                 v
             }).collect::<Vec<_>>(),
+            "notices": self
+                .notices
+                .values()
+                .filter(|n| hall_notice::in_force(n, now))
+                .collect::<Vec<_>>(),
         });
         if self.scope.is_dashboard() {
             if let Some(o) = payload.as_object_mut() {
@@ -358,12 +401,14 @@ impl ScreenFeed {
     }
 
     /// `skipped` events were lost on the way to this screen: nothing it
-    /// holds can be trusted as current. Calls, alarms and backlog go, and no
-    /// client can resume from before the gap; the windows and queues stay
-    /// until [`ScreenFeed::reloaded`] replaces them with fresh views.
+    /// holds can be trusted as current. Calls, alarms, notices and backlog
+    /// go, and no client can resume from before the gap; the windows and
+    /// queues stay until [`ScreenFeed::reloaded`] replaces them with fresh
+    /// views ([`ScreenFeed::reloaded_notices`] the notices).
     pub fn lost(&mut self, skipped: u64) {
         self.calls.clear();
         self.alarms.clear();
+        self.notices.clear();
         self.last_seq += skipped;
         self.backlog.reset(self.last_seq);
     }
@@ -392,6 +437,17 @@ impl ScreenFeed {
         }
     }
 
+    /// The notices in force read again (from the notice actor) after
+    /// [`ScreenFeed::lost`] or at start-up: those in scope and in force at
+    /// `now` replace what the screen holds.
+    pub fn reloaded_notices(&mut self, notices: Vec<Notice>, now: DateTime<Utc>) {
+        self.notices = notices
+            .into_iter()
+            .filter(|n| self.scope.shows_notice(n) && hall_notice::in_force(n, now))
+            .map(|n| (n.id.clone(), shown_notice(&self.scope, n)))
+            .collect();
+    }
+
     /// The hall day is `today` (`20261126`). When a new day starts the
     /// day's calls leave the screen; true when there were any, and so every
     /// client must reload a snapshot without them.
@@ -411,7 +467,8 @@ impl ScreenFeed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::screen_scope::tests::{alarm, call, hall};
+    use crate::hall_notice::NoticeEndKind;
+    use crate::screen_scope::tests::{alarm, call, hall, notice};
     use crate::screen_scope::DASHBOARD;
     use crate::views::TicketRef;
     use crate::window_state::WindowState;
@@ -553,6 +610,129 @@ mod tests {
             let first = resumed.first(Some(0), Utc::now());
             assert_eq!(first.frames.iter().any(|f| f.contains("private")), shown);
         }
+    }
+
+    /// Issue 9: 考勤异常 is the window's fifth state on every screen that
+    /// shows states — public ones too — while the pause reason stays private.
+    #[test]
+    fn the_attendance_anomaly_reaches_public_screens_too() {
+        let mut w = window("1", 1, None);
+        w.state = WindowState::Paused;
+        w.pause_reason = Some("private".into());
+        w.display_state = Some(crate::window_state::DisplayState::AttendanceAnomaly);
+        let e = event(1, EventBody::Window(w));
+        let mut f = feed(screen("w21"), 0, &[]);
+        let got = parse(&f.apply(&e).unwrap());
+        assert_eq!(got.payload["display_state"], "attendance_anomaly");
+        assert_eq!(got.payload["state"], "paused");
+        assert!(got.payload.get("pause_reason").is_none());
+        let snap = parse(&f.snapshot(Utc::now()));
+        assert_eq!(
+            snap.payload["windows"][1]["display_state"],
+            "attendance_anomaly"
+        );
+    }
+
+    fn sent(seq: u64, n: crate::hall_notice::Notice) -> Arc<CommittedEvent> {
+        event(seq, EventBody::Notice(NoticeChange::sent(n)))
+    }
+
+    fn ended(seq: u64, n: crate::hall_notice::Notice) -> Arc<CommittedEvent> {
+        event(
+            seq,
+            EventBody::Notice(NoticeChange::ended(
+                n,
+                NoticeEndKind::Cleared,
+                Utc::now(),
+                "boss",
+            )),
+        )
+    }
+
+    fn snapshot_notices(f: &ScreenFeed, now: DateTime<Utc>) -> Vec<Value> {
+        parse(&f.snapshot(now)).payload["notices"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    #[test]
+    fn notices_in_scope_are_framed_kept_and_cleared() {
+        let b_only = notice(&["B"], &[]);
+        let whole = crate::hall_notice::Notice {
+            id: "n2".into(),
+            text_en: Some("Maintenance".into()),
+            ..notice(&[], &[])
+        };
+        let mut b = feed(screen("area-b"), 0, &[]);
+        let mut w = feed(screen("w21"), 0, &[]);
+        let mut d = feed(dashboard(), 0, &[]);
+        for f in [&mut b, &mut w, &mut d] {
+            f.apply(&sent(1, b_only.clone()));
+            f.apply(&sent(2, whole.clone()));
+        }
+        let ids = |f: &ScreenFeed| {
+            snapshot_notices(f, Utc::now())
+                .iter()
+                .map(|n| n["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&b), ["n1", "n2"]);
+        assert_eq!(
+            ids(&w),
+            ["n2"],
+            "area B's notice is not for windows 1 and 2"
+        );
+        assert_eq!(ids(&d), ["n1", "n2"]);
+        let public = snapshot_notices(&b, Utc::now());
+        assert!(public[0].get("by").is_none(), "{public:?}");
+        assert_eq!(public[1]["text_en"], "Maintenance");
+        assert_eq!(snapshot_notices(&d, Utc::now())[0]["by"], "admin");
+        // Cleared: a frame with `active: false`, public without who.
+        let frame = parse(&b.apply(&ended(3, b_only.clone())).unwrap());
+        assert_eq!((frame.r#type.as_str(), frame.seq), ("notice", 3));
+        assert_eq!(frame.payload["active"], false);
+        assert_eq!(frame.payload["end"]["reason"], "cleared");
+        assert!(!frame.payload.to_string().contains("boss"));
+        assert!(w.apply(&ended(3, b_only)).is_none(), "never shown there");
+        assert_eq!(ids(&b), ["n2"]);
+        // Resuming from before the send replays both frames in order.
+        let first = b.first(Some(0), Utc::now());
+        assert!(first.resumed);
+        let seqs: Vec<u64> = first.frames.iter().map(|x| parse(x).seq).collect();
+        assert_eq!(seqs, [1, 2, 3]);
+    }
+
+    #[test]
+    fn an_expired_notice_leaves_the_snapshot_and_recovered_ones_are_kept() {
+        let now = Utc::now();
+        let soon = crate::hall_notice::Notice {
+            expires_at: Some(now + chrono::Duration::minutes(5)),
+            ..notice(&[], &[])
+        };
+        let gone = crate::hall_notice::Notice {
+            id: "n0".into(),
+            expires_at: Some(now - chrono::Duration::minutes(1)),
+            ..notice(&[], &[])
+        };
+        let other = crate::hall_notice::Notice {
+            id: "n3".into(),
+            ..notice(&[], &["area-b"])
+        };
+        // At start-up: in force and in scope only.
+        let f = feed(screen("hall"), 0, &[]).with_notices(vec![soon, gone, other], now);
+        assert_eq!(snapshot_notices(&f, now).len(), 1);
+        assert_eq!(
+            snapshot_notices(&f, now + chrono::Duration::minutes(5)).len(),
+            0,
+            "past its expiry, even before the expiry event arrives"
+        );
+        // Lost events: notices go until read again.
+        let mut f = f;
+        f.lost(1);
+        assert!(snapshot_notices(&f, now).is_empty());
+        f.reloaded_notices(vec![notice(&["A"], &[])], now);
+        assert_eq!(snapshot_notices(&f, now)[0]["id"], "n1");
     }
 
     #[test]
@@ -723,6 +903,14 @@ mod tests {
             Just(EventBody::Call(call("1", "20261126-A001"))),
             Just(EventBody::Queue(queue("QB", 1, 1))),
             Just(EventBody::Window(window("1", 1, None))),
+            Just(EventBody::Notice(NoticeChange::sent(notice(&["B"], &[])))),
+            Just(EventBody::Notice(NoticeChange::sent(notice(&["A"], &[])))),
+            Just(EventBody::Notice(NoticeChange::ended(
+                notice(&[], &["area-b"]),
+                NoticeEndKind::Expired,
+                Utc::now(),
+                "",
+            ))),
         ]
     }
 

@@ -3,12 +3,15 @@
 //! hall), a window screen its windows in order (一屏双号: two positions) and
 //! the queues they serve, the supervisors' dashboard everything and the
 //! alarms. No screen shows ticket or audit events: they carry personal data
-//! or are for supervisors' records only.
+//! or are for supervisors' records only. A hall notice (大厅公告) reaches the
+//! screens it names, those showing an area it names, or every screen when
+//! it names none ([`ScreenScope::shows_notice`]).
 
 use std::collections::HashSet;
 
 use crate::config::{HallConfig, ScreenConfig, ScreenKind};
 use crate::events::EventBody;
+use crate::hall_notice::Notice;
 
 /// The `kind` of the supervisors' dashboard, the only screen with alarms.
 pub const DASHBOARD: &str = "dashboard";
@@ -28,6 +31,9 @@ pub struct ScreenScope {
     pub windows: Option<HashSet<String>>,
     /// None: every queue.
     pub queues: Option<HashSet<String>>,
+    /// The areas it shows (for hall notices): a hall screen's areas, the
+    /// areas of a window screen's windows; None: every area.
+    pub areas: Option<HashSet<String>>,
     /// Window order for window screens (一屏双号: two positions).
     pub window_order: Vec<String>,
 }
@@ -64,6 +70,7 @@ impl ScreenScope {
                     hall_en: hall.hall.name_en.clone(),
                     windows: Some(windows),
                     queues: Some(queues),
+                    areas: Some(screen.areas.iter().cloned().collect()),
                     window_order: Vec::new(),
                 }
             }
@@ -83,6 +90,13 @@ impl ScreenScope {
                     hall_en: hall.hall.name_en.clone(),
                     windows: Some(screen.windows.iter().cloned().collect()),
                     queues: Some(queues),
+                    areas: Some(
+                        hall.windows
+                            .iter()
+                            .filter(|w| screen.windows.contains(&w.id))
+                            .map(|w| w.area.clone())
+                            .collect(),
+                    ),
                     window_order: screen.windows.clone(),
                 }
             }
@@ -101,6 +115,7 @@ impl ScreenScope {
             hall_en: hall.hall.name_en.clone(),
             windows: None,
             queues: None,
+            areas: None,
             window_order: Vec::new(),
         }
     }
@@ -120,6 +135,19 @@ impl ScreenScope {
         self.queues.as_ref().is_none_or(|q| q.contains(id))
     }
 
+    /// Whether hall notice `n` reaches this screen: the dashboard sees
+    /// every one; a public screen one for the whole hall, one naming it,
+    /// or one naming an area it shows (a screen of the whole hall shows
+    /// every area).
+    pub fn shows_notice(&self, n: &Notice) -> bool {
+        self.is_dashboard()
+            || n.hall_wide()
+            || n.screens.iter().any(|s| s == &self.id)
+            || n.areas
+                .iter()
+                .any(|a| self.areas.as_ref().is_none_or(|mine| mine.contains(a)))
+    }
+
     /// Whether a committed event reaches this screen.
     pub fn shows(&self, body: &EventBody) -> bool {
         match body {
@@ -127,6 +155,7 @@ impl ScreenScope {
             EventBody::Window(w) => self.shows_window(&w.id),
             EventBody::Queue(q) => self.shows_queue(&q.id),
             EventBody::Alarm(_) => self.is_dashboard(),
+            EventBody::Notice(n) => self.shows_notice(&n.notice),
             // Cases carry (masked) applicants: never on a public screen.
             // Consultations are counts for reports, not for screens.
             EventBody::Ticket(_)
@@ -274,6 +303,54 @@ windows = ["2", "1"]
         assert_eq!(s.window_order, vec!["2", "1"]);
         assert!(s.shows_window("1") && !s.shows_window("3"));
         assert!(s.shows_queue("QA") && !s.shows_queue("QB"));
+    }
+
+    pub(crate) fn notice(areas: &[&str], screens: &[&str]) -> Notice {
+        Notice {
+            id: "n1".into(),
+            text_zh: "系统维护".into(),
+            text_en: None,
+            areas: areas.iter().map(|a| a.to_string()).collect(),
+            screens: screens.iter().map(|s| s.to_string()).collect(),
+            starts_at: Utc::now(),
+            expires_at: None,
+            by: "admin".into(),
+        }
+    }
+
+    #[test]
+    fn a_notice_reaches_the_screens_of_its_scope() {
+        let dashboard = ScreenScope::everything("dashboard", DASHBOARD, "总览", &hall());
+        let (whole, b, w21) = (scope("hall"), scope("area-b"), scope("w21"));
+        let reach = |n: &Notice| {
+            [&whole, &b, &w21, &dashboard]
+                .iter()
+                .filter(|s| s.shows_notice(n))
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            reach(&notice(&[], &[])),
+            ["hall", "area-b", "w21", "dashboard"],
+            "the whole hall"
+        );
+        assert_eq!(
+            reach(&notice(&["B"], &[])),
+            ["hall", "area-b", "dashboard"],
+            "area B: the whole-hall screen shows B too; the window screen shows area A only"
+        );
+        assert_eq!(
+            reach(&notice(&["A"], &[])),
+            ["hall", "w21", "dashboard"],
+            "area A: the window screen of windows 1 and 2"
+        );
+        assert_eq!(
+            reach(&notice(&[], &["area-b"])),
+            ["area-b", "dashboard"],
+            "one screen by name"
+        );
+        let e = EventBody::Notice(crate::hall_notice::NoticeChange::sent(notice(&["B"], &[])));
+        assert!(b.shows(&e) && !w21.shows(&e));
     }
 
     #[test]

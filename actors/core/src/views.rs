@@ -117,23 +117,24 @@ pub struct WindowView {
     /// how long it has been busy, for the wait prediction.
     #[serde(default)]
     pub busy_since: Option<DateTime<Utc>>,
-    /// What supervisors see (窗口显示状态): `state`, or `attendance_anomaly`
-    /// (考勤异常) while an attendance anomaly of the window holds
-    /// (`window_state::display_state`; the supervision actor finds the
-    /// anomalies, the state machine is unchanged). An optional field (no
-    /// new event version, see `events.rs`): absent in events written before
-    /// it and on public screens, where `state` is what to show.
+    /// What screens and pages show (窗口显示状态): `state`, or
+    /// `attendance_anomaly` (考勤异常) while an attendance anomaly of the
+    /// window holds (`window_state::display_state`; the supervision actor
+    /// finds the anomalies, the state machine is unchanged). Issue 9: the
+    /// fifth state "on every screen and page that shows states", public
+    /// ones too — the state only; the anomaly's kind and details stay in
+    /// the supervisors' alarms. An optional field (no new event version,
+    /// see `events.rs`): absent in events written before it, where `state`
+    /// is what to show.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_state: Option<DisplayState>,
 }
 
 impl WindowView {
-    /// The view as a public screen may show it: without the private pause
-    /// reason, and without the attendance anomaly (an internal matter for
-    /// supervisors, not for citizens in the hall).
+    /// The view as a public screen may show it: without the worker's
+    /// private pause reason. The displayed state (考勤异常 included) stays.
     pub fn public(mut self) -> Self {
         self.pause_reason = None;
-        self.display_state = None;
         self
     }
 }

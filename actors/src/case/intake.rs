@@ -39,6 +39,11 @@ pub struct TakeIn {
     pub by: CaseActorRole,
     /// The request's `Idempotency-Key`: a repeat gets the case it made.
     pub key: Option<String>,
+    /// A fingerprint of the request (`App::take_in_case`: keyed, nothing
+    /// personal in clear), kept with the key: the same key with another
+    /// fingerprint is refused ([`CaseError::KeyOtherRequest`]). None: not
+    /// compared.
+    pub fingerprint: Option<String>,
 }
 
 /// What an intake or a transition made or changed: a case, or a package
@@ -88,6 +93,13 @@ impl Handler<TakeIn> for CaseActor {
     }
 }
 
+/// Whether a repeat's fingerprint is another request's: both known and
+/// unequal (a record from before fingerprints, or a caller that sends
+/// none, is not compared).
+fn differs(kept: Option<&str>, asked: Option<&str>) -> bool {
+    matches!((kept, asked), (Some(a), Some(b)) if a != b)
+}
+
 pub(super) type Durable = std::pin::Pin<
     Box<dyn std::future::Future<Output = Result<Vec<u64>, crate::store::StoreError>> + Send>,
 >;
@@ -100,6 +112,9 @@ impl CaseActor {
                 if p.history.len() != 1 || p.window != m.window {
                     return Err(CaseError::KeyReused(p.number.to_string()));
                 }
+                if differs(p.request_print.as_deref(), m.fingerprint.as_deref()) {
+                    return Err(CaseError::KeyOtherRequest(p.number.to_string()));
+                }
                 let durable = self.store.barrier()?;
                 return Ok((CaseOrPackage::Package(Box::new(p)), Box::pin(durable)));
             }
@@ -108,6 +123,9 @@ impl CaseActor {
             let r = r.clone();
             if r.history.len() != 1 || r.case.window != m.window {
                 return Err(CaseError::KeyReused(r.case.number.to_string()));
+            }
+            if differs(r.request_print.as_deref(), m.fingerprint.as_deref()) {
+                return Err(CaseError::KeyOtherRequest(r.case.number.to_string()));
             }
             let durable = self.store.barrier()?;
             return Ok((CaseOrPackage::Case(Box::new(r)), Box::pin(durable)));
@@ -133,8 +151,14 @@ impl CaseActor {
         };
         if item.case.as_ref().is_some_and(|c| c.package.is_some()) {
             let item = item.clone();
-            let (pkg, durable) =
-                self.take_in_package(&item, &input, m.sealed, &m.by, now, m.key.as_deref())?;
+            let (pkg, durable) = self.take_in_package(
+                &item,
+                &input,
+                m.sealed,
+                &m.by,
+                now,
+                (m.key.as_deref(), m.fingerprint),
+            )?;
             self.last_seq.insert(now.date, seq);
             return Ok((CaseOrPackage::Package(Box::new(pkg)), durable));
         }
@@ -145,6 +169,7 @@ impl CaseActor {
             history: vec![event.clone()],
             keys: Vec::new(),
             ticket: m.ticket,
+            request_print: m.key.as_ref().and(m.fingerprint),
         };
         let durable = self.commit(record, &event, None, m.key.as_deref())?;
         self.last_seq.insert(now.date, seq);

@@ -73,6 +73,11 @@ pub enum CaseError {
     /// request): refused rather than answered with something else.
     #[error("请求编号已用于办件{0} / the Idempotency-Key was used for case {0}")]
     KeyReused(String),
+    /// The request key was used for an intake with another request
+    /// (another applicant, item, materials or options): refused rather
+    /// than answered with the case the first request made.
+    #[error("请求编号已用于内容不同的收件请求（办件{0}），请换用新的请求编号 / the Idempotency-Key was used with a different request (case {0}); use a new key")]
+    KeyOtherRequest(String),
     /// Not committed: nothing was acknowledged.
     #[error(transparent)]
     Storage(#[from] StoreError),
@@ -87,7 +92,7 @@ impl CaseError {
             CaseError::OtherDepartment { .. } => "case_other_department",
             CaseError::UnknownItem(_) => "unknown_item",
             CaseError::Number(_) => "case_number_exhausted",
-            CaseError::KeyReused(_) => "idempotency_mismatch",
+            CaseError::KeyReused(_) | CaseError::KeyOtherRequest(_) => "idempotency_mismatch",
             CaseError::Storage(StoreError::Busy) => "busy",
             CaseError::Storage(_) => "unavailable",
         }

@@ -94,7 +94,8 @@ impl CaseActor {
     }
 
     /// Takes a package in: its record and one record per part, every event
-    /// with its audit entry, in one commit.
+    /// with its audit entry, in one commit. `key`, `print`: the request's
+    /// key and fingerprint, kept on the package record.
     pub(super) fn take_in_package(
         &mut self,
         item: &ItemConfig,
@@ -102,13 +103,14 @@ impl CaseActor {
         sealed: SealedApplicant,
         by: &Person,
         now: Now,
-        key: Option<&str>,
+        (key, print): (Option<&str>, Option<String>),
     ) -> Result<(PackageRecord, Durable), CaseError> {
         let (pkg, events) = intake_package(item, input, by, now, &self.config.calendar.days)?;
         let (own, part_events) = events
             .split_first()
             .ok_or(Refusal::NoSuchPart { part: 0 })?;
-        let header = PackageRecord::of(&pkg, input, input.ticket.clone(), vec![own.clone()]);
+        let mut header = PackageRecord::of(&pkg, input, input.ticket.clone(), vec![own.clone()]);
+        header.request_print = key.and(print);
         let parts = pkg
             .parts
             .iter()
@@ -119,6 +121,7 @@ impl CaseActor {
                 history: vec![ev.clone()],
                 keys: Vec::new(),
                 ticket: input.ticket.clone(),
+                request_print: None,
             })
             .collect();
         let durable = self.commit_package(parts, header.clone(), &events, None, key)?;

@@ -36,6 +36,7 @@ fn take_in(item: &str, ticket: &str, provided: &[&str]) -> TakeIn {
         ticket: Some(ticket.into()),
         by: Person::staff("S01"),
         key: None,
+        fingerprint: None,
     }
 }
 
@@ -202,4 +203,22 @@ async fn a_package_runs_in_parts_by_department_and_completes_with_the_last() {
         .unwrap()
         .unwrap();
     assert_eq!(next.number(), "demo-20261201-000003");
+}
+
+#[actix::test]
+async fn a_package_key_with_another_request_is_refused() {
+    let cfg = Arc::new(crate::config::HallConfig::demo().unwrap());
+    let cases = CaseActor::new(cfg, memory_store(0), Vec::new())
+        .with_clock(at_ten)
+        .start();
+    let keyed = |print: &str| TakeIn {
+        key: Some("pk-1".into()),
+        fingerprint: Some(print.into()),
+        ..take_in("company-setup", "20261201-B001", &COMPANY)
+    };
+    let first = cases.send(keyed("a")).await.unwrap().unwrap();
+    let same = cases.send(keyed("a")).await.unwrap().unwrap();
+    assert_eq!(same.number(), first.number());
+    let refused = cases.send(keyed("b")).await.unwrap();
+    assert_eq!(refused.unwrap_err().code(), "idempotency_mismatch");
 }

@@ -38,6 +38,7 @@ fn take_in(key: Option<&str>) -> TakeIn {
         ticket: None,
         by: Person::staff("S01"),
         key: key.map(str::to_string),
+        fingerprint: key.map(|_| "print-1".to_string()),
     }
 }
 
@@ -146,4 +147,44 @@ async fn numbers_continue_after_the_recovered_cases() {
         .into_case()
         .unwrap();
     assert_eq!(next.case.number.to_string(), "demo-20261201-000002");
+}
+
+#[actix::test]
+async fn a_key_with_another_request_is_refused_also_after_a_restart() {
+    let cfg = Arc::new(crate::config::HallConfig::demo().unwrap());
+    let cases = CaseActor::new(cfg.clone(), memory_store(0), Vec::new())
+        .with_clock(at_ten)
+        .start();
+    let first = cases
+        .send(take_in(Some("k1")))
+        .await
+        .unwrap()
+        .unwrap()
+        .into_case()
+        .unwrap();
+    assert_eq!(first.request_print.as_deref(), Some("print-1"));
+    let other = |m: TakeIn| TakeIn {
+        fingerprint: Some("print-2".into()),
+        ..m
+    };
+    let refused = cases.send(other(take_in(Some("k1")))).await.unwrap();
+    let Err(e @ CaseError::KeyOtherRequest(_)) = refused else {
+        panic!("not refused: {refused:?}");
+    };
+    assert_eq!(e.code(), "idempotency_mismatch");
+    assert!(e.to_string().contains(&first.case.number.to_string()));
+    // The same request again is still answered with its case.
+    let same = cases.send(take_in(Some("k1"))).await.unwrap().unwrap();
+    assert_eq!(same.number(), first.case.number.to_string());
+    // After a restart the fingerprint came back with the record.
+    let again = CaseActor::new(cfg, memory_store(10), vec![first.clone()])
+        .with_clock(at_ten)
+        .start();
+    let refused = again.send(other(take_in(Some("k1")))).await.unwrap();
+    assert!(
+        matches!(refused, Err(CaseError::KeyOtherRequest(_))),
+        "{refused:?}"
+    );
+    let same = again.send(take_in(Some("k1"))).await.unwrap().unwrap();
+    assert_eq!(same.number(), first.case.number.to_string());
 }

@@ -99,6 +99,7 @@ impl Hall {
                 ticket: None,
                 by: Person::staff("S01"),
                 key: None,
+                fingerprint: None,
             })
             .await
             .unwrap()

@@ -46,6 +46,13 @@ pub struct CaseRecord {
     /// it: none.
     #[serde(default)]
     pub ticket: Option<String>,
+    /// The fingerprint of the intake request that made the case (keyed
+    /// SHA-256 of its canonical form, `App::take_in_case`; nothing personal
+    /// in clear), kept when it came with a request key: the same key with
+    /// another request is refused (`idempotency_mismatch`). Absent in
+    /// records written before it and in a package's parts: not compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_print: Option<String>,
 }
 
 /// Request keys kept per case (a retry comes within moments; 64 covers
@@ -118,6 +125,7 @@ mod tests {
             history: Vec::new(),
             keys: Vec::new(),
             ticket: None,
+            request_print: None,
         }
     }
 

@@ -55,6 +55,10 @@ pub struct PackageRecord {
     /// `CaseRecord::keys`).
     #[serde(default)]
     pub keys: Vec<String>,
+    /// The fingerprint of the intake request that made the package (as
+    /// `CaseRecord::request_print`). Absent in records written before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_print: Option<String>,
 }
 
 impl PackageRecord {
@@ -81,6 +85,7 @@ impl PackageRecord {
             received_on: pkg.number.date,
             history,
             keys: Vec::new(),
+            request_print: None,
         }
     }
 

@@ -78,9 +78,21 @@ fn article_32_correction_within_five_working_days_or_deemed_accepted() {
         notice.due,
         Some(cal.add_working_days(d("2026-11-09"), 10).unwrap())
     );
+    // The licence alone does not answer the notice: the signature was
+    // asked for too (一次性告知, answered as a whole).
+    let partial = Input::AnswerCorrection {
+        provided: vec!["营业执照".into()],
+    };
+    let Err(Refusal::MaterialsMissing { notice }) =
+        apply(&correcting, &partial, &staff(), at("2026-11-16"), &cal)
+    else {
+        panic!("a partial answer was taken")
+    };
+    assert_eq!(notice.items.len(), 1);
+    assert_eq!(notice.items[0].name, "申请书缺少法定代表人签字");
     // Answered on 11-16: accepted that day, its materials complete.
     let answer = Input::AnswerCorrection {
-        provided: vec!["营业执照".into()],
+        provided: vec!["申请书缺少法定代表人签字".into(), "营业执照".into()],
     };
     let (accepted, _) = apply(&correcting, &answer, &staff(), at("2026-11-16"), &cal).unwrap();
     assert_eq!(accepted.status, Status::InProgress);

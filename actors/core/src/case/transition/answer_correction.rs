@@ -41,6 +41,21 @@ pub fn answer_correction(
             return Err(Refusal::UnknownMaterial { name: p.clone() });
         }
     }
+    // Every point of the notice must be answered, a free-text one (a
+    // signature, a corrected form) as much as a checklist material: the
+    // notice was given once and completely (一次性告知), and so is the answer.
+    let unanswered: Vec<_> = correction
+        .notice
+        .items
+        .iter()
+        .filter(|i| !provided.contains(&i.name))
+        .cloned()
+        .collect();
+    if !unanswered.is_empty() {
+        let mut notice = correction.notice.clone();
+        notice.items = unanswered;
+        return Err(Refusal::MaterialsMissing { notice });
+    }
     let materials = case.materials.supply(&on_list)?;
     if !materials.missing().is_empty() {
         let mut notice = correction.notice.clone();
