@@ -19,21 +19,25 @@ const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 /// Check character for each value of (Σ a_i·W_i) mod 11.
 const CHECK_CHARS: [u8; 11] = *b"10X98765432";
 
-/// Why an ID number was refused. The messages are English with the Chinese
-/// term citizens and staff know.
+/// Why an ID number was refused. The messages are Chinese first, then
+/// English.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum IdNumberError {
     /// Not 18 characters.
-    #[error("ID number must be 18 characters (长度错误)")]
+    #[error("身份证号码长度应为18位 / ID number must be 18 characters")]
     Length,
     /// Not 17 digits followed by a digit or X.
-    #[error("ID number must be 17 digits followed by a digit or X (含非法字符)")]
+    #[error(
+        "身份证号码应为17位数字加1位数字或X / ID number must be 17 digits followed by a digit or X"
+    )]
     Characters,
     /// Positions 7-14 are not a real date in 1900..=2100.
-    #[error("ID number birth date is not a valid date (出生日期错误)")]
+    #[error("身份证号码中的出生日期无效 / ID number birth date is not a valid date")]
     BirthDate,
     /// The 18th character does not match the MOD 11-2 check digit.
-    #[error("ID number check digit is wrong (校验码错误): expected {expected}, found {found}")]
+    #[error(
+        "身份证号码校验码错误 / ID number check digit is wrong: expected {expected}, found {found}"
+    )]
     CheckDigit {
         /// The check character computed from the first 17 digits.
         expected: char,
@@ -342,9 +346,21 @@ mod tests {
         );
         assert_eq!(
             e.to_string(),
-            "ID number check digit is wrong (校验码错误): expected X, found 1"
+            "身份证号码校验码错误 / ID number check digit is wrong: expected X, found 1"
         );
         assert_eq!(e.code(), "invalid_id_number");
+        // Every message leads in Chinese and carries its English.
+        for e in [
+            IdNumberError::Length,
+            IdNumberError::Characters,
+            IdNumberError::BirthDate,
+        ] {
+            let m = e.to_string();
+            assert!(
+                m.starts_with("身份证号码") && m.contains(" / ID number"),
+                "{m}"
+            );
+        }
         assert!(IdNumberError::Length.to_string().contains("长度"));
     }
 

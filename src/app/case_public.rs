@@ -56,6 +56,8 @@ pub struct PublicCase {
     /// the clock starts at acceptance and stands still during a correction
     /// (补正, art. 32) or a suspension (挂起, art. 45).
     pub deadline_note: Option<(&'static str, &'static str)>,
+    /// The day of the decision (办结), once made.
+    pub completed_on: Option<NaiveDate>,
     /// Materials still owed (容缺), by name.
     pub owed: Vec<String>,
     pub stages: Vec<PublicStage>,
@@ -160,6 +162,7 @@ impl PublicCase {
             used_days: sup.map(|s| s.used_days),
             deadline: sup.and_then(|s| s.deadline),
             deadline_note: deadline_note(c.status),
+            completed_on: c.completed_on,
             owed: c.materials.owed().iter().map(|m| m.name.clone()).collect(),
             stages: c
                 .steps

@@ -19,7 +19,12 @@ use super::{font::load_font, qr, DocumentError};
 /// A4 in points.
 const PAGE_W: f32 = 595.28;
 const PAGE_H: f32 = 841.89;
+/// Left and right margins.
 const MARGIN: f32 = 56.0;
+/// Top and bottom margins.
+const MARGIN_V: f32 = 48.0;
+/// Line height as a multiple of the type size.
+const LEADING: f32 = 1.4;
 const BODY: f32 = 10.5;
 const SMALL: f32 = 8.5;
 /// Width of the label column.
@@ -27,78 +32,125 @@ const LABEL_W: f32 = 132.0;
 /// The QR code's side, in points.
 const QR_SIDE: f32 = 84.0;
 
-/// Draws lines top to bottom, starting a new page when one is full.
-struct Writer<'a> {
-    doc: &'a mut Document,
-    font: Font,
-    /// Lines of the page being filled: (x, baseline y, size, text).
+/// The lowest a line's baseline may sit on a page.
+const BOTTOM: f32 = PAGE_H - MARGIN_V;
+
+/// What one page carries, in points from its top left corner.
+#[derive(Debug, Default)]
+struct PageContent {
+    /// Lines: (x, baseline y, size, text).
     lines: Vec<(f32, f32, f32, String)>,
-    /// Filled rectangles of the page (the QR code's modules).
+    /// Filled rectangles (the QR code's modules).
     rects: Vec<Rect>,
+}
+
+impl PageContent {
+    fn is_empty(&self) -> bool {
+        self.lines.is_empty() && self.rects.is_empty()
+    }
+}
+
+/// Lays lines out top to bottom. A page is started only when a line that
+/// does not fit is about to be placed, so moving down past the bottom
+/// after the last line never adds an empty page.
+struct Writer {
+    /// Pages already full.
+    done: Vec<PageContent>,
+    /// The page being filled.
+    page: PageContent,
     y: f32,
 }
 
-impl Writer<'_> {
+impl Writer {
+    fn new() -> Self {
+        Writer {
+            done: Vec::new(),
+            page: PageContent::default(),
+            y: MARGIN_V,
+        }
+    }
+
+    /// Starts a new page if a line `height` points high no longer fits
+    /// on this one (and this one has something on it).
+    fn room(&mut self, height: f32) {
+        if self.y + height > BOTTOM && !self.page.is_empty() {
+            self.done.push(std::mem::take(&mut self.page));
+            self.y = MARGIN_V;
+        }
+    }
+
     fn text(&mut self, x: f32, size: f32, s: &str) {
-        self.lines.push((x, self.y + size, size, s.to_string()));
+        self.room(size);
+        self.page
+            .lines
+            .push((x, self.y + size, size, s.to_string()));
     }
 
     fn advance(&mut self, by: f32) {
         self.y += by;
-        if self.y > PAGE_H - MARGIN {
-            self.flush();
-            self.y = MARGIN;
-        }
     }
 
     /// `text` wrapped into `width` at `x`, each line on its own row.
     fn para(&mut self, x: f32, width: f32, size: f32, text: &str) {
         for line in wrap(text, size, width) {
             self.text(x, size, &line);
-            self.advance(size * 1.5);
+            self.advance(size * LEADING);
         }
     }
 
     /// A labelled row: the zh label with its en label after it in small
     /// type, the value beside.
     fn row(&mut self, zh: &str, en: &str, value: &str) {
+        self.room(BODY * LEADING);
         let top = self.y;
+        let pages = self.done.len();
         self.text(MARGIN, BODY, zh);
         let en_x = MARGIN + super::layout::width(zh, BODY) + 4.0;
-        self.lines
+        self.page
+            .lines
             .push((en_x, self.y + BODY, SMALL - 1.0, en.to_string()));
         let x = MARGIN + LABEL_W;
         self.para(x, PAGE_W - MARGIN - x, BODY, value);
-        if self.y < top + BODY * 1.5 {
-            self.y = top + BODY * 1.5;
+        if pages == self.done.len() && self.y < top + BODY * LEADING {
+            self.y = top + BODY * LEADING;
         }
-        self.advance(3.0);
+        self.advance(2.0);
     }
 
     fn heading(&mut self, zh: &str, en: &str) {
         self.advance(6.0);
         self.text(MARGIN, 12.0, &format!("{zh}  {en}"));
-        self.advance(12.0 * 1.8);
+        self.advance(12.0 * 1.6);
     }
 
-    fn flush(&mut self) {
-        let mut page = self
-            .doc
-            .start_page_with(PageSettings::from_wh(PAGE_W, PAGE_H).unwrap_or_default());
+    /// Every page with something on it, in order.
+    fn finish(mut self) -> Vec<PageContent> {
+        if !self.page.is_empty() {
+            self.done.push(self.page);
+        }
+        self.done
+    }
+}
+
+/// Draws `pages` into `doc` in `font`.
+fn draw(doc: &mut Document, font: &Font, pages: Vec<PageContent>) {
+    for content in pages {
+        let mut page =
+            doc.start_page_with(PageSettings::from_wh(PAGE_W, PAGE_H).unwrap_or_default());
         let mut surface = page.surface();
-        if !self.rects.is_empty() {
+        if !content.rects.is_empty() {
             let mut pb = PathBuilder::new();
-            for r in self.rects.drain(..) {
+            for r in content.rects {
                 pb.push_rect(r);
             }
             if let Some(path) = pb.finish() {
                 surface.draw_path(&path);
             }
         }
-        for (x, y, size, s) in self.lines.drain(..) {
+        for (x, y, size, s) in content.lines {
             surface.draw_text(
                 Point::from_xy(x, y),
-                self.font.clone(),
+                font.clone(),
                 size,
                 &s,
                 false,
@@ -135,6 +187,7 @@ pub fn notice_pdf(
     settings: &DocumentsConfig,
 ) -> Result<Vec<u8>, DocumentError> {
     let font = load_font(settings)?;
+    let pages = lay_out(n, query_url)?;
     let mut doc = Document::new_with(SerializeSettings::default());
     doc.set_metadata(
         krilla::metadata::Metadata::new()
@@ -142,27 +195,30 @@ pub fn notice_pdf(
             .language("zh-CN".into())
             .creator("Tingwu (厅务)".into()),
     );
-    let mut w = Writer {
-        doc: &mut doc,
-        font,
-        lines: Vec::new(),
-        rects: Vec::new(),
-        y: MARGIN,
-    };
+    draw(&mut doc, &font, pages);
+    doc.finish()
+        .map_err(|e| DocumentError::Render(format!("{e:?}")))
+}
+
+/// The notice laid out on A4 pages (no font needed: widths are estimated
+/// by `layout`). Errors: [`DocumentError`] if the QR code cannot hold
+/// `query_url`.
+fn lay_out(n: &AcceptanceNotice, query_url: &str) -> Result<Vec<PageContent>, DocumentError> {
+    let mut w = Writer::new();
 
     // The QR code, top right, with the number under it.
     let (modules, dark) = qr::matrix(query_url)?;
     let cell = QR_SIDE / modules as f32;
-    let (qx, qy) = (PAGE_W - MARGIN - QR_SIDE, MARGIN);
+    let (qx, qy) = (PAGE_W - MARGIN - QR_SIDE, MARGIN_V);
     for (i, d) in dark.iter().enumerate() {
         if *d {
             let (col, row) = ((i % modules) as f32, (i / modules) as f32);
             if let Some(r) = Rect::from_xywh(qx + col * cell, qy + row * cell, cell, cell) {
-                w.rects.push(r);
+                w.page.rects.push(r);
             }
         }
     }
-    w.lines.push((
+    w.page.lines.push((
         qx,
         qy + QR_SIDE + SMALL + 4.0,
         SMALL - 1.0,
@@ -301,7 +357,7 @@ pub fn notice_pdf(
     w.para(MARGIN, PAGE_W - 2.0 * MARGIN, BODY, n.legal_basis_zh);
     w.para(MARGIN, PAGE_W - 2.0 * MARGIN, SMALL, n.legal_basis_en);
 
-    w.advance(18.0);
+    w.advance(14.0);
     let sign = format!("{}（受理专用章）", n.hall_name);
     let sign_x = PAGE_W - MARGIN - super::layout::width(&sign, BODY);
     w.text(sign_x.max(MARGIN), BODY, &sign);
@@ -309,10 +365,7 @@ pub fn notice_pdf(
     let date = n.accepted_on.format("%Y年%m月%d日").to_string();
     let date_x = PAGE_W - MARGIN - super::layout::width(&date, BODY);
     w.text(date_x.max(MARGIN), BODY, &date);
-    w.advance(BODY * 1.6);
-    w.flush();
-    doc.finish()
-        .map_err(|e| DocumentError::Render(format!("{e:?}")))
+    Ok(w.finish())
 }
 
 #[cfg(test)]
@@ -367,12 +420,78 @@ mod tests {
             fee_yuan: "12.50".into(),
             status_zh: "办理中",
             status_en: "in progress",
-            query_zh: format!("访问 /case，输入办件编号 {number} 和手机号后四位即可查询。"),
-            query_en: format!("Open /case and enter {number}."),
+            // As `app::case_notice` words it.
+            query_zh: format!(
+                "扫描二维码或访问本中心网站“办件查询”（/case），输入办件编号 {number} 和手机号后四位即可查询办理进度。"
+            ),
+            query_en: format!(
+                "Scan the QR code or open the centre's case query page (/case) and enter the case number {number} and the last four digits of your phone to follow the case."
+            ),
             number,
             legal_basis_zh: LEGAL_BASIS.0,
             legal_basis_en: LEGAL_BASIS.1,
         }
+    }
+
+    /// The text of every line of `page`, top to bottom.
+    fn texts(page: &PageContent) -> Vec<&str> {
+        page.lines.iter().map(|l| l.3.as_str()).collect()
+    }
+
+    /// A normal notice fits on one page, ending with the issuing date.
+    #[test]
+    fn a_normal_notice_is_one_page() {
+        let pages = lay_out(&notice(), "http://127.0.0.1:8080/case?n=x").unwrap();
+        assert_eq!(pages.len(), 1);
+        assert_eq!(texts(&pages[0]).last(), Some(&"2026年11月30日"));
+        assert!(!pages[0].rects.is_empty(), "no QR code");
+        for (_, y, size, _) in &pages[0].lines {
+            assert!(
+                *y <= BOTTOM + 0.01 && *y - size >= MARGIN_V - 0.01,
+                "{y} off the page"
+            );
+        }
+    }
+
+    /// However long the list of owed materials, no page is blank (the
+    /// space after the last line once started an empty second page), no
+    /// line passes the bottom margin, nothing is lost and the date comes
+    /// last.
+    #[test]
+    fn long_notices_carry_on_without_blank_pages() {
+        let mut n = notice();
+        let mut saw_two = false;
+        for k in 0..60 {
+            n.owed = (0..k)
+                .map(|i| m(&format!("补充材料第{i}项（原件及复印件）"), "Supplement"))
+                .collect();
+            let pages = lay_out(&n, "http://127.0.0.1:8080/case?n=x").unwrap();
+            assert!(
+                pages.iter().all(|p| !p.lines.is_empty()),
+                "blank page at {k}"
+            );
+            for p in &pages {
+                for (_, y, _, s) in &p.lines {
+                    assert!(*y <= BOTTOM + 0.01, "{s} at {y} passes the bottom at {k}");
+                }
+            }
+            let last = pages.last().unwrap();
+            assert_eq!(texts(last).last(), Some(&"2026年11月30日"), "at {k}");
+            let all: String = pages
+                .iter()
+                .flat_map(texts)
+                .flat_map(|l| l.chars())
+                .filter(|c| *c != ' ')
+                .collect();
+            if k > 0 {
+                assert!(
+                    all.contains(&format!("{}.补充材料第{}项", k, k - 1)),
+                    "at {k}"
+                );
+            }
+            saw_two |= pages.len() == 2;
+        }
+        assert!(saw_two, "the lists never reached a second page");
     }
 
     /// Renders a notice with Debian's Noto Sans CJK and reads it back with

@@ -106,7 +106,7 @@ fn request_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         .map(|k| Some(k.to_string()))
         .ok_or_else(|| {
             bad(format!(
-                "Idempotency-Key must be 1-{MAX_KEY} printable ASCII characters"
+                "幂等键须为 1 至 {MAX_KEY} 个可打印 ASCII 字符 / Idempotency-Key must be 1-{MAX_KEY} printable ASCII characters"
             ))
         })
 }
@@ -115,14 +115,16 @@ fn caller(s: &AppState, headers: &HeaderMap) -> Result<CaseCaller, ApiError> {
     Ok(s.app.case_caller(bearer(headers).map(str::trim))?)
 }
 
-/// The staff's view of a case: the case (masked), its supervision and its
-/// history.
+/// The staff's view of a case: the case (masked), the ticket it was taken
+/// in from (`null` in records written before tickets were kept), its
+/// supervision and its history.
 pub(super) fn staff_view(
     record: &CaseRecord,
     sup: Option<&tingwu_actors::core::case::supervision::CaseSupervision>,
 ) -> Value {
     json!({
         "case": record.case,
+        "ticket": record.ticket,
         "supervision": sup,
         "history": record.history,
     })
@@ -228,8 +230,7 @@ pub async fn act(
     let b: ActionBody = if bytes.iter().all(u8::is_ascii_whitespace) {
         ActionBody::default()
     } else {
-        serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::bad_request("bad_json", format!("invalid JSON body: {e}")))?
+        serde_json::from_slice(&bytes).map_err(|e| super::error::bad_json(&e))?
     };
     let input = input_of(&action, b)?;
     let made = s.app.act_on_case(&who, &number, input, key).await?;

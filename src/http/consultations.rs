@@ -55,7 +55,7 @@ fn request_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         .ok_or_else(|| {
             ApiError::bad_request(
                 "bad_request",
-                format!("Idempotency-Key must be 1-{MAX_KEY} printable ASCII characters"),
+                format!("幂等键须为 1 至 {MAX_KEY} 个可打印 ASCII 字符 / Idempotency-Key must be 1-{MAX_KEY} printable ASCII characters"),
             )
         })
 }

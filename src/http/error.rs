@@ -327,12 +327,20 @@ pub async fn json_body<T: serde::de::DeserializeOwned>(
     limit: usize,
 ) -> Result<T, ApiError> {
     let bytes = read_body(body, limit).await?;
-    // The message names the field and the expected type, never the value
-    // (a phone number or a password must not reach a log that way).
-    serde_json::from_slice(&bytes).map_err(|e| {
-        let message = tingwu_protocols::terminal::redact(&e.to_string());
-        ApiError::bad_request("bad_json", format!("invalid JSON body: {message}"))
-    })
+    serde_json::from_slice(&bytes).map_err(|e| bad_json(&e))
+}
+
+/// A body that is not the JSON asked for, as 400 `bad_json`:
+/// `请求格式错误 / invalid JSON body: …` with serde's reason (the field and
+/// the type or variants expected). The reason is redacted so it never
+/// echoes a value: a phone number or a password must not reach a log that
+/// way.
+pub fn bad_json(e: &serde_json::Error) -> ApiError {
+    let reason = tingwu_protocols::terminal::redact(&e.to_string());
+    ApiError::bad_request(
+        "bad_json",
+        format!("请求格式错误 / invalid JSON body: {reason}"),
+    )
 }
 
 #[cfg(test)]
@@ -350,6 +358,32 @@ mod tests {
         let err = json_body::<Req>(body, 1024).await.unwrap_err();
         assert_eq!(err.code, "bad_json");
         assert!(!err.message.contains("13812345678"), "{}", err.message);
+    }
+
+    /// A wrong variant is answered with a Chinese lead before serde's
+    /// English reason.
+    #[tokio::test]
+    async fn json_errors_lead_in_chinese() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        #[allow(dead_code)]
+        enum Procedure {
+            Hearing,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Req {
+            procedure: Procedure,
+        }
+        let body = axum::body::Body::from(r#"{"procedure": "picnic"}"#);
+        let err = json_body::<Req>(body, 1024).await.unwrap_err();
+        assert_eq!(err.code, "bad_json");
+        assert!(
+            err.message.starts_with("请求格式错误 / "),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("hearing"), "{}", err.message);
     }
 
     fn erroring_body(first: &'static [u8]) -> axum::body::Body {

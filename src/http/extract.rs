@@ -25,7 +25,7 @@ where
             Err(e) => Err(ApiError::new(
                 e.status(),
                 "bad_path",
-                format!("invalid path (路径参数错误): {}", e.body_text()),
+                format!("路径参数错误 / invalid path: {}", e.body_text()),
             )),
         }
     }
@@ -47,7 +47,7 @@ where
             Err(e) => Err(ApiError::new(
                 e.status(),
                 "bad_query",
-                format!("invalid query string (查询参数错误): {}", e.body_text()),
+                format!("查询参数错误 / invalid query string: {}", e.body_text()),
             )),
         }
     }

@@ -103,6 +103,17 @@ describe('case query page: a package (issue 10)', () => {
     assert.equal(await page.textContent('#status'), '办理中');
     assert.match(await page.textContent('#item'), /我要落户/);
     assert.match(await page.textContent('#facts'), /1 \/ 2/);
+    // The deadline row shows the promised deadline the API answers; no
+    // completion row while the package is open.
+    const open = await srv.request('GET', `/api/v1/cases/${number}/public?check=5678`);
+    assert.equal(open.status, 200, JSON.stringify(open.body));
+    assert.match(open.body.deadline, /^\d{4}-\d{2}-\d{2}$/);
+    const row = (key) => page.evaluate((k) => {
+      const tr = document.querySelector(`#facts tr[data-row="${k}"]`);
+      return tr ? [...tr.cells].map((td) => td.textContent) : null;
+    }, key);
+    assert.deepEqual(await row('deadline'), ['承诺办结日期', open.body.deadline]);
+    assert.equal(await row('completed'), null);
     assert.equal(await page.textContent('#stages-card h2'), '部门子件');
     const parts = await page.evaluate(() => [...document.querySelectorAll('#stages tr')].map((tr) => ({
       number: tr.dataset.number, status: tr.dataset.status, text: tr.innerText,
@@ -124,6 +135,19 @@ describe('case query page: a package (issue 10)', () => {
     assert.equal(await page.textContent('#status'), 'in progress');
     assert.equal(await page.textContent('#stages-card h2'), 'Department parts');
     assert.match(await page.textContent('#stages'), /Public security bureau \(lead\)/);
+
+    // The last part completed: the deadline stays the deadline and the day
+    // of completion gets its own row.
+    const last = await srv.request('POST', `/api/v1/cases/${number}-P1/approve`, {}, auth);
+    assert.equal(last.status, 200, JSON.stringify(last.body));
+    const closed = await srv.request('GET', `/api/v1/cases/${number}/public?check=5678`);
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    assert.equal(closed.body.status, 'completed', JSON.stringify(closed.body));
+    assert.match(closed.body.completed_on, /^\d{4}-\d{2}-\d{2}$/);
+    await page.click('button.go');
+    await waitInPage(page, 'completed', () => document.getElementById('status').textContent === 'completed');
+    assert.deepEqual(await row('deadline'), ['Due', closed.body.deadline]);
+    assert.deepEqual(await row('completed'), ['Completed', closed.body.completed_on]);
 
     assert.deepEqual(p.record.pageErrors, [], 'no uncaught errors');
     assert.deepEqual(p.record.consoleErrors, [], 'no console errors');

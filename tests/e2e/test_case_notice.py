@@ -44,6 +44,17 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     return done.stdout.decode("utf-8")
 
 
+def pdf_pages(pdf: bytes, tmp_path: Path) -> int:
+    """The page count poppler's `pdfinfo` reads from `pdf`."""
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(pdf)
+    done = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True, timeout=30)
+    for line in done.stdout.decode("utf-8").splitlines():
+        if line.startswith("Pages:"):
+            return int(line.split(":", 1)[1])
+    raise AssertionError(f"pdfinfo names no page count: {done.stdout!r}")
+
+
 def other_department_token(server) -> str:
     """A caller session at window 5, which serves queue A (department admin) only."""
     staff, pin = staff_of("5")
@@ -96,6 +107,9 @@ def test_the_notice_page_and_pdf_and_who_may_read_them(start_server, small_hall_
     assert number in text, text
     assert "户籍办理" in text and "户口簿" in text, text
     assert APPLICANT_PHONE not in text
+    # A normal notice is one page, with no blank page after it.
+    if shutil.which("pdfinfo") is not None:
+        assert pdf_pages(pdf, tmp_path) == 1
 
     # Supervisors read it; staff of another department and strangers do not.
     lead = supervisor(server).token

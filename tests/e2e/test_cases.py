@@ -35,11 +35,14 @@ def test_a_promise_case_goes_through_every_step_and_the_citizen_sees_each(
     server = start_server(with_cases(small_hall_config))
     _, staff = call_police_ticket(server, window_terminal)
     lead = supervisor(server).token
+    serving = server.windows()["1"]["ticket"]["id"]
 
     status, v = server.post_json("/api/v1/cases", intake_body(), bearer(staff))
     assert status == 201, v
     case = v["case"]
     number = case["number"]
+    # The staff answer names the ticket the case was taken in from.
+    assert v["ticket"] == serving, v
     assert number.startswith(f"{server.hall}-"), number
     assert case["status"] == "in_progress" and case["item"] == "police"
     assert case["rules"]["kind"] == "promise"
@@ -53,6 +56,16 @@ def test_a_promise_case_goes_through_every_step_and_the_citizen_sees_each(
     # Only window staff take cases in (a supervisor's token is refused).
     status, body = server.post_json("/api/v1/cases", intake_body(), bearer(lead))
     assert_error(status, body, 403, "staff_only")
+
+    # A body or query serde cannot read is refused with a Chinese lead.
+    status, body = server.post_json(f"/api/v1/cases/{number}/suspend",
+                                    {"procedure": "picnic", "detail": "x", "notice": "n"},
+                                    bearer(staff))
+    err = assert_error(status, body, 400, "bad_json")
+    assert err["message"].startswith("请求格式错误 / ") and "hearing" in err["message"], err
+    status, body = server.get_json("/api/v1/supervision?colour=purple", bearer(lead))
+    err = assert_error(status, body, 400, "bad_query")
+    assert err["message"].startswith("查询参数错误 / "), err
 
     act(server, number, "correction", staff, {"materials": ["身份证复印件不清晰"]})
     v = act(server, number, "answer", staff, {"materials": ["身份证复印件不清晰"]})
@@ -88,6 +101,9 @@ def test_a_promise_case_goes_through_every_step_and_the_citizen_sees_each(
     assert all(h["zh"] and h["en"] for h in public["history"])
     assert public["status_zh"] == "已送达" and public["applicant"] == "欧**娜"
     assert all(s["done_on"] is not None for s in public["stages"]), public["stages"]
+    # The day of the decision is a field of its own; the deadline stays the deadline.
+    assert public["completed_on"] is not None and public["deadline"] is not None, public
+    assert "ticket" not in public
     status, _ = server.get_json(f"/api/v1/cases/{number}/public?check=002x")
     assert status == 200
     wrong = server.get_json(f"/api/v1/cases/{number}/public?check=0000")
@@ -99,6 +115,8 @@ def test_a_promise_case_goes_through_every_step_and_the_citizen_sees_each(
     # Staff and supervisors read it, masked; the page is there.
     status, v = server.get_json(f"/api/v1/cases/{number}", bearer(staff))
     assert status == 200 and v["case"]["status"] == "delivered"
+    assert v["ticket"] == serving, v
+    assert public["completed_on"] == v["case"]["completed_on"], (public, v["case"])
     status, v = server.get_json("/api/v1/cases", bearer(lead))
     assert status == 200 and [c["case"]["number"] for c in v["cases"]] == [number]
     assert v["cases"][0]["supervision"]["colour"] in ("green", "yellow", "red")
