@@ -207,7 +207,8 @@ mod tests {
         assert_eq!((d.bytes, d.first, d.quiet), (5, Some(7), true));
     }
 
-    #[tokio::test]
+    // Paused time: a loaded machine must not stall the writer into a quiet gap.
+    #[tokio::test(start_paused = true)]
     async fn resync_gives_up_on_a_line_that_never_falls_quiet() {
         let (mut far, near) = tokio::io::duplex(1 << 16);
         let line = SharedLine::new(near);
