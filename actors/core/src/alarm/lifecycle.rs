@@ -80,14 +80,14 @@ pub enum LifecycleError {
     #[error("alarm {raised:?} is not occurrence {record:?}")]
     OtherAlarm { record: String, raised: String },
     /// Acknowledged already (by whom, when).
-    #[error("alarm {id} was already acknowledged by {by} at {at} / 告警已由 {by} 确认")]
+    #[error("告警已由 {by} 于 {} 确认 / alarm {id} was already acknowledged by {by} at {}", at.format("%Y-%m-%d %H:%M:%S UTC"), at.format("%Y-%m-%d %H:%M:%S UTC"))]
     AlreadyAcknowledged {
         id: String,
         by: String,
         at: DateTime<Utc>,
     },
     /// The occurrence is cleared; nothing more can happen to it.
-    #[error("alarm {id} was cleared at {at} / 告警已消除")]
+    #[error("告警已消除 / alarm {id} was cleared at {}", at.format("%Y-%m-%d %H:%M:%S UTC"))]
     Cleared { id: String, at: DateTime<Utc> },
     /// Acknowledged without saying who.
     #[error("an acknowledgement needs the supervisor's id / 确认须注明确认人")]

@@ -10,13 +10,13 @@ use crate::calendar::CalendarError;
 pub enum FollowUpError {
     #[error("only a bad rating (不满意 or worse) has a follow-up")]
     NotBad,
-    #[error("{got:?} is not the next step; {expected:?} is / 请先完成{}", expected.label_zh())]
+    #[error("请先完成{} / {} comes first, not {}", expected.label_zh(), expected.label_en(), got.label_en())]
     OutOfOrder { expected: Step, got: Step },
     #[error("the follow-up is closed / 整改已办结")]
     Closed,
     #[error("the rating was excluded by an upheld appeal / 申诉已成立，该评价不计入统计")]
     Excluded,
-    #[error("{step:?} needs a description / 请填写{}", step.label_zh())]
+    #[error("请填写{} / the {} needs a description", step.label_zh(), step.label_en())]
     EmptyText { step: Step },
     #[error("an appeal needs a reason / 请填写申诉或复核理由")]
     EmptyReason,
