@@ -6,7 +6,9 @@
 //! more (one per queue of the demo hall, over again, with a first item
 //! each), the 24 windows become 100 (each with a primary queue in turn and
 //! the next queue as secondary, in the primary queue's area), with one
-//! terminal, one staff member and one window screen each. The result is
+//! terminal, one evaluator (评价器, `E001`…`E100`, DEMO ONLY passwords as
+//! in the demo hall), one staff member and one window screen each, so the
+//! demo's citizens can rate (好差评) at every window. The result is
 //! TOML text, checked by the same validation as any hall file
 //! (`HallConfig::from_toml`), and printed by `tingwu demo-config --hall large`.
 
@@ -115,6 +117,7 @@ pub fn large_hall_text() -> Result<String, LargeHallError> {
         .ok_or(LargeHallError::Missing("windows"))?;
     let mut windows = Vec::with_capacity(WINDOWS);
     let mut terminals = Vec::with_capacity(WINDOWS);
+    let mut evaluators = Vec::with_capacity(WINDOWS);
     let mut staff = Vec::with_capacity(WINDOWS);
     let (mut screens, window_screens): (Vec<Table>, Vec<Table>) = tables(&root, "screens")?
         .into_iter()
@@ -151,6 +154,13 @@ pub fn large_hall_text() -> Result<String, LargeHallError> {
         d.insert("kind".into(), "terminal".into());
         d.insert("password".into(), format!("demo-pass-{terminal}").into());
         terminals.push(d);
+        let evaluator = format!("E{i:03}");
+        let mut e = Table::new();
+        e.insert("id".into(), evaluator.clone().into());
+        e.insert("kind".into(), "evaluator".into());
+        e.insert("password".into(), format!("demo-pass-{evaluator}").into());
+        e.insert("window".into(), id.clone().into());
+        evaluators.push(e);
         let mut s = Table::new();
         s.insert("id".into(), format!("S{i:03}").into());
         s.insert("name".into(), format!("工作人员{i:03}").into());
@@ -163,12 +173,14 @@ pub fn large_hall_text() -> Result<String, LargeHallError> {
         sc.insert("windows".into(), Value::Array(vec![id.into()]));
         screens.push(sc);
     }
-    // Kiosks keep their devices; the demo hall's terminals are replaced.
+    // Kiosks keep their devices; the demo hall's terminals and evaluators
+    // (of its 24 windows only) are replaced by one of each per window.
     let mut devices: Vec<Table> = tables(&root, "devices")?
         .into_iter()
-        .filter(|d| text_of(d, "kind") != "terminal")
+        .filter(|d| !matches!(text_of(d, "kind").as_str(), "terminal" | "evaluator"))
         .collect();
     devices.extend(terminals);
+    devices.extend(evaluators);
     root.insert("queues".into(), array(queues));
     root.insert("items".into(), array(items));
     root.insert("windows".into(), array(windows));
@@ -225,5 +237,21 @@ mod tests {
         let (shifts, unstaffed) = crate::demo::roster::shifts(&cfg, &sc.staffing[0]);
         assert_eq!(shifts.len(), WINDOWS);
         assert!(unstaffed.is_empty(), "{unstaffed:?}");
+    }
+
+    #[test]
+    fn every_window_of_the_large_hall_has_its_own_evaluator() {
+        let (_, cfg) = large_hall().expect("large hall");
+        let sc = crate::demo::scenario::for_hall(&cfg, false).expect("scenario");
+        let (shifts, _) = crate::demo::roster::shifts(&cfg, &sc.staffing[0]);
+        assert_eq!(shifts.len(), WINDOWS);
+        let mut devices = std::collections::HashSet::new();
+        for s in &shifts {
+            let (device, password) = s.evaluator.clone().expect("an evaluator at every window");
+            let n: usize = s.window.parse().expect("number");
+            assert_eq!(device, format!("E{n:03}"));
+            assert_eq!(password, format!("demo-pass-{device}"));
+            assert!(devices.insert(device), "one evaluator per window");
+        }
     }
 }

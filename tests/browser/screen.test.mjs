@@ -308,4 +308,19 @@ describe('screen pages in Chromium', () => {
     assertClean(record, { allowWsFailures: true });
     await page.close();
   }));
+  test('start page: links the dashboard, supervision, case, kiosk and evaluator pages', { timeout: 10_000 }, guarded(async () => {
+    const { page, record } = await openPage(context, `${server.base}/`);
+    const links = await waitInPage(page, 'the page links with the kiosks and windows loaded', () => {
+      const hrefs = Array.from(document.querySelectorAll('a')).map((a) => a.getAttribute('href'));
+      return document.querySelector('#kiosks a') && document.querySelector('#windows a[data-evaluate]') && hrefs;
+    });
+    for (const href of ['/dashboard', '/supervision', '/case', '/kiosk/K01', '/evaluate/1', '/evaluate/2', '/screen/hall']) {
+      assert.ok(links.includes(href), `no link to ${href}: ${links.join(' ')}`);
+    }
+    const pages = await textOf(page, '#pages');
+    assert.ok(pages.includes('值班看板') && pages.includes('Supervisor dashboard'), pages);
+    assert.equal((await page.request.get(`${server.base}/evaluate/1`)).status(), 200);
+    assertClean(record);
+    await page.close();
+  }));
 });

@@ -2,7 +2,7 @@
 on the real server through its own HTTP and MQTT ports, so the public API
 shows a living hall within a minute; the process still stops cleanly on
 SIGTERM. And the large demo hall (100 windows, 30 queues) validates with
-`check-config` and starts.
+`check-config`, starts, and its citizens rate at every window's evaluator.
 
 Each test is bounded: a high `--demo-speed` (simulated minutes per real
 minute) and polling with a deadline, never a fixed sleep.
@@ -113,6 +113,23 @@ def test_large_demo_hall_validates_and_starts(tmp_path: Path, attached_logs: lis
         return sum(w["state"] in ("called", "serving") for w in body["windows"]) >= 10
 
     wait_for("the large hall's windows calling and serving", busy, ALIVE_WITHIN)
+
+    # Every window has its evaluator (E001 … E100): the citizens rate at
+    # all of them, so 未评价 (not rated) stays a minority of the outcomes
+    # (it was most of them while only windows 1-24 had one).
+    token = login(server)
+
+    def rated_enough() -> dict | None:
+        status, body = server.get_json("/api/v1/ratings/summary", headers=bearer(token))
+        assert status == 200, body
+        return body if body["rated"] + body["not_rated"] >= 60 else None
+
+    summary = wait_for("60 rating outcomes in the large hall", rated_enough, ALIVE_WITHIN + 30)
+    assert summary["not_rated"] * 2 < summary["rated"] + summary["not_rated"], summary
+    status, month = server.get_json("/api/v1/ratings/monthly", headers=bearer(token))
+    assert status == 200, month
+    rated_windows = {int(r["name"].removesuffix("号窗口")) for r in month["window_ranking"]}
+    assert any(n > 24 for n in rated_windows), f"rated only at windows {sorted(rated_windows)}"
     assert server.terminate(timeout=15) == 0, server.stderr_tail()
 
 
