@@ -5,9 +5,8 @@
 //!   or step: it was decided after its deadline);
 //! - yellow (黄牌): not overdue but at the warning point — by default 80 %
 //!   of the limit used or two working days or fewer left (the item's
-//!   `warn_percent` and `warn_days_left`; the days-left point applies only
-//!   to limits longer than it, so a 1- or 2-day promise is not yellow from
-//!   its first day); a limit of 0 (an immediate case,
+//!   `warn_percent` and `warn_days_left`; as the issue defines it, a 1- or
+//!   2-day promise is yellow from its first day); a limit of 0 (an immediate case,
 //!   a same-day step) has no warning point: green on its day, red after;
 //! - green (绿牌): otherwise;
 //! - a case received but not yet accepted is measured against the 5
@@ -66,10 +65,7 @@ pub fn colour(
         Colour::Red
     } else if limit > 0
         && (u64::from(used) * 100 >= u64::from(warn.percent) * u64::from(limit)
-            // A limit no longer than the days-left point would be yellow
-            // from its first day, warning of nothing: only the share used
-            // warns there.
-            || (limit > warn.days_left && limit - used <= warn.days_left))
+            || limit - used <= warn.days_left)
     {
         Colour::Yellow
     } else {
@@ -203,31 +199,5 @@ mod tests {
         assert_eq!(colour(5, 10, dl, day, strict), Colour::Yellow);
         assert_eq!(colour(4, 10, dl, day, strict), Colour::Green);
         assert!(Colour::Green < Colour::Yellow && Colour::Yellow < Colour::Red);
-    }
-
-    #[test]
-    fn a_short_promise_is_not_yellow_from_its_first_day() {
-        // Found by a newcomer's trial: every 1-day part of a package was
-        // yellow at intake, and its alarms escalated.
-        let w = WarnPoint::default();
-        let day = d("2026-12-01");
-        assert_eq!(colour(0, 1, Some(day), day, w), Colour::Green);
-        assert_eq!(
-            colour(1, 1, Some(day), day, w),
-            Colour::Yellow,
-            "its last day"
-        );
-        assert_eq!(colour(0, 2, Some(d("2026-12-02")), day, w), Colour::Green);
-        assert_eq!(
-            colour(1, 2, Some(d("2026-12-02")), day, w),
-            Colour::Green,
-            "50 %"
-        );
-        assert_eq!(
-            colour(2, 2, Some(d("2026-12-02")), d("2026-12-02"), w),
-            Colour::Yellow
-        );
-        // Longer than the point: two days left is yellow as before.
-        assert_eq!(colour(1, 3, Some(d("2026-12-03")), day, w), Colour::Yellow);
     }
 }
