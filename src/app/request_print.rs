@@ -82,74 +82,35 @@ mod tests {
     #[test]
     fn the_same_intake_has_one_fingerprint_and_any_change_another() {
         let (s, _tmp) = sealer();
-        let m = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        let base = case_intake(
-            &s,
-            "5",
-            Some("food-license"),
-            &zhang(Some("13812345678")),
-            &m(&["营业执照", "申请书"]),
-            (false, true),
-        );
+        // The base request: window 5, food-license, 张三 with a phone, two
+        // materials, neither green nor deferred.
+        let print = |window: &str,
+                     item: Option<&str>,
+                     phone: &str,
+                     materials: &[&str],
+                     options: (bool, bool)| {
+            let materials: Vec<String> = materials.iter().map(|x| x.to_string()).collect();
+            case_intake(&s, window, item, &zhang(Some(phone)), &materials, options)
+        };
+        let food = Some("food-license");
+        let both = ["营业执照", "申请书"];
+        let base = print("5", food, "13812345678", &both, (false, true));
         // Materials in another order: the same request.
-        let reordered = case_intake(
-            &s,
+        let reordered = print(
             "5",
-            Some("food-license"),
-            &zhang(Some("13812345678")),
-            &m(&["申请书", "营业执照"]),
+            food,
+            "13812345678",
+            &["申请书", "营业执照"],
             (false, true),
         );
         assert_eq!(base, reordered);
         let others = [
-            case_intake(
-                &s,
-                "6",
-                Some("food-license"),
-                &zhang(Some("13812345678")),
-                &m(&["营业执照", "申请书"]),
-                (false, true),
-            ),
-            case_intake(
-                &s,
-                "5",
-                None,
-                &zhang(Some("13812345678")),
-                &m(&["营业执照", "申请书"]),
-                (false, true),
-            ),
-            case_intake(
-                &s,
-                "5",
-                Some("food-license"),
-                &zhang(Some("13912345678")),
-                &m(&["营业执照", "申请书"]),
-                (false, true),
-            ),
-            case_intake(
-                &s,
-                "5",
-                Some("food-license"),
-                &zhang(Some("13812345678")),
-                &m(&["营业执照"]),
-                (false, true),
-            ),
-            case_intake(
-                &s,
-                "5",
-                Some("food-license"),
-                &zhang(Some("13812345678")),
-                &m(&["营业执照", "申请书"]),
-                (true, true),
-            ),
-            case_intake(
-                &s,
-                "5",
-                Some("food-license"),
-                &zhang(Some("13812345678")),
-                &m(&["营业执照", "申请书"]),
-                (false, false),
-            ),
+            print("6", food, "13812345678", &both, (false, true)),
+            print("5", None, "13812345678", &both, (false, true)),
+            print("5", food, "13912345678", &both, (false, true)),
+            print("5", food, "13812345678", &["营业执照"], (false, true)),
+            print("5", food, "13812345678", &both, (true, true)),
+            print("5", food, "13812345678", &both, (false, false)),
         ];
         for o in &others {
             assert_ne!(&base, o);
