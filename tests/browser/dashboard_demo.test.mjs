@@ -33,59 +33,26 @@
 //   npm ci --prefix tests/browser
 //   TINGWU_BIN=target/debug/tingwu node --test tests/browser/dashboard_demo.test.mjs
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { launch, openPage, waitInPage } from './lib/browser.mjs';
+import { openPage, waitInPage } from './lib/browser.mjs';
 import { screenshot } from './lib/screenshots.mjs';
-import { Server } from './lib/server.mjs';
+import { browserSuite } from './lib/suite.mjs';
 
 const SPEED = 40; // simulated minutes per real minute
 const SIMULATED_MS = 10 * 60 * 1000; // ten simulated minutes
 const HEAP_BOUND = 2 * 1024 * 1024; // bytes
 const NODE_BOUND = 250; // nodes in the document
 
-let tmp;
-let server;
-let context;
-let failed = false;
-
-process.on('exit', () => { if (server) server.killNow(); });
-
-before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'tingwu-browser-demo-'));
-  mkdirSync(join(tmp, 'chromium-profile'));
-  server = new Server({ config: null, hall: 'demo-large', dataDir: join(tmp, 'data'),
-    logPath: join(tmp, 'tingwu.stderr.log'),
-    args: ['--demo', '--demo-hall', 'large', '--demo-speed', String(SPEED)] });
-  try {
-    await server.start(20_000);
-    context = await launch(join(tmp, 'chromium-profile'));
-  } catch (err) {
-    failed = true;
-    if (server) err.message += `\n--- tingwu stderr:\n${server.stderrTail(40)}`;
-    throw err;
-  }
-}, { timeout: 35_000 });
-
-after(async () => {
-  if (context) await context.close().catch(() => {});
-  if (server) await server.stop(5_000);
-  if (tmp) {
-    if (failed || process.env.TINGWU_BROWSER_KEEP) console.log(`kept ${tmp} (server log)`);
-    else rmSync(tmp, { recursive: true, force: true });
-  }
-}, { timeout: 10_000 });
+const suite = browserSuite('demo', { server: { config: null, hall: 'demo-large', args: ['--demo', '--demo-hall', 'large', '--demo-speed', String(SPEED)] }, startMs: 20_000 });
 
 describe('the dashboard in the 100-window demo hall (issue 9, acceptance 4)', () => {
   test('ten simulated minutes: memory bounded, the floor map current within a second',
     { timeout: 110_000 }, async () => {
       try {
-        const { page, record } = await openPage(context, `${server.base}/dashboard`);
+        const { page, record } = await openPage(suite.context, `${suite.server.base}/dashboard`);
         await page.setViewportSize({ width: 1366, height: 768 });
         await page.fill('#user', 'admin');
         await page.fill('#password', 'demo-admin');
@@ -147,7 +114,7 @@ describe('the dashboard in the 100-window demo hall (issue 9, acceptance 4)', ()
 
         // Kept up: never cut loose, and the floor map is current.
         assert.equal(record.sockets.length, 1, `the stream reconnected: ${record.sockets.map((s) => s.url).join(', ')}`);
-        const windows = Object.values(await server.windows());
+        const windows = Object.values(await suite.server.windows());
         assert.equal(windows.length, 100);
         const want = windows.map((w) => [w.id, w.version, w.state]);
         await waitInPage(page, 'every tile at the server\'s window state (1 s)', (list) => list.every(([id, version, state]) => {
@@ -162,8 +129,8 @@ describe('the dashboard in the 100-window demo hall (issue 9, acceptance 4)', ()
         assert.deepEqual(record.consoleErrors, []);
         await page.close();
       } catch (err) {
-        failed = true;
-        err.message += `\n--- tingwu stderr (last lines; full log in ${server.logPath}):\n${server.stderrTail(30)}`;
+        suite.failed = true;
+        err.message += `\n--- tingwu stderr (last lines; full log in ${suite.server.logPath}):\n${suite.server.stderrTail(30)}`;
         throw err;
       }
     });

@@ -12,51 +12,19 @@
 //   npm ci --prefix tests/browser
 //   TINGWU_BIN=target/debug/tingwu node --test tests/browser/dashboard_ratings.test.mjs
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
-import { launch, openPage, waitInPage } from './lib/browser.mjs';
+import { openPage, waitInPage } from './lib/browser.mjs';
 import { screenshot } from './lib/screenshots.mjs';
-import { Server } from './lib/server.mjs';
+import { browserSuite } from './lib/suite.mjs';
 
 const SPEED = 300; // simulated minutes per real minute
 
-let tmp;
-let server;
-let context;
-let failed = false;
-
-process.on('exit', () => { if (server) server.killNow(); });
-
-before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'tingwu-browser-ratings-'));
-  mkdirSync(join(tmp, 'chromium-profile'));
-  server = new Server({ config: null, hall: 'demo', dataDir: join(tmp, 'data'),
-    logPath: join(tmp, 'tingwu.stderr.log'), args: ['--demo', '--demo-speed', String(SPEED)] });
-  try {
-    await server.start(20_000);
-    context = await launch(join(tmp, 'chromium-profile'));
-  } catch (err) {
-    failed = true;
-    if (server) err.message += `\n--- tingwu stderr:\n${server.stderrTail(40)}`;
-    throw err;
-  }
-}, { timeout: 35_000 });
-
-after(async () => {
-  if (context) await context.close().catch(() => {});
-  if (server) await server.stop(5_000);
-  if (tmp) {
-    if (failed || process.env.TINGWU_BROWSER_KEEP) console.log(`kept ${tmp} (server log)`);
-    else rmSync(tmp, { recursive: true, force: true });
-  }
-}, { timeout: 10_000 });
+const suite = browserSuite('ratings', { server: { config: null, hall: 'demo', args: ['--demo', '--demo-speed', String(SPEED)] }, startMs: 20_000 });
 
 async function api(path, token) {
-  const r = await fetch(`${server.base}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+  const r = await fetch(`${suite.server.base}${path}`, { headers: { Authorization: `Bearer ${token}` } });
   assert.equal(r.status, 200, `${path}: HTTP ${r.status}`);
   return r.json();
 }
@@ -65,7 +33,7 @@ describe('the dashboard\'s ratings panel in the demo hall (issue 9)', () => {
   test('grades, satisfaction, ranking by window and staff, follow-ups: live demo data, zh and en',
     { timeout: 90_000 }, async () => {
       try {
-        const { page, record } = await openPage(context, `${server.base}/dashboard`);
+        const { page, record } = await openPage(suite.context, `${suite.server.base}/dashboard`);
         await page.setViewportSize({ width: 1366, height: 768 });
         await page.fill('#user', 'admin');
         await page.fill('#password', 'demo-admin');
@@ -164,8 +132,8 @@ describe('the dashboard\'s ratings panel in the demo hall (issue 9)', () => {
         assert.deepEqual(record.consoleErrors, []);
         await page.close();
       } catch (err) {
-        failed = true;
-        err.message += `\n--- tingwu stderr (last lines; full log in ${server.logPath}):\n${server.stderrTail(30)}`;
+        suite.failed = true;
+        err.message += `\n--- tingwu stderr (last lines; full log in ${suite.server.logPath}):\n${suite.server.stderrTail(30)}`;
         throw err;
       }
     });

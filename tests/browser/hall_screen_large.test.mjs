@@ -23,15 +23,13 @@
 //   npm ci --prefix tests/browser
 //   cd tests/browser && TINGWU_BIN=../../target/debug/tingwu node --test hall_screen_large.test.mjs
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { launch, openPage, waitConnected, waitInPage } from './lib/browser.mjs';
-import { Server } from './lib/server.mjs';
+import { openPage, waitConnected, waitInPage } from './lib/browser.mjs';
+import { browserSuite } from './lib/suite.mjs';
 
 const SPEED = 60; // simulated minutes per real minute, as in the trial
 const RUN_MS = 40_000; // real time watched after the warm-up
@@ -39,52 +37,27 @@ const PROBE_EVERY_MS = 2_000;
 const LONGTASK_BOUND_MS = 1_500;
 const ROUND_TRIP_BOUND_MS = 3_000;
 
-let tmp;
-let server;
-let context;
-let failed = false;
-
-process.on('exit', () => { if (server) server.killNow(); });
-
-before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'tingwu-browser-hall-large-'));
-  mkdirSync(join(tmp, 'chromium-profile'));
-  server = new Server({ config: null, hall: 'demo-large', dataDir: join(tmp, 'data'),
-    logPath: join(tmp, 'tingwu.stderr.log'),
-    args: ['--demo', '--demo-hall', 'large', '--demo-speed', String(SPEED)] });
+// Long tasks of the main thread, recorded by the page from its start.
+const recordLongTasks = (suite) => suite.context.addInitScript(() => {
+  window.__longTasks = [];
   try {
-    await server.start(20_000);
-    context = await launch(join(tmp, 'chromium-profile'));
-    // Long tasks of the main thread, recorded by the page from its start.
-    await context.addInitScript(() => {
-      window.__longTasks = [];
-      try {
-        new PerformanceObserver((list) => {
-          for (const e of list.getEntries()) window.__longTasks.push(Math.round(e.duration));
-        }).observe({ type: 'longtask', buffered: true });
-      } catch { window.__longTasks = null; }
-    });
-  } catch (err) {
-    failed = true;
-    if (server) err.message += `\n--- tingwu stderr:\n${server.stderrTail(40)}`;
-    throw err;
-  }
-}, { timeout: 35_000 });
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push(Math.round(e.duration));
+    }).observe({ type: 'longtask', buffered: true });
+  } catch { window.__longTasks = null; }
+});
 
-after(async () => {
-  if (context) await context.close().catch(() => {});
-  if (server) await server.stop(5_000);
-  if (tmp) {
-    if (failed || process.env.TINGWU_BROWSER_KEEP) console.log(`kept ${tmp} (server log)`);
-    else rmSync(tmp, { recursive: true, force: true });
-  }
-}, { timeout: 10_000 });
+const suite = browserSuite('hall-large', {
+  server: { config: null, hall: 'demo-large', args: ['--demo', '--demo-hall', 'large', '--demo-speed', String(SPEED)] },
+  startMs: 20_000,
+  setUp: recordLongTasks,
+});
 
 describe('the hall screen in the 100-window demo hall (issue 9)', () => {
   test('forty simulated minutes at speed 60: the page stays responsive and current',
     { timeout: 120_000 }, async () => {
       try {
-        const { page, record } = await openPage(context, `${server.base}/screen/hall`);
+        const { page, record } = await openPage(suite.context, `${suite.server.base}/screen/hall`);
         await page.setViewportSize({ width: 1920, height: 1080 });
         await waitConnected(page, 15_000);
         await waitInPage(page, 'the hall screen with 100 window chips and 30 queues', () =>
@@ -126,7 +99,7 @@ describe('the hall screen in the 100-window demo hall (issue 9)', () => {
 
         // Kept up: never cut loose, every chip at the server's state.
         assert.equal(record.sockets.length, 1, `the stream reconnected: ${record.sockets.map((s) => s.url).join(', ')}`);
-        const windows = Object.values(await server.windows());
+        const windows = Object.values(await suite.server.windows());
         assert.equal(windows.length, 100);
         const want = windows.map((w) => [w.id, w.version, w.display_state || w.state,
           w.ticket && (w.state === 'called' || w.state === 'serving') ? w.ticket.number : null]);
@@ -149,13 +122,13 @@ describe('the hall screen in the 100-window demo hall (issue 9)', () => {
             const ticket = chip && chip.querySelector('.wticket');
             return chip && chip.dataset.state === 'called' && ticket && ticket.textContent === li.dataset.number;
           }), undefined, 5_000);
-        await page.screenshot({ path: join(tmp, 'hall-large.png') });
+        await page.screenshot({ path: join(suite.tmp, 'hall-large.png') });
         assert.deepEqual(record.pageErrors, []);
         assert.deepEqual(record.consoleErrors, []);
         await page.close();
       } catch (err) {
-        failed = true;
-        err.message += `\n--- tingwu stderr (last lines; full log in ${server.logPath}):\n${server.stderrTail(30)}`;
+        suite.failed = true;
+        err.message += `\n--- tingwu stderr (last lines; full log in ${suite.server.logPath}):\n${suite.server.stderrTail(30)}`;
         throw err;
       }
     });

@@ -16,8 +16,11 @@ import { Server } from './server.mjs';
  * `{ tmp, server, context, failed, guarded(fn) }` (filled in by `before`).
  * `setUp(suite)`, if given, runs after Chromium is up (e.g. init scripts).
  * `config`, if given, is the hall's TOML text (else the small hall).
+ * `server`, if given, is more `Server` options (e.g. the demo:
+ * `{ config: null, hall: 'demo-large', args: ['--demo', …] }`), and
+ * `startMs` how long the server may take to start (10 s).
  */
-export function browserSuite(label, { setUp, config } = {}) {
+export function browserSuite(label, { setUp, config, server = {}, startMs = 10_000 } = {}) {
   const s = { tmp: null, server: null, context: null, failed: false };
   s.guarded = (fn) => async (t) => {
     try {
@@ -37,9 +40,9 @@ export function browserSuite(label, { setUp, config } = {}) {
     mkdirSync(join(s.tmp, 'chromium-profile'));
     const hall = config ? join(s.tmp, 'hall.toml') : undefined;
     if (hall) writeFileSync(hall, config);
-    s.server = new Server({ dataDir: join(s.tmp, 'data'), logPath: join(s.tmp, 'tingwu.stderr.log'), config: hall });
+    s.server = new Server({ dataDir: join(s.tmp, 'data'), logPath: join(s.tmp, 'tingwu.stderr.log'), config: hall, ...server });
     try {
-      await s.server.start(10_000);
+      await s.server.start(startMs);
       s.context = await launch(join(s.tmp, 'chromium-profile'));
       if (setUp) await setUp(s);
     } catch (err) {
@@ -47,7 +50,7 @@ export function browserSuite(label, { setUp, config } = {}) {
       if (s.server) err.message += `\n--- tingwu stderr:\n${s.server.stderrTail(40)}`;
       throw err;
     }
-  }, { timeout: 15_000 });
+  }, { timeout: startMs + 15_000 });
 
   after(async () => {
     if (s.context) await s.context.close().catch(() => {});
